@@ -1,0 +1,185 @@
+//! Injectable bugs: deliberate breaks of one Raft rule each, off by default.
+//!
+//! They exist to prove the harness catches what it claims to. Each variant documents the rule it
+//! breaks; the simulator's tests show that each one is caught, by the property one would expect.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+macro_rules! bugs {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $name:literal, $rule:literal; )*) => {
+        /// One deliberately broken rule.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Bug {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl Bug {
+            /// Every bug, in a fixed order.
+            pub const ALL: &'static [Bug] = &[$(Bug::$variant),*];
+
+            /// The kebab-case name used on the command line and in traces.
+            pub fn name(self) -> &'static str {
+                match self { $(Bug::$variant => $name,)* }
+            }
+
+            /// The rule this bug breaks, in one sentence.
+            pub fn rule(self) -> &'static str {
+                match self { $(Bug::$variant => $rule,)* }
+            }
+        }
+    };
+}
+
+bugs! {
+    /// A voter grants its vote without checking that the candidate's log is at least as
+    /// up-to-date as its own, so a leader can be elected without committed entries.
+    VoteWithoutLogCheck = "vote-without-log-check",
+        "a vote is granted only to a candidate whose log is at least as up-to-date (§5.4.1)";
+    /// A voter grants a vote in a term where it already voted for another candidate.
+    DoubleVote = "double-vote",
+        "each server votes for at most one candidate in a term (§5.2)";
+    /// A restarted server forgets whom it voted for, and may vote again in the same term.
+    ForgetVoteOnRestart = "forget-vote-on-restart",
+        "votedFor is durable: persisted before the vote is sent and restored on restart (Figure 2)";
+    /// A leader commits an entry from an earlier term by counting replicas (Figure 8).
+    CommitPriorTerm = "commit-prior-term",
+        "a leader commits by counting replicas only entries of its current term (§5.4.2)";
+    /// A leader commits an entry stored on fewer than a majority (off-by-one quorum).
+    CommitWithoutQuorum = "commit-without-quorum",
+        "an entry is committed only once stored on a majority of servers (§5.3)";
+    /// A follower drops the suffix after a (possibly stale) append's entries even where it does
+    /// not conflict, erasing entries it already acknowledged.
+    TruncateOnStaleAppend = "truncate-on-stale-append",
+        "a follower deletes entries only on a real conflict: same index, different term (Figure 2)";
+    /// A follower accepts an append without checking its previous entry's term.
+    SkipPrevLogCheck = "skip-prev-log-check",
+        "an append is accepted only if the log holds prevLogIndex with prevLogTerm (§5.3)";
+    /// A server treats an AppendEntries from a stale term as coming from its current leader.
+    AcceptStaleTerm = "accept-stale-term",
+        "requests from an older term are rejected (Figure 2: reply false if term < currentTerm)";
+    /// A server applies entries to its state machine before they are committed.
+    ApplyUncommitted = "apply-uncommitted",
+        "only committed entries are applied to the state machine (§5.3)";
+    /// The frame decoder does not verify checksums, so corrupted frames are acted on.
+    IgnoreChecksum = "ignore-checksum",
+        "a frame whose checksum does not match its payload is dropped";
+    /// A leader counts acknowledgements from responses of an earlier term of its own.
+    CountStaleAcks = "count-stale-acks",
+        "responses from an older term are ignored (Figure 2: all servers, term rules)";
+    /// A follower sets its commit index to the leader's without bounding it by the entries the
+    /// append verified, committing an unverified tail from an older leader.
+    CommitPastMatch = "commit-past-match",
+        "commitIndex = min(leaderCommit, index of last new entry) (Figure 2, AppendEntries step 5)";
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name given is not a known bug.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown bug `{0}` (run `raftsim bugs` for the list)")]
+pub struct UnknownBug(pub String);
+
+impl FromStr for Bug {
+    type Err = UnknownBug;
+
+    fn from_str(name: &str) -> Result<Bug, UnknownBug> {
+        Bug::ALL
+            .iter()
+            .copied()
+            .find(|bug| bug.name() == name)
+            .ok_or_else(|| UnknownBug(name.to_owned()))
+    }
+}
+
+impl Serialize for Bug {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Bug {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Bug, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A set of enabled bugs; empty (correct Raft) by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Bugs(u32);
+
+const _: () = assert!(Bug::ALL.len() <= 32, "Bugs is a 32-bit set");
+
+impl Bugs {
+    /// No bugs: the correct protocol.
+    pub const NONE: Bugs = Bugs(0);
+
+    /// Whether `bug` is enabled.
+    pub fn contains(self, bug: Bug) -> bool {
+        self.0 & (1 << bug as u32) != 0
+    }
+
+    /// This set with `bug` enabled too.
+    pub fn with(self, bug: Bug) -> Bugs {
+        Bugs(self.0 | 1 << bug as u32)
+    }
+
+    /// Whether no bug is enabled.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The enabled bugs, in [`Bug::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = Bug> {
+        Bug::ALL.iter().copied().filter(move |&bug| self.contains(bug))
+    }
+}
+
+impl FromIterator<Bug> for Bugs {
+    fn from_iter<I: IntoIterator<Item = Bug>>(iter: I) -> Bugs {
+        iter.into_iter().fold(Bugs::NONE, Bugs::with)
+    }
+}
+
+impl Serialize for Bugs {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Bugs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Bugs, D::Error> {
+        Ok(Vec::<Bug>::deserialize(deserializer)?.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_kebab_case() {
+        for &bug in Bug::ALL {
+            assert_eq!(bug.name().parse::<Bug>(), Ok(bug));
+            assert!(bug.name().chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(!bug.rule().is_empty());
+        }
+        assert!("no-such-bug".parse::<Bug>().is_err());
+    }
+
+    #[test]
+    fn set_operations() {
+        let bugs = Bugs::NONE.with(Bug::DoubleVote).with(Bug::IgnoreChecksum);
+        assert!(bugs.contains(Bug::DoubleVote));
+        assert!(!bugs.contains(Bug::CommitPriorTerm));
+        assert_eq!(bugs.iter().collect::<Vec<_>>(), vec![Bug::DoubleVote, Bug::IgnoreChecksum]);
+        assert!(Bugs::NONE.is_empty());
+    }
+}

@@ -1,0 +1,126 @@
+//! The messages servers exchange. Plain Rust values: the codec turns them into frames.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Entry, Index, NodeId, Term};
+
+/// A message with its sender and recipient: the unit the network carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The sending server.
+    pub from: NodeId,
+    /// The receiving server.
+    pub to: NodeId,
+    /// What is said.
+    pub message: Message,
+}
+
+/// A Raft RPC or its response (the paper's Figure 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// A candidate asks for a vote.
+    RequestVote(RequestVote),
+    /// A server answers a vote request.
+    RequestVoteResponse(RequestVoteResponse),
+    /// A leader replicates entries (or, with none, asserts its leadership and commit point).
+    AppendEntries(AppendEntries),
+    /// A follower answers an append.
+    AppendEntriesResponse(AppendEntriesResponse),
+}
+
+impl Message {
+    /// The sender's term: every message carries one, and a higher term always wins.
+    pub fn term(&self) -> Term {
+        match self {
+            Message::RequestVote(m) => m.term,
+            Message::RequestVoteResponse(m) => m.term,
+            Message::AppendEntries(m) => m.term,
+            Message::AppendEntriesResponse(m) => m.term,
+        }
+    }
+
+    /// A short name for logs and timelines.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::RequestVote(_) => "RequestVote",
+            Message::RequestVoteResponse(_) => "RequestVoteResponse",
+            Message::AppendEntries(_) => "AppendEntries",
+            Message::AppendEntriesResponse(_) => "AppendEntriesResponse",
+        }
+    }
+}
+
+/// RequestVote: sent by a candidate to every other voter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestVote {
+    /// The candidate's term.
+    pub term: Term,
+    /// Index of the candidate's last log entry, for the up-to-date check (§5.4.1).
+    pub last_log_index: Index,
+    /// Term of the candidate's last log entry, for the up-to-date check (§5.4.1).
+    pub last_log_term: Term,
+}
+
+/// The answer to a [`RequestVote`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestVoteResponse {
+    /// The voter's current term, so that a stale candidate steps down.
+    pub term: Term,
+    /// Whether the vote was granted.
+    pub granted: bool,
+}
+
+/// AppendEntries: sent by a leader to replicate entries and as a heartbeat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendEntries {
+    /// The leader's term.
+    pub term: Term,
+    /// Index of the entry just before `entries`.
+    pub prev_log_index: Index,
+    /// Term of the entry at `prev_log_index`: the follower accepts only if its log agrees.
+    pub prev_log_term: Term,
+    /// Entries to store, contiguous from `prev_log_index + 1`; empty for a heartbeat.
+    pub entries: Vec<Entry>,
+    /// The leader's commit index.
+    pub leader_commit: Index,
+}
+
+/// The answer to an [`AppendEntries`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendEntriesResponse {
+    /// The follower's current term, so that a stale leader steps down.
+    pub term: Term,
+    /// Whether the append matched, and if not, where to retry.
+    pub outcome: AppendOutcome,
+}
+
+/// The result of an append, as the follower reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppendOutcome {
+    /// The follower's log now matches the leader's up to `match_index` (the request's
+    /// `prev_log_index` plus the number of entries it carried; never the follower's own last
+    /// index, whose tail the leader has not vouched for).
+    Accepted {
+        /// Highest index known to match the leader's log.
+        match_index: Index,
+    },
+    /// The follower's log does not hold the request's previous entry.
+    Rejected {
+        /// The `prev_log_index` of the rejected request, so the leader can ignore stale
+        /// rejections.
+        rejected_index: Index,
+        /// Where the leader should look next (fast backtracking, §5.3).
+        hint: ConflictHint,
+    },
+}
+
+/// A follower's hint for fast log backtracking: instead of retrying one index at a time, the
+/// leader skips a whole conflicting term at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictHint {
+    /// If the follower's log is too short: its last index + 1. Otherwise the first index the
+    /// follower holds of `conflict_term`.
+    pub index: Index,
+    /// The term of the follower's entry at the rejected index, if it has one.
+    pub conflict_term: Option<Term>,
+}

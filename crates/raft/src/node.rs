@@ -1,0 +1,381 @@
+//! One server's protocol state and its inputs: `tick`, `step`, `propose`; and its output, `ready`.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use thiserror::Error;
+
+use crate::{
+    Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope, HardState, Index, Log,
+    Message, NodeId, Progress, Ready, Term,
+};
+
+/// A server's role, with the state only that role has (§5.1). Leader-only state cannot be
+/// touched by a follower because it does not exist outside the `Leader` variant.
+#[derive(Clone, Debug)]
+pub(crate) enum Role {
+    Follower {
+        /// The leader of the current term, once heard from.
+        leader: Option<NodeId>,
+    },
+    Candidate {
+        /// Voter positions (in `Config::voters`) that granted their vote, as a bit set.
+        granted: u32,
+    },
+    Leader(Leadership),
+}
+
+/// A leader's state: one [`Progress`] per voter, itself included.
+#[derive(Clone, Debug)]
+pub(crate) struct Leadership {
+    /// Indexed like `Config::voters`.
+    pub(crate) progress: Vec<Progress>,
+    pub(crate) heartbeat_elapsed: u32,
+}
+
+/// The role, as callers see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoleKind {
+    /// Follows a leader, or waits for one.
+    Follower,
+    /// Is asking for votes.
+    Candidate,
+    /// Replicates its log to the others.
+    Leader,
+}
+
+/// Why a proposal was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum ProposeError {
+    /// Only the leader accepts proposals; the hint says who the leader is, if known.
+    #[error("not the leader (leader hint: {leader_hint:?})")]
+    NotLeader {
+        /// The current leader, as far as this server knows.
+        leader_hint: Option<NodeId>,
+    },
+    /// The leader already holds `Config::max_uncommitted_entries` uncommitted entries.
+    #[error("too many uncommitted entries")]
+    Overloaded,
+}
+
+/// Why a message was not stepped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum StepError {
+    /// The envelope is addressed to another server.
+    #[error("message for node {to} delivered to node {node}")]
+    WrongRecipient {
+        /// The recipient named in the envelope.
+        to: NodeId,
+        /// This server.
+        node: NodeId,
+    },
+    /// The sender is not another voter.
+    #[error("message from node {from}, which is not a peer")]
+    UnknownSender {
+        /// The sender named in the envelope.
+        from: NodeId,
+    },
+}
+
+/// One Raft server, without I/O. See the crate documentation for the driver contract.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub(crate) config: Config,
+    /// Invariant: never decreases.
+    pub(crate) term: Term,
+    pub(crate) vote: Option<NodeId>,
+    pub(crate) log: Log,
+    /// Invariant: `commit_index <= log.last_index()`, and never decreases.
+    pub(crate) commit_index: Index,
+    /// Entries handed to the driver to apply. Invariant: `applied_index <= commit_index`
+    /// (except under the `apply-uncommitted` bug).
+    applied_index: Index,
+    pub(crate) role: Role,
+    pub(crate) election_elapsed: u32,
+    pub(crate) election_timeout: u32,
+    rng: ChaCha8Rng,
+    /// Messages produced since the last `Ready`.
+    pub(crate) messages: Vec<Envelope>,
+    /// The hard state last handed out in a `Ready` (or restored from disk).
+    persisted_hard_state: HardState,
+    /// Lowest log index written or removed since the last `Ready`.
+    pub(crate) log_dirty_from: Option<Index>,
+}
+
+impl Node {
+    /// A new server with an empty log, as at the first boot of a cluster.
+    pub fn new(config: Config) -> Result<Node, ConfigError> {
+        Node::restart(config, &DurableState::default(), 0)
+    }
+
+    /// A server rebuilt from what its driver made durable. `applied_index` is how far the
+    /// driver's state machine already applied (0 for a state machine that is rebuilt from the
+    /// log); committed entries above it will be handed out again.
+    pub fn restart(
+        config: Config,
+        durable: &DurableState,
+        applied_index: Index,
+    ) -> Result<Node, ConfigError> {
+        config.validate()?;
+        let log = Log::from_entries(durable.entries.clone());
+        let hard_state = durable.hard_state;
+        assert!(hard_state.commit <= log.last_index(), "durable commit index past the log");
+        assert!(applied_index <= hard_state.commit, "applied past the durable commit index");
+        let vote =
+            if config.bugs.contains(Bug::ForgetVoteOnRestart) { None } else { hard_state.vote };
+        let mut node = Node {
+            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            term: hard_state.term,
+            vote,
+            log,
+            commit_index: hard_state.commit,
+            applied_index,
+            role: Role::Follower { leader: None },
+            election_elapsed: 0,
+            election_timeout: 0,
+            messages: Vec::new(),
+            persisted_hard_state: hard_state,
+            log_dirty_from: None,
+            config,
+        };
+        node.reset_election_timer();
+        node.check_invariants();
+        Ok(node)
+    }
+
+    /// This server's id.
+    pub fn id(&self) -> NodeId {
+        self.config.id
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The current term.
+    pub fn term(&self) -> Term {
+        self.term
+    }
+
+    /// Whom this server voted for in the current term.
+    pub fn vote(&self) -> Option<NodeId> {
+        self.vote
+    }
+
+    /// The log.
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// Highest index known to be committed.
+    pub fn commit_index(&self) -> Index {
+        self.commit_index
+    }
+
+    /// Highest index handed to the driver to apply.
+    pub fn applied_index(&self) -> Index {
+        self.applied_index
+    }
+
+    /// The current role.
+    pub fn role(&self) -> RoleKind {
+        match self.role {
+            Role::Follower { .. } => RoleKind::Follower,
+            Role::Candidate { .. } => RoleKind::Candidate,
+            Role::Leader(_) => RoleKind::Leader,
+        }
+    }
+
+    /// The leader of the current term as far as this server knows: itself when leading.
+    pub fn leader_hint(&self) -> Option<NodeId> {
+        match self.role {
+            Role::Follower { leader } => leader,
+            Role::Candidate { .. } => None,
+            Role::Leader(_) => Some(self.config.id),
+        }
+    }
+
+    /// Advances the node's logical clock by one tick: followers and candidates count toward an
+    /// election timeout, leaders toward their next heartbeat.
+    pub fn tick(&mut self) {
+        match &mut self.role {
+            Role::Leader(leadership) => {
+                leadership.heartbeat_elapsed += 1;
+                if leadership.heartbeat_elapsed >= self.config.heartbeat_interval_ticks {
+                    leadership.heartbeat_elapsed = 0;
+                    self.broadcast_heartbeat();
+                }
+            }
+            Role::Follower { .. } | Role::Candidate { .. } => {
+                self.election_elapsed += 1;
+                if self.election_elapsed >= self.election_timeout {
+                    self.campaign();
+                }
+            }
+        }
+        self.check_invariants();
+    }
+
+    /// Handles one message from a peer. Applies Figure 2's rule for all servers first: a
+    /// message from a higher term makes this server a follower of that term.
+    pub fn step(&mut self, envelope: Envelope) -> Result<(), StepError> {
+        let Envelope { from, to, message } = envelope;
+        if to != self.config.id {
+            return Err(StepError::WrongRecipient { to, node: self.config.id });
+        }
+        if from == self.config.id || !self.config.voters.contains(&from) {
+            return Err(StepError::UnknownSender { from });
+        }
+        let term = message.term();
+        if term > self.term {
+            let leader = matches!(message, Message::AppendEntries(_)).then_some(from);
+            self.become_follower(term, leader);
+        }
+        match message {
+            Message::RequestVote(request) => self.handle_request_vote(from, request),
+            Message::RequestVoteResponse(response) => self.handle_vote_response(from, response),
+            Message::AppendEntries(request) => self.handle_append_entries(from, request),
+            Message::AppendEntriesResponse(response) => self.handle_append_response(from, response),
+        }
+        self.check_invariants();
+        Ok(())
+    }
+
+    /// Appends a command to the leader's log. Returns its index and term; the command is
+    /// committed once an entry with that index *and term* is committed (a different term there
+    /// means the command was lost with a deposed leader and must be retried).
+    pub fn propose(&mut self, command: bytes::Bytes) -> Result<(Index, Term), ProposeError> {
+        if !matches!(self.role, Role::Leader(_)) {
+            return Err(ProposeError::NotLeader { leader_hint: self.leader_hint() });
+        }
+        let uncommitted = self.log.last_index() - self.commit_index;
+        if uncommitted >= self.config.max_uncommitted_entries as Index {
+            return Err(ProposeError::Overloaded);
+        }
+        let index = self.append_as_leader(EntryData::Command(command));
+        self.check_invariants();
+        Ok((index, self.term))
+    }
+
+    /// Whether a [`Ready`] would carry anything.
+    pub fn has_ready(&self) -> bool {
+        !self.messages.is_empty()
+            || self.log_dirty_from.is_some()
+            || self.hard_state() != self.persisted_hard_state
+            || self.applied_index < self.apply_limit()
+            || self.has_appends_to_send()
+    }
+
+    /// Drains this node's output into `out` (cleared first). The driver must then persist, send
+    /// and apply, in that order: see [`Ready`].
+    pub fn ready(&mut self, out: &mut Ready) {
+        out.clear();
+        self.send_appends();
+        let hard_state = self.hard_state();
+        if hard_state != self.persisted_hard_state {
+            out.hard_state = Some(hard_state);
+            self.persisted_hard_state = hard_state;
+        }
+        if let Some(from) = self.log_dirty_from.take() {
+            out.log_from = Some(from);
+            if from <= self.log.last_index() {
+                out.entries.extend_from_slice(self.log.slice(from, self.log.last_index()));
+            }
+        }
+        std::mem::swap(&mut out.messages, &mut self.messages);
+        let limit = self.apply_limit();
+        if self.applied_index < limit {
+            out.committed.extend_from_slice(self.log.slice(self.applied_index + 1, limit));
+            self.applied_index = limit;
+        }
+        self.check_invariants();
+    }
+
+    /// The hard state as it is now.
+    pub fn hard_state(&self) -> HardState {
+        HardState { term: self.term, vote: self.vote, commit: self.commit_index }
+    }
+
+    /// How far entries may be handed out for applying: the commit index, or under the
+    /// `apply-uncommitted` bug the whole log.
+    fn apply_limit(&self) -> Index {
+        if self.config.bugs.contains(Bug::ApplyUncommitted) {
+            self.log.last_index()
+        } else {
+            self.commit_index
+        }
+    }
+
+    /// Becomes a follower in `term` (which may be the current one), of `leader` if known.
+    pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
+        assert!(term >= self.term, "term would decrease from {} to {term}", self.term);
+        if term > self.term {
+            self.term = term;
+            self.vote = None;
+        }
+        self.role = Role::Follower { leader };
+        self.reset_election_timer();
+    }
+
+    /// Restarts the election timer with a fresh random timeout (§5.2).
+    pub(crate) fn reset_election_timer(&mut self) {
+        self.election_elapsed = 0;
+        self.election_timeout = self.rng.random_range(
+            self.config.election_timeout_ticks_min..=self.config.election_timeout_ticks_max,
+        );
+    }
+
+    /// Position of `node` in `Config::voters`.
+    pub(crate) fn voter_position(&self, node: NodeId) -> usize {
+        self.config.voters.iter().position(|&voter| voter == node).expect("a voter")
+    }
+
+    /// Votes or replicas needed for a decision: a strict majority of voters.
+    pub(crate) fn quorum(&self) -> usize {
+        self.config.voters.len() / 2 + 1
+    }
+
+    /// Queues `message` for `to`.
+    pub(crate) fn send(&mut self, to: NodeId, message: Message) {
+        debug_assert_ne!(to, self.config.id, "a node never messages itself");
+        self.messages.push(Envelope { from: self.config.id, to, message });
+    }
+
+    /// Appends `entry` to the log and records that the log must be persisted from there.
+    pub(crate) fn append_to_log(&mut self, entry: Entry) {
+        let index = entry.index;
+        self.log.push(entry);
+        self.mark_log_dirty(index);
+    }
+
+    pub(crate) fn mark_log_dirty(&mut self, index: Index) {
+        self.log_dirty_from = Some(self.log_dirty_from.map_or(index, |from| from.min(index)));
+    }
+
+    /// Local invariants, checked after every input (TigerBeetle style: cheap ones always).
+    fn check_invariants(&self) {
+        assert!(
+            self.commit_index <= self.log.last_index(),
+            "node {}: commit index {} past last index {}",
+            self.config.id,
+            self.commit_index,
+            self.log.last_index()
+        );
+        if !self.config.bugs.contains(Bug::ApplyUncommitted) {
+            assert!(
+                self.applied_index <= self.commit_index,
+                "node {}: applied {} past commit {}",
+                self.config.id,
+                self.applied_index,
+                self.commit_index
+            );
+        }
+        if let Role::Leader(_) = self.role {
+            debug_assert!(
+                self.log.last_term() == self.term,
+                "node {}: a leader's last entry is from its own term",
+                self.config.id
+            );
+        }
+    }
+}

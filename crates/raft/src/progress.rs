@@ -1,0 +1,173 @@
+//! A leader's view of one follower's log (§5.3's nextIndex and matchIndex, plus flow control).
+
+use std::collections::VecDeque;
+
+use crate::{Index, NodeId};
+
+/// How a leader is currently replicating to one follower.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicationState {
+    /// The leader does not know where the follower's log matches its own: it sends one append at
+    /// a time and waits for the answer (or a heartbeat interval) before sending another.
+    Probe {
+        /// Whether a probe is outstanding.
+        sent: bool,
+    },
+    /// The follower's log matches up to `match_index`: the leader streams appends optimistically,
+    /// up to the in-flight window.
+    Replicate,
+}
+
+/// A leader's bookkeeping for one voter.
+///
+/// Invariant: `match_index < next_index`.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// The voter this tracks.
+    pub node: NodeId,
+    /// Next index to send.
+    pub next_index: Index,
+    /// Highest index known to match the leader's log.
+    pub match_index: Index,
+    /// Probing or streaming.
+    pub state: ReplicationState,
+    /// Last index carried by each unacknowledged append, oldest first (Replicate only).
+    /// Invariant: strictly increasing, and no longer than the configured window.
+    inflight: VecDeque<Index>,
+    /// Heartbeat intervals that passed with appends in flight and no acknowledgement; two in a
+    /// row mean the appends were lost, and the leader falls back to probing from `match_index`.
+    silent_heartbeats: u32,
+}
+
+impl Progress {
+    /// Progress for a follower right after an election: the leader assumes the follower's log is
+    /// like its own and probes from the end (§5.3).
+    pub fn new(node: NodeId, next_index: Index) -> Progress {
+        assert!(next_index >= 1);
+        Progress {
+            node,
+            next_index,
+            match_index: 0,
+            state: ReplicationState::Probe { sent: false },
+            inflight: VecDeque::new(),
+            silent_heartbeats: 0,
+        }
+    }
+
+    /// Whether the leader may send another append carrying entries now.
+    pub fn can_send(&self, window: usize) -> bool {
+        match self.state {
+            ReplicationState::Probe { sent } => !sent,
+            ReplicationState::Replicate => self.inflight.len() < window,
+        }
+    }
+
+    /// Records an append carrying entries up to `last_index` (or none, for an empty probe).
+    pub fn on_sent(&mut self, last_index: Option<Index>) {
+        match self.state {
+            ReplicationState::Probe { .. } => self.state = ReplicationState::Probe { sent: true },
+            ReplicationState::Replicate => {
+                if let Some(last) = last_index {
+                    assert!(last >= self.next_index, "sent entries below next_index");
+                    self.next_index = last + 1;
+                    self.inflight.push_back(last);
+                }
+            }
+        }
+    }
+
+    /// Records that the follower matches up to `index`. Returns whether `match_index` advanced.
+    /// Acknowledgements may arrive out of order and duplicated: only an advance counts.
+    pub fn on_accepted(&mut self, index: Index) -> bool {
+        self.silent_heartbeats = 0;
+        while self.inflight.front().is_some_and(|&last| last <= index) {
+            self.inflight.pop_front();
+        }
+        if let ReplicationState::Probe { .. } = self.state {
+            self.become_replicate(index.max(self.match_index));
+        }
+        if index <= self.match_index {
+            return false;
+        }
+        self.match_index = index;
+        self.next_index = self.next_index.max(index + 1);
+        true
+    }
+
+    /// Falls back to probing from `next_index` after a rejection or a stall.
+    pub fn become_probe(&mut self, next_index: Index) {
+        assert!(next_index > self.match_index, "probe at or below match_index");
+        self.next_index = next_index;
+        self.state = ReplicationState::Probe { sent: false };
+        self.inflight.clear();
+        self.silent_heartbeats = 0;
+    }
+
+    fn become_replicate(&mut self, match_index: Index) {
+        self.state = ReplicationState::Replicate;
+        self.next_index = match_index + 1;
+        self.inflight.clear();
+    }
+
+    /// Called every heartbeat interval. Returns whether the follower looks stalled: appends in
+    /// flight and no acknowledgement for two intervals, so they were probably lost.
+    pub fn on_heartbeat(&mut self) -> bool {
+        match self.state {
+            ReplicationState::Probe { .. } => {
+                self.state = ReplicationState::Probe { sent: false };
+                false
+            }
+            ReplicationState::Replicate => {
+                if self.inflight.is_empty() {
+                    self.silent_heartbeats = 0;
+                    return false;
+                }
+                self.silent_heartbeats += 1;
+                self.silent_heartbeats >= 2
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_sends_one_at_a_time() {
+        let mut progress = Progress::new(2, 5);
+        assert!(progress.can_send(4));
+        progress.on_sent(Some(5));
+        assert!(!progress.can_send(4));
+        assert!(!progress.on_heartbeat());
+        assert!(progress.can_send(4));
+    }
+
+    #[test]
+    fn acceptance_switches_to_streaming_within_the_window() {
+        let mut progress = Progress::new(2, 5);
+        progress.on_sent(Some(5));
+        assert!(progress.on_accepted(5));
+        assert_eq!(progress.state, ReplicationState::Replicate);
+        assert_eq!(progress.next_index, 6);
+        progress.on_sent(Some(7));
+        progress.on_sent(Some(9));
+        assert!(!progress.can_send(2));
+        assert_eq!(progress.next_index, 10);
+        assert!(progress.on_accepted(7));
+        assert!(progress.can_send(2));
+        assert!(!progress.on_accepted(6), "a reordered, older ack does not regress");
+        assert_eq!(progress.match_index, 7);
+    }
+
+    #[test]
+    fn two_silent_heartbeats_mean_a_stall() {
+        let mut progress = Progress::new(2, 1);
+        progress.on_accepted(0);
+        progress.on_sent(Some(3));
+        assert!(!progress.on_heartbeat());
+        assert!(progress.on_heartbeat());
+        progress.become_probe(1);
+        assert_eq!(progress.state, ReplicationState::Probe { sent: false });
+    }
+}

@@ -1,0 +1,92 @@
+//! What a node hands its driver: the output half of the sans-IO contract.
+
+use crate::{Entry, Envelope, Index, NodeId, Term};
+
+/// The part of a server's state that must survive a crash, besides its log (Figure 2's
+/// "persistent state", plus the commit index so a restart need not rediscover it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HardState {
+    /// Latest term the server has seen.
+    pub term: Term,
+    /// Candidate that received the server's vote in `term`, if any.
+    pub vote: Option<NodeId>,
+    /// Highest index known to be committed.
+    pub commit: Index,
+}
+
+/// Everything a server made durable: what its driver hands [`crate::Node::restart`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DurableState {
+    /// The last hard state persisted.
+    pub hard_state: HardState,
+    /// The persisted log, index 1 first.
+    pub entries: Vec<Entry>,
+}
+
+/// The output of a node since its last `Ready`, which the driver must process **in this
+/// order**:
+///
+/// 1. **Persist** `hard_state` and the log write (`log_from` and `entries`), and wait for them
+///    to be durable.
+/// 2. **Send** `messages`.
+/// 3. **Apply** `committed` entries to the state machine, in index order.
+///
+/// Why the order matters: a vote, a term or an acknowledged entry that is sent before it is
+/// durable can be forgotten by a crash after the peer has acted on it: the server could then
+/// vote twice in a term, or a leader could count an entry that no longer exists toward a quorum.
+/// Applying after persisting means the state machine never runs ahead of the durable log.
+///
+/// A driver that takes a `Ready` commits to processing all of it; the node treats its contents
+/// as handed over. `Ready` owns its data, and may be reused across calls to avoid allocation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ready {
+    /// The new hard state, if it changed since the last `Ready`.
+    pub hard_state: Option<HardState>,
+    /// If set, the durable log must become its entries before `log_from` followed by `entries`:
+    /// everything from `log_from` on is replaced. `log_from` at or below the durable last index
+    /// means a truncation.
+    pub log_from: Option<Index>,
+    /// Entries to write from `log_from` on, contiguous. Empty when only truncating.
+    pub entries: Vec<Entry>,
+    /// Messages to send, after persisting.
+    pub messages: Vec<Envelope>,
+    /// Entries to apply, after persisting, in index order.
+    pub committed: Vec<Entry>,
+}
+
+impl Ready {
+    /// Empties every field, keeping allocated capacity.
+    pub fn clear(&mut self) {
+        self.hard_state = None;
+        self.log_from = None;
+        self.entries.clear();
+        self.messages.clear();
+        self.committed.clear();
+    }
+
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.hard_state.is_none()
+            && self.log_from.is_none()
+            && self.messages.is_empty()
+            && self.committed.is_empty()
+    }
+
+    /// Applies this `Ready`'s persistence half to `durable`: the reference implementation of
+    /// step 1, used by in-memory drivers and tests.
+    pub fn persist_into(&self, durable: &mut DurableState) {
+        if let Some(from) = self.log_from {
+            assert!(from >= 1, "log write from index 0");
+            assert!(
+                from as usize <= durable.entries.len() + 1,
+                "log write from {from} leaves a gap after {}",
+                durable.entries.len()
+            );
+            durable.entries.truncate(from as usize - 1);
+            durable.entries.extend(self.entries.iter().cloned());
+        }
+        if let Some(hard_state) = self.hard_state {
+            durable.hard_state = hard_state;
+        }
+    }
+}

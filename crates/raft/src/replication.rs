@@ -1,0 +1,299 @@
+//! Log replication (§5.3) and the commitment rule (§5.4.2): how a leader ships entries, how a
+//! follower reconciles its log, and when an entry is committed.
+
+use crate::node::{Leadership, Role};
+use crate::progress::ReplicationState;
+use crate::{
+    AppendEntries, AppendEntriesResponse, AppendOutcome, Bug, ConflictHint, Entry, EntryData,
+    Index, Message, Node, NodeId, VOTERS_MAX,
+};
+
+impl Node {
+    /// Appends an entry of the current term to a leader's own log. Returns its index.
+    pub(crate) fn append_as_leader(&mut self, data: EntryData) -> Index {
+        let index = self.log.last_index() + 1;
+        self.append_to_log(Entry { index, term: self.term, data });
+        let own = self.voter_position(self.config.id);
+        let Role::Leader(leadership) = &mut self.role else { unreachable!("caller is leader") };
+        leadership.progress[own].on_accepted(index);
+        // A single-voter cluster commits on its own append.
+        self.maybe_commit();
+        index
+    }
+
+    /// Whether some follower can be sent entries now.
+    pub(crate) fn has_appends_to_send(&self) -> bool {
+        let Role::Leader(leadership) = &self.role else { return false };
+        let last_index = self.log.last_index();
+        leadership.progress.iter().any(|progress| {
+            progress.node != self.config.id
+                && progress.next_index <= last_index
+                && progress.can_send(self.config.max_inflight_messages)
+        })
+    }
+
+    /// Sends every follower what it is missing, within its window: called when the driver takes
+    /// a `Ready`, so that proposals made since the last one travel together.
+    pub(crate) fn send_appends(&mut self) {
+        if !self.has_appends_to_send() {
+            return;
+        }
+        for position in 0..self.config.voters.len() {
+            if self.config.voters[position] == self.config.id {
+                continue;
+            }
+            while self.try_send_append(position) {}
+        }
+    }
+
+    /// Sends one append with entries to the voter at `position` if its progress allows.
+    /// Returns whether it sent.
+    fn try_send_append(&mut self, position: usize) -> bool {
+        let Role::Leader(leadership) = &self.role else { return false };
+        let progress = &leadership.progress[position];
+        if progress.next_index > self.log.last_index()
+            || !progress.can_send(self.config.max_inflight_messages)
+        {
+            return false;
+        }
+        self.send_append(position, progress.next_index);
+        true
+    }
+
+    /// Sends the voter at `position` an append starting after `prev_log_index + 1`, with as
+    /// many entries as the batching limits allow (possibly none: a probe or a heartbeat).
+    fn send_append(&mut self, position: usize, next_index: Index) {
+        let prev_log_index = next_index - 1;
+        let prev_log_term = self.log.term(prev_log_index).expect("a leader holds next_index - 1");
+        let last = self.batch_end(next_index);
+        let entries = self.log.slice(next_index, last).to_vec();
+        let sent_last = (!entries.is_empty()).then_some(last);
+        let message = AppendEntries {
+            term: self.term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit: self.commit_index,
+        };
+        let Role::Leader(leadership) = &mut self.role else { unreachable!("caller is leader") };
+        let progress = &mut leadership.progress[position];
+        progress.on_sent(sent_last);
+        let to = progress.node;
+        self.send(to, Message::AppendEntries(message));
+    }
+
+    /// The last index of a batch starting at `from`: at most `max_entries_per_message` entries
+    /// and `max_bytes_per_message` bytes, but always at least one entry if any exist.
+    fn batch_end(&self, from: Index) -> Index {
+        let last_index = self.log.last_index();
+        let mut end = from.saturating_sub(1);
+        let mut bytes = 0;
+        while end < last_index && ((end + 1 - from) as usize) < self.config.max_entries_per_message
+        {
+            let size = self.log.entry(end + 1).expect("within the log").size_bytes();
+            if end >= from && bytes + size > self.config.max_bytes_per_message {
+                break;
+            }
+            bytes += size;
+            end += 1;
+        }
+        end
+    }
+
+    /// Every heartbeat interval: retransmit probes, detect stalled pipelines, and assert
+    /// leadership (with the commit point) to followers that are up to date.
+    pub(crate) fn broadcast_heartbeat(&mut self) {
+        for position in 0..self.config.voters.len() {
+            let Role::Leader(leadership) = &mut self.role else { unreachable!("caller is leader") };
+            let progress = &mut leadership.progress[position];
+            if progress.node == self.config.id {
+                continue;
+            }
+            if progress.on_heartbeat() {
+                let match_index = progress.match_index;
+                progress.become_probe(match_index + 1);
+            }
+            match progress.state {
+                ReplicationState::Probe { .. } => {
+                    let next_index = progress.next_index;
+                    self.send_append(position, next_index);
+                }
+                ReplicationState::Replicate => {
+                    // An empty append at the known match point: always accepted, it carries
+                    // the commit index without resending entries that may still be in flight.
+                    let match_index = progress.match_index;
+                    let to = progress.node;
+                    let heartbeat = AppendEntries {
+                        term: self.term,
+                        prev_log_index: match_index,
+                        prev_log_term: self.log.term(match_index).expect("match within the log"),
+                        entries: Vec::new(),
+                        leader_commit: self.commit_index,
+                    };
+                    self.send(to, Message::AppendEntries(heartbeat));
+                }
+            }
+        }
+    }
+
+    /// A follower's side of AppendEntries (Figure 2, receiver implementation).
+    pub(crate) fn handle_append_entries(&mut self, from: NodeId, request: AppendEntries) {
+        if request.term < self.term && !self.config.bugs.contains(Bug::AcceptStaleTerm) {
+            // Tell the stale leader about the newer term, so that it steps down.
+            let hint = ConflictHint { index: 0, conflict_term: None };
+            let outcome = AppendOutcome::Rejected { rejected_index: request.prev_log_index, hint };
+            self.respond_append(from, outcome);
+            return;
+        }
+        match self.role {
+            // Two leaders in one term cannot happen in correct Raft (election safety); under an
+            // injected bug it can, and the simulator's checker reports it. Ignore the request.
+            Role::Leader(_) => return,
+            Role::Candidate { .. } => self.become_follower(self.term, Some(from)),
+            Role::Follower { .. } => {
+                self.role = Role::Follower { leader: Some(from) };
+                self.election_elapsed = 0;
+            }
+        }
+        let outcome = self.reconcile_log(&request);
+        if let AppendOutcome::Accepted { match_index } = outcome {
+            let verified = if self.config.bugs.contains(Bug::CommitPastMatch) {
+                self.log.last_index()
+            } else {
+                match_index
+            };
+            let commit = request.leader_commit.min(verified);
+            if commit > self.commit_index {
+                self.commit_index = commit;
+            }
+        }
+        self.respond_append(from, outcome);
+    }
+
+    /// Checks the request's previous entry and merges its entries into the log, truncating only
+    /// at a real conflict (same index, different term). Returns the response's outcome.
+    fn reconcile_log(&mut self, request: &AppendEntries) -> AppendOutcome {
+        let bugs = self.config.bugs;
+        let prev = request.prev_log_index;
+        let Some(prev_term) = self.log.term(prev) else {
+            let hint = ConflictHint { index: self.log.last_index() + 1, conflict_term: None };
+            return AppendOutcome::Rejected { rejected_index: prev, hint };
+        };
+        if prev_term != request.prev_log_term && !bugs.contains(Bug::SkipPrevLogCheck) {
+            let hint = ConflictHint {
+                index: self.log.first_index_of_term_at(prev),
+                conflict_term: Some(prev_term),
+            };
+            return AppendOutcome::Rejected { rejected_index: prev, hint };
+        }
+        for entry in &request.entries {
+            match self.log.term(entry.index) {
+                Some(term) if term == entry.term => continue,
+                Some(_) => self.truncate_log_after(entry.index - 1),
+                None => {}
+            }
+            self.append_to_log(entry.clone());
+        }
+        let match_index = prev + request.entries.len() as Index;
+        if bugs.contains(Bug::TruncateOnStaleAppend) && self.log.last_index() > match_index {
+            self.truncate_log_after(match_index.max(self.commit_index));
+        }
+        AppendOutcome::Accepted { match_index }
+    }
+
+    /// Removes the log's entries after `index`: only ever on a follower, and never a committed
+    /// entry (by Leader Completeness, a legitimate leader's log agrees with every committed one).
+    fn truncate_log_after(&mut self, index: Index) {
+        assert!(!matches!(self.role, Role::Leader(_)), "a leader never truncates its own log");
+        if self.config.bugs.is_empty() {
+            assert!(
+                index >= self.commit_index,
+                "node {}: truncating committed entries after {index} (commit {})",
+                self.config.id,
+                self.commit_index
+            );
+        }
+        // Under an injected bug a committed entry may be cut; keep the local invariant
+        // commit <= last index so that the global checker, not an assertion, reports it.
+        self.commit_index = self.commit_index.min(index);
+        if self.log.truncate_after(index) > 0 {
+            self.mark_log_dirty(index + 1);
+        }
+    }
+
+    fn respond_append(&mut self, to: NodeId, outcome: AppendOutcome) {
+        let response = AppendEntriesResponse { term: self.term, outcome };
+        self.send(to, Message::AppendEntriesResponse(response));
+    }
+
+    /// A leader's side of an append's answer: advance the follower's progress and the commit
+    /// index, or back off to where the follower's log matches.
+    pub(crate) fn handle_append_response(&mut self, from: NodeId, response: AppendEntriesResponse) {
+        let stale = response.term < self.term;
+        if stale && !(self.config.bugs.contains(Bug::CountStaleAcks)) {
+            return;
+        }
+        let last_index = self.log.last_index();
+        let position = self.voter_position(from);
+        let Role::Leader(leadership) = &mut self.role else { return };
+        let progress = &mut leadership.progress[position];
+        match response.outcome {
+            AppendOutcome::Accepted { match_index } => {
+                if match_index > last_index {
+                    return; // Only possible for a stale response, under `count-stale-acks`.
+                }
+                if progress.on_accepted(match_index) {
+                    self.maybe_commit();
+                }
+            }
+            AppendOutcome::Rejected { rejected_index, hint } => {
+                if stale || rejected_index < progress.match_index {
+                    return;
+                }
+                if let ReplicationState::Probe { .. } = progress.state
+                    && rejected_index + 1 != progress.next_index
+                {
+                    return; // An answer to an older probe.
+                }
+                let next = match hint.conflict_term {
+                    Some(term) => match self.log.last_index_of_term(term) {
+                        Some(index) => index + 1,
+                        None => hint.index,
+                    },
+                    None => hint.index,
+                };
+                let next = next.min(rejected_index).max(progress.match_index + 1);
+                progress.become_probe(next);
+                self.send_append(position, next);
+            }
+        }
+    }
+
+    /// Advances the commit index to the highest index stored on a quorum, if that entry is from
+    /// the current term. Entries of earlier terms are committed only indirectly, by this rule,
+    /// never by counting their own replicas (§5.4.2, Figure 8). Returns whether it advanced.
+    pub(crate) fn maybe_commit(&mut self) -> bool {
+        let Role::Leader(Leadership { progress, .. }) = &self.role else { return false };
+        let bugs = self.config.bugs;
+        let mut matches = [0 as Index; VOTERS_MAX];
+        let voters = progress.len();
+        for (slot, progress) in matches.iter_mut().zip(progress) {
+            *slot = progress.match_index;
+        }
+        matches[..voters].sort_unstable_by(|a, b| b.cmp(a));
+        let mut quorum = self.quorum();
+        if bugs.contains(Bug::CommitWithoutQuorum) && quorum > 1 {
+            quorum -= 1;
+        }
+        let candidate = matches[quorum - 1];
+        if candidate <= self.commit_index {
+            return false;
+        }
+        let term = self.log.term(candidate).expect("a quorum's match is in the leader's log");
+        if term != self.term && !bugs.contains(Bug::CommitPriorTerm) {
+            return false;
+        }
+        self.commit_index = candidate;
+        true
+    }
+}
