@@ -66,13 +66,10 @@ bugs! {
     /// The frame decoder does not verify checksums, so corrupted frames are acted on.
     IgnoreChecksum = "ignore-checksum",
         "a frame whose checksum does not match its payload is dropped";
-    /// A leader counts acknowledgements from responses of an earlier term of its own.
-    CountStaleAcks = "count-stale-acks",
-        "responses from an older term are ignored (Figure 2: all servers, term rules)";
-    /// A follower sets its commit index to the leader's without bounding it by the entries the
-    /// append verified, committing an unverified tail from an older leader.
-    CommitPastMatch = "commit-past-match",
-        "commitIndex = min(leaderCommit, index of last new entry) (Figure 2, AppendEntries step 5)";
+    /// A follower's log truncation is not made durable: its disk keeps the conflicting suffix
+    /// it removed in memory, and later writes land after it.
+    UnpersistedTruncation = "unpersisted-truncation",
+        "persistent state, the log included, is updated on stable storage before responding (Figure 2)";
 }
 
 impl fmt::Display for Bug {

@@ -10,20 +10,28 @@ impl Node {
         self.term = term;
         self.vote = Some(self.config.id);
         let own = 1 << self.voter_position(self.config.id);
-        self.role = Role::Candidate { granted: own };
+        self.role = Role::Candidate { granted: own, answered: own };
         self.reset_election_timer();
         if self.quorum() == 1 {
             self.become_leader();
             return;
         }
+        self.request_votes();
+    }
+
+    /// Sends RequestVote to every voter that has not answered yet. Called when the campaign
+    /// starts and again every heartbeat interval while it lasts: RPCs are retried when they get
+    /// no response (§5.1), so a lost request or reply does not cost a whole election timeout.
+    pub(crate) fn request_votes(&mut self) {
+        let Role::Candidate { answered, .. } = self.role else { return };
         let request = RequestVote {
-            term,
+            term: self.term,
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
         };
         for position in 0..self.config.voters.len() {
-            let peer = self.config.voters[position];
-            if peer != self.config.id {
+            if answered & (1 << position) == 0 {
+                let peer = self.config.voters[position];
                 self.send(peer, Message::RequestVote(request.clone()));
             }
         }
@@ -56,12 +64,16 @@ impl Node {
 
     /// Counts a vote; a majority makes this candidate the leader.
     pub(crate) fn handle_vote_response(&mut self, from: NodeId, response: RequestVoteResponse) {
-        if response.term != self.term || !response.granted {
+        if response.term != self.term {
             return;
         }
         let position = self.voter_position(from);
         let quorum = self.quorum();
-        let Role::Candidate { granted } = &mut self.role else { return };
+        let Role::Candidate { granted, answered } = &mut self.role else { return };
+        *answered |= 1 << position;
+        if !response.granted {
+            return;
+        }
         *granted |= 1 << position;
         if granted.count_ones() as usize >= quorum {
             self.become_leader();

@@ -157,12 +157,7 @@ impl Node {
         }
         let outcome = self.reconcile_log(&request);
         if let AppendOutcome::Accepted { match_index } = outcome {
-            let verified = if self.config.bugs.contains(Bug::CommitPastMatch) {
-                self.log.last_index()
-            } else {
-                match_index
-            };
-            let commit = request.leader_commit.min(verified);
+            let commit = request.leader_commit.min(match_index);
             if commit > self.commit_index {
                 self.commit_index = commit;
             }
@@ -229,25 +224,20 @@ impl Node {
     /// A leader's side of an append's answer: advance the follower's progress and the commit
     /// index, or back off to where the follower's log matches.
     pub(crate) fn handle_append_response(&mut self, from: NodeId, response: AppendEntriesResponse) {
-        let stale = response.term < self.term;
-        if stale && !(self.config.bugs.contains(Bug::CountStaleAcks)) {
+        if response.term < self.term {
             return;
         }
-        let last_index = self.log.last_index();
         let position = self.voter_position(from);
         let Role::Leader(leadership) = &mut self.role else { return };
         let progress = &mut leadership.progress[position];
         match response.outcome {
             AppendOutcome::Accepted { match_index } => {
-                if match_index > last_index {
-                    return; // Only possible for a stale response, under `count-stale-acks`.
-                }
                 if progress.on_accepted(match_index) {
                     self.maybe_commit();
                 }
             }
             AppendOutcome::Rejected { rejected_index, hint } => {
-                if stale || rejected_index < progress.match_index {
+                if rejected_index < progress.match_index {
                     return;
                 }
                 if let ReplicationState::Probe { .. } = progress.state

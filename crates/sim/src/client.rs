@@ -1,0 +1,182 @@
+//! Closed-loop clients: each keeps one request outstanding, follows leader hints, and retries
+//! with capped exponential backoff and jitter until its request is applied.
+
+use rand::Rng;
+
+use crate::event::{Event, EventQueue, Reply};
+use crate::rng::Stream;
+use crate::scenario::ClientParams;
+use raftsim_raft::NodeId;
+
+/// Client ids from here on are one-shot burst requests, which expect no reply.
+pub const BURST_CLIENT_BASE: u32 = 1 << 20;
+
+/// Shortest retry backoff, doubled per attempt up to the scenario's maximum.
+const BACKOFF_US_BASE: u64 = 5_000;
+
+/// One client.
+#[derive(Clone, Debug)]
+struct Client {
+    /// Sequence number of the current request (1, 2, ...).
+    sequence: u64,
+    /// Attempts made at the current request; 0 before the first send.
+    attempt: u32,
+    /// Where the next attempt goes: the last known leader, if any.
+    leader_hint: Option<NodeId>,
+    /// Node the current attempt went to, while waiting for its reply.
+    awaiting: Option<NodeId>,
+    /// When the current attempt was sent.
+    sent_at_us: u64,
+}
+
+/// A reply that completed a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// When the completed attempt was sent.
+    pub sent_at_us: u64,
+}
+
+/// All clients of a run.
+pub struct Clients {
+    params: ClientParams,
+    nodes: NodeId,
+    clients: Vec<Client>,
+    rng: Stream,
+    /// Retries made (redirects, timeouts, busy leaders).
+    pub retries: u64,
+    /// Requests completed.
+    pub completed: u64,
+}
+
+impl Clients {
+    /// `params.clients` clients of a cluster of `nodes`, each sending its first request after
+    /// a think time.
+    pub fn new(
+        params: ClientParams,
+        nodes: NodeId,
+        rng: Stream,
+        queue: &mut EventQueue,
+    ) -> Clients {
+        let count = params.clients as usize;
+        let idle =
+            Client { sequence: 1, attempt: 0, leader_hint: None, awaiting: None, sent_at_us: 0 };
+        let mut clients =
+            Clients { params, nodes, clients: vec![idle; count], rng, retries: 0, completed: 0 };
+        for client in 0..count as u32 {
+            let delay = clients.think_time_us();
+            queue.push(delay, Event::ClientSend { client });
+        }
+        clients
+    }
+
+    fn think_time_us(&mut self) -> u64 {
+        let span = self.params.think_time_ms;
+        self.rng.random_range(span.min()..=span.max()) * 1000
+    }
+
+    /// Payload size of each command.
+    pub fn payload_bytes(&self) -> usize {
+        self.params.payload_bytes as usize
+    }
+
+    /// The node a client's request should go to, and the one-way latency to reach it.
+    fn pick_target(&mut self, client: usize) -> NodeId {
+        match self.clients[client].leader_hint {
+            Some(node) => node,
+            None => self.rng.random_range(1..=self.nodes),
+        }
+    }
+
+    /// A one-way latency between a client and a node.
+    pub fn latency_us(&mut self, latency_us_min: u64, latency_us_max: u64) -> u64 {
+        self.rng.random_range(latency_us_min..=latency_us_max)
+    }
+
+    /// `client` sends its current request: returns the target node and schedules a timeout.
+    pub fn send(&mut self, client: u32, now_us: u64, queue: &mut EventQueue) -> (NodeId, u64) {
+        let index = client as usize;
+        let node = self.pick_target(index);
+        let timeout_us = self.params.request_timeout_ms * 1000;
+        let state = &mut self.clients[index];
+        state.attempt += 1;
+        state.awaiting = Some(node);
+        state.sent_at_us = now_us;
+        let (sequence, attempt) = (state.sequence, state.attempt);
+        queue.push(now_us + timeout_us, Event::ClientTimeout { client, sequence, attempt });
+        (node, sequence)
+    }
+
+    /// Whether `client` (not a burst request) waits for `sequence` from `node`.
+    pub fn awaits(&self, client: u32, sequence: u64, node: NodeId) -> bool {
+        self.clients
+            .get(client as usize)
+            .is_some_and(|state| state.sequence == sequence && state.awaiting == Some(node))
+    }
+
+    /// A reply arrived. Returns the completion if it finished the current request.
+    pub fn on_reply(
+        &mut self,
+        client: u32,
+        sequence: u64,
+        reply: Reply,
+        now_us: u64,
+        queue: &mut EventQueue,
+    ) -> Option<Completion> {
+        let index = client as usize;
+        let state = self.clients.get(index)?;
+        if state.sequence != sequence || state.awaiting.is_none() {
+            return None; // A late or duplicate reply.
+        }
+        match reply {
+            Reply::Applied => {
+                let completion = Completion { sent_at_us: state.sent_at_us };
+                let leader = state.awaiting;
+                let think = self.think_time_us();
+                let state = &mut self.clients[index];
+                state.sequence += 1;
+                state.attempt = 0;
+                state.awaiting = None;
+                state.leader_hint = leader;
+                self.completed += 1;
+                queue.push(now_us + think, Event::ClientSend { client });
+                Some(completion)
+            }
+            Reply::Redirect(hint) => {
+                self.clients[index].leader_hint = hint;
+                self.retry(client, now_us, queue);
+                None
+            }
+            Reply::Busy => {
+                self.retry(client, now_us, queue);
+                None
+            }
+        }
+    }
+
+    /// A request timer fired: retry if it is still the current attempt.
+    pub fn on_timeout(
+        &mut self,
+        client: u32,
+        sequence: u64,
+        attempt: u32,
+        now_us: u64,
+        queue: &mut EventQueue,
+    ) {
+        let state = &mut self.clients[client as usize];
+        if state.sequence == sequence && state.attempt == attempt && state.awaiting.is_some() {
+            // The node may be down or partitioned away: forget the hint and try another.
+            state.leader_hint = None;
+            self.retry(client, now_us, queue);
+        }
+    }
+
+    fn retry(&mut self, client: u32, now_us: u64, queue: &mut EventQueue) {
+        let state = &mut self.clients[client as usize];
+        state.awaiting = None;
+        let exponent = state.attempt.min(16);
+        let cap_us = (BACKOFF_US_BASE << exponent).min(self.params.backoff_ms_max * 1000);
+        let delay = self.rng.random_range(0..=cap_us);
+        self.retries += 1;
+        queue.push(now_us + delay, Event::ClientSend { client });
+    }
+}

@@ -1,0 +1,87 @@
+//! What happened in a run, counted: every fault kind and the protocol events that matter.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! counters {
+    ($( $(#[doc = $doc:literal])* $name:ident ),* $(,)?) => {
+        /// Counts of faults and protocol events over a run (or summed over a campaign).
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Counters {
+            $( $(#[doc = $doc])* pub $name: u64, )*
+        }
+
+        impl Counters {
+            /// Every counter as `(name, value)`, in a fixed order.
+            pub fn fields(&self) -> Vec<(&'static str, u64)> {
+                vec![$( (stringify!($name), self.$name) ),*]
+            }
+
+            /// Adds `other` into `self`; `max_term` takes the maximum instead of the sum.
+            pub fn add(&mut self, other: &Counters) {
+                let max_term = self.max_term.max(other.max_term);
+                $( self.$name += other.$name; )*
+                self.max_term = max_term;
+            }
+        }
+    };
+}
+
+counters! {
+    /// Partitions started.
+    partitions,
+    /// Nodes paused.
+    pauses,
+    /// Nodes crashed.
+    crashes,
+    /// Nodes restarted after a crash.
+    restarts,
+    /// Overload episodes (slowed nodes and client bursts).
+    overloads,
+    /// Inputs dropped because an inbox was full.
+    inbox_drops,
+    /// Frames handed to the network.
+    frames_sent,
+    /// Frames that reached a running receiver.
+    frames_delivered,
+    /// Frames lost: partitioned links, random loss, or a crashed recipient.
+    frames_dropped,
+    /// Extra copies of frames delivered.
+    frames_duplicated,
+    /// Damaged frames that reached a receiver's decoder.
+    frames_corrupted,
+    /// Frames a receiver's decoder rejected.
+    frames_rejected,
+    /// Clock skew episodes.
+    clock_skews,
+    /// Elections started (a node became candidate).
+    elections,
+    /// Distinct leaders elected (one per term at most).
+    leader_changes,
+    /// Highest term reached.
+    max_term,
+    /// Entries committed (the cluster's highest commit index).
+    commits,
+    /// Log truncations of conflicting suffixes.
+    truncations,
+    /// Client requests resent after a redirect, a timeout or a busy leader.
+    client_retries,
+    /// Client requests completed (applied and acknowledged).
+    client_requests,
+    /// Ticks delivered to running nodes.
+    ticks,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_sums_but_maxes_the_term() {
+        let mut total = Counters { crashes: 2, max_term: 5, ..Counters::default() };
+        total.add(&Counters { crashes: 3, max_term: 4, ..Counters::default() });
+        assert_eq!((total.crashes, total.max_term), (5, 5));
+        total.add(&Counters { max_term: 9, ..Counters::default() });
+        assert_eq!(total.max_term, 9);
+    }
+}

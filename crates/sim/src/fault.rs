@@ -1,0 +1,299 @@
+//! Fault kinds and the fault schedule.
+//!
+//! A run's faults are drawn from the seed *before* it starts, as an explicit list of timed
+//! actions. The list is what a trace carries and what the shrinker cuts: a replay executes the
+//! list it is given, never re-drawing it, so removing one fault leaves the others untouched.
+
+use rand::Rng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::options::Options;
+use crate::rng::{Concern, Stream, stream};
+use crate::scenario::{PartitionShape, Span, TargetPolicy};
+use raftsim_raft::NodeId;
+
+/// One fault: what happens, when, and for how long.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// Virtual time at which it starts.
+    pub start_us: u64,
+    /// How long it lasts. Faults still active at the end of the fault window heal there.
+    pub duration_us: u64,
+    /// What it does.
+    pub kind: FaultKind,
+}
+
+/// Whom a fault hits, resolved when it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// A fixed node.
+    Node(NodeId),
+    /// Whoever leads when the fault starts; `fallback` when no node leads.
+    Leader {
+        /// The node hit when there is no leader.
+        fallback: NodeId,
+    },
+    /// The first node to become leader after the fault starts, at that moment.
+    NewLeader,
+    /// The first node to grant a vote after the fault starts, at that moment.
+    NewVoter,
+}
+
+impl Target {
+    /// Whether the fault waits for a protocol moment rather than striking at its start time.
+    pub fn is_trigger(self) -> bool {
+        matches!(self, Target::NewLeader | Target::NewVoter)
+    }
+}
+
+/// What a fault does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Cut links between groups of nodes.
+    Partition(Partition),
+    /// The target stops processing and ticking; its inputs queue in its inbox.
+    Pause {
+        /// The paused node.
+        target: Target,
+    },
+    /// The target loses its volatile state; it restarts from its disk when the fault ends.
+    Crash {
+        /// The crashed node.
+        target: Target,
+    },
+    /// The target's service time is multiplied by `factor`.
+    Slow {
+        /// The slowed node.
+        target: Target,
+        /// Service time multiplier.
+        factor: u32,
+    },
+    /// `requests` one-shot client requests, spread over the fault's duration, to random nodes.
+    Burst {
+        /// How many.
+        requests: u32,
+    },
+    /// The target's tick interval becomes `tick_percent` percent of normal.
+    ClockSkew {
+        /// The skewed node.
+        target: Target,
+        /// New tick interval, in percent of the normal one.
+        tick_percent: u32,
+    },
+}
+
+/// A partition's shape, with its groups drawn.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Partition {
+    /// `minority` and the other nodes cannot reach each other, either way.
+    Split {
+        /// The cut-off side.
+        minority: Vec<NodeId>,
+    },
+    /// The leader at the start of the fault (or `fallback`) is cut off from everyone.
+    IsolateLeader {
+        /// The node isolated when there is no leader.
+        fallback: NodeId,
+    },
+    /// Frames from `from` to `to` are lost; the other direction still works.
+    OneWay {
+        /// Senders that are not heard.
+        from: Vec<NodeId>,
+        /// Receivers that do not hear them.
+        to: Vec<NodeId>,
+    },
+    /// `left` and the other nodes but `bridge` cannot reach each other; `bridge` reaches all.
+    Bridge {
+        /// One half.
+        left: Vec<NodeId>,
+        /// The node that talks to both halves.
+        bridge: NodeId,
+    },
+}
+
+impl FaultKind {
+    /// Whom the fault hits, for kinds that hit one node.
+    pub fn target(&self) -> Option<Target> {
+        match self {
+            FaultKind::Pause { target }
+            | FaultKind::Crash { target }
+            | FaultKind::Slow { target, .. }
+            | FaultKind::ClockSkew { target, .. } => Some(*target),
+            FaultKind::Partition(_) | FaultKind::Burst { .. } => None,
+        }
+    }
+
+    /// A short name for counters and reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::Partition(Partition::Split { .. }) => "partition-split",
+            FaultKind::Partition(Partition::IsolateLeader { .. }) => "partition-isolate-leader",
+            FaultKind::Partition(Partition::OneWay { .. }) => "partition-one-way",
+            FaultKind::Partition(Partition::Bridge { .. }) => "partition-bridge",
+            FaultKind::Pause { .. } => "pause",
+            FaultKind::Crash { .. } => "crash",
+            FaultKind::Slow { .. } => "slow",
+            FaultKind::Burst { .. } => "burst",
+            FaultKind::ClockSkew { .. } => "clock-skew",
+        }
+    }
+}
+
+/// Draws the fault schedule for `seed` under `options`, sorted by start time.
+pub fn generate_schedule(options: &Options, seed: u64) -> Vec<Fault> {
+    let mut rng = stream(seed, Concern::Faults);
+    let mut faults = Vec::new();
+    let window = options.fault_window_us;
+    if window == 0 {
+        return faults;
+    }
+    let nodes = options.nodes as NodeId;
+    let params = &options.faults;
+    let add = |faults: &mut Vec<Fault>, rng: &mut Stream, duration_ms: Span<u64>, kind| {
+        let start_us = rng.random_range(0..window);
+        let duration_us = rng.random_range(duration_ms.min()..=duration_ms.max()) * 1000;
+        faults.push(Fault { start_us, duration_us, kind });
+        (start_us, duration_us)
+    };
+    if let Some(partitions) = &params.partitions {
+        for _ in 0..draw_count(&mut rng, partitions.count) {
+            let shape = partitions.shapes[rng.random_range(0..partitions.shapes.len())];
+            let partition = draw_partition(&mut rng, shape, nodes);
+            add(&mut faults, &mut rng, partitions.duration_ms, FaultKind::Partition(partition));
+        }
+    }
+    if let Some(pauses) = &params.pauses {
+        for _ in 0..draw_count(&mut rng, pauses.count) {
+            let target = draw_target(&mut rng, &pauses.targets, nodes);
+            add(&mut faults, &mut rng, pauses.duration_ms, FaultKind::Pause { target });
+        }
+    }
+    if let Some(crashes) = &params.crashes {
+        for _ in 0..draw_count(&mut rng, crashes.count) {
+            let target = draw_target(&mut rng, &crashes.targets, nodes);
+            add(&mut faults, &mut rng, crashes.duration_ms, FaultKind::Crash { target });
+        }
+    }
+    if let Some(overload) = &params.overload {
+        for _ in 0..draw_count(&mut rng, overload.count) {
+            let target = draw_target(&mut rng, &overload.targets, nodes);
+            let factor = rng.random_range(overload.slowdown.min()..=overload.slowdown.max());
+            let requests =
+                rng.random_range(overload.burst_requests.min()..=overload.burst_requests.max());
+            let slow = FaultKind::Slow { target, factor };
+            let (start_us, duration_us) = add(&mut faults, &mut rng, overload.duration_ms, slow);
+            if requests > 0 {
+                faults.push(Fault { start_us, duration_us, kind: FaultKind::Burst { requests } });
+            }
+        }
+    }
+    if let Some(skew) = &params.clock_skew {
+        for _ in 0..draw_count(&mut rng, skew.count) {
+            let target = draw_target(&mut rng, &skew.targets, nodes);
+            let tick_percent = rng.random_range(skew.tick_percent.min()..=skew.tick_percent.max());
+            add(
+                &mut faults,
+                &mut rng,
+                skew.duration_ms,
+                FaultKind::ClockSkew { target, tick_percent },
+            );
+        }
+    }
+    // A stable sort keeps faults that start together in their drawn order.
+    faults.sort_by_key(|fault| fault.start_us);
+    faults
+}
+
+fn draw_count(rng: &mut Stream, count: Span<u32>) -> u32 {
+    rng.random_range(count.min()..=count.max())
+}
+
+fn draw_node(rng: &mut Stream, nodes: NodeId) -> NodeId {
+    rng.random_range(1..=nodes)
+}
+
+fn draw_target(rng: &mut Stream, policies: &[TargetPolicy], nodes: NodeId) -> Target {
+    let policy = policies[rng.random_range(0..policies.len())];
+    let node = draw_node(rng, nodes);
+    match policy {
+        TargetPolicy::Any => Target::Node(node),
+        TargetPolicy::Leader => Target::Leader { fallback: node },
+        TargetPolicy::NewLeader => Target::NewLeader,
+        TargetPolicy::NewVoter => Target::NewVoter,
+    }
+}
+
+/// A random permutation of `1..=nodes`.
+fn shuffled(rng: &mut Stream, nodes: NodeId) -> Vec<NodeId> {
+    let mut ids: Vec<NodeId> = (1..=nodes).collect();
+    ids.shuffle(rng);
+    ids
+}
+
+fn draw_partition(rng: &mut Stream, shape: PartitionShape, nodes: NodeId) -> Partition {
+    assert!(nodes >= 2, "a partition needs two nodes");
+    match shape {
+        PartitionShape::Split => {
+            let ids = shuffled(rng, nodes);
+            let size = rng.random_range(1..=(nodes as usize - 1) / 2).max(1);
+            let mut minority = ids[..size].to_vec();
+            minority.sort_unstable();
+            Partition::Split { minority }
+        }
+        PartitionShape::IsolateLeader => {
+            Partition::IsolateLeader { fallback: draw_node(rng, nodes) }
+        }
+        PartitionShape::OneWay => {
+            let ids = shuffled(rng, nodes);
+            let cut = rng.random_range(1..nodes as usize);
+            let (mut from, mut to) = (ids[..cut].to_vec(), ids[cut..].to_vec());
+            from.sort_unstable();
+            to.sort_unstable();
+            Partition::OneWay { from, to }
+        }
+        PartitionShape::Bridge => {
+            let ids = shuffled(rng, nodes);
+            let bridge = ids[0];
+            let rest = &ids[1..];
+            let cut = if rest.len() < 2 { rest.len() } else { rng.random_range(1..rest.len()) };
+            let mut left = rest[..cut].to_vec();
+            left.sort_unstable();
+            Partition::Bridge { left, bridge }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::builtin;
+
+    #[test]
+    fn schedules_are_deterministic_sorted_and_within_the_window() {
+        let scenario = builtin("partitions").unwrap();
+        for seed in 0..32 {
+            let options = Options::resolve(&scenario, seed);
+            let schedule = generate_schedule(&options, seed);
+            assert_eq!(schedule, generate_schedule(&options, seed));
+            assert!(schedule.windows(2).all(|pair| pair[0].start_us <= pair[1].start_us));
+            assert!((3..=10).contains(&schedule.len()));
+            for fault in &schedule {
+                assert!(fault.start_us < options.fault_window_us);
+                let FaultKind::Partition(partition) = &fault.kind else { panic!("{fault:?}") };
+                match partition {
+                    Partition::Split { minority } => assert!((1..=2).contains(&minority.len())),
+                    Partition::OneWay { from, to } => assert_eq!(from.len() + to.len(), 5),
+                    Partition::Bridge { left, bridge } => {
+                        assert!(!left.is_empty() && left.len() < 4 && !left.contains(bridge))
+                    }
+                    Partition::IsolateLeader { fallback } => assert!((1..=5).contains(fallback)),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! A run's options: every knob resolved from the scenario and the seed, in one value.
+//!
+//! Options are printed at the start of a run and stored in a trace's header, so that a replay
+//! (or a shrunk trace, whose options may have been reduced) does not depend on re-deriving them.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::rng::{Concern, stream};
+use crate::scenario::{FaultParams, NodeParams, RaftParams, Scenario, Span, Workload};
+
+/// Everything that shapes one run besides the seed and the fault schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Name of the scenario these options were resolved from.
+    pub scenario: String,
+    /// Cluster size; nodes have ids `1..=nodes`.
+    pub nodes: u32,
+    /// Virtual time between ticks.
+    pub tick_us: u64,
+    /// End of the safety phase: every fault heals here.
+    pub fault_window_us: u64,
+    /// Budget for the liveness phase that follows.
+    pub liveness_bound_us: u64,
+    /// Protocol parameters.
+    pub raft: RaftParams,
+    /// Server processing parameters.
+    pub node: NodeParams,
+    /// Network behaviour during the fault window, with this seed's drawn rates.
+    pub network: NetworkOptions,
+    /// The workload.
+    pub workload: Workload,
+    /// The windowed fault kinds this seed enables (partitions, pauses, crashes, overload,
+    /// clock skew), with their bounds; the per-frame kinds are resolved into `network`.
+    pub faults: FaultParams,
+}
+
+/// The network's per-frame behaviour, with concrete rates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkOptions {
+    /// One-way latency range.
+    pub latency_us: Span<u64>,
+    /// Probability that a frame is lost.
+    pub loss_rate: f64,
+    /// Probability that a frame is delivered twice.
+    pub duplicate_rate: f64,
+    /// Probability that a frame has bits flipped.
+    pub corrupt_rate: f64,
+    /// Probability that a frame is held back for a delay spike.
+    pub delay_spike_rate: f64,
+    /// Extra delay of a spiked frame.
+    pub delay_spike_us: Span<u64>,
+}
+
+impl NetworkOptions {
+    /// Whether any per-frame fault is enabled.
+    pub fn is_faulty(&self) -> bool {
+        self.loss_rate > 0.0
+            || self.duplicate_rate > 0.0
+            || self.corrupt_rate > 0.0
+            || self.delay_spike_rate > 0.0
+    }
+}
+
+const MS: u64 = 1000;
+
+fn draw_rate(rng: &mut impl Rng, span: Span<f64>) -> f64 {
+    if span.min() >= span.max() { span.min() } else { rng.random_range(span.min()..=span.max()) }
+}
+
+impl Options {
+    /// Resolves `scenario` for `seed`: under swarm testing, the seed decides which fault kinds
+    /// are on (each with probability 1/2); the seed also draws each per-frame rate.
+    pub fn resolve(scenario: &Scenario, seed: u64) -> Options {
+        let mut rng = stream(seed, Concern::Options);
+        let faults = &scenario.faults;
+        let mut enabled = |present: bool| present && (!scenario.swarm || rng.random_bool(0.5));
+        let loss = faults.loss.clone().filter(|_| enabled(true));
+        let duplication = faults.duplication.clone().filter(|_| enabled(true));
+        let corruption = faults.corruption.clone().filter(|_| enabled(true));
+        let spikes = faults.delay_spikes.clone().filter(|_| enabled(true));
+        let windowed = FaultParams {
+            partitions: faults.partitions.clone().filter(|_| enabled(true)),
+            pauses: faults.pauses.clone().filter(|_| enabled(true)),
+            crashes: faults.crashes.clone().filter(|_| enabled(true)),
+            overload: faults.overload.clone().filter(|_| enabled(true)),
+            clock_skew: faults.clock_skew.clone().filter(|_| enabled(true)),
+            ..FaultParams::default()
+        };
+        let latency = scenario.network.latency_ms;
+        let network = NetworkOptions {
+            latency_us: Span(latency.min() * MS, latency.max() * MS),
+            loss_rate: loss.map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
+            duplicate_rate: duplication.map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
+            corrupt_rate: corruption.map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
+            delay_spike_rate: spikes
+                .as_ref()
+                .map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
+            delay_spike_us: spikes.map_or(Span(0, 0), |params| {
+                Span(params.delay_ms.min() * MS, params.delay_ms.max() * MS)
+            }),
+        };
+        Options {
+            scenario: scenario.name.clone(),
+            nodes: scenario.nodes,
+            tick_us: scenario.tick_ms * MS,
+            fault_window_us: scenario.fault_window_ms * MS,
+            liveness_bound_us: scenario.liveness_bound_ms * MS,
+            raft: scenario.raft.clone(),
+            node: scenario.node.clone(),
+            network,
+            workload: scenario.workload.clone(),
+            faults: windowed,
+        }
+    }
+
+    /// The enabled fault kinds, by name, for banners and reports.
+    pub fn enabled_faults(&self) -> Vec<&'static str> {
+        let network = &self.network;
+        let faults = &self.faults;
+        [
+            ("loss", network.loss_rate > 0.0),
+            ("duplication", network.duplicate_rate > 0.0),
+            ("corruption", network.corrupt_rate > 0.0),
+            ("delay-spikes", network.delay_spike_rate > 0.0),
+            ("partitions", faults.partitions.is_some()),
+            ("pauses", faults.pauses.is_some()),
+            ("crashes", faults.crashes.is_some()),
+            ("overload", faults.overload.is_some()),
+            ("clock-skew", faults.clock_skew.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::builtin;
+
+    #[test]
+    fn resolution_is_deterministic_and_swarm_varies_the_mix() {
+        let scenario = builtin("default").unwrap();
+        assert_eq!(Options::resolve(&scenario, 3), Options::resolve(&scenario, 3));
+        let mixes: std::collections::BTreeSet<Vec<&str>> =
+            (0..64).map(|seed| Options::resolve(&scenario, seed).enabled_faults()).collect();
+        assert!(mixes.len() > 20, "swarm testing should produce many fault mixes: {mixes:?}");
+    }
+
+    #[test]
+    fn without_swarm_every_listed_kind_is_on() {
+        let scenario = builtin("flaky-network").unwrap();
+        for seed in 0..16 {
+            let options = Options::resolve(&scenario, seed);
+            assert_eq!(options.enabled_faults(), vec!["loss", "duplication", "delay-spikes"]);
+            assert!((0.05..=0.3).contains(&options.network.loss_rate));
+        }
+    }
+}

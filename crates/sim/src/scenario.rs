@@ -1,0 +1,545 @@
+//! The scenario file format: named, checked-in descriptions of a cluster, its workload, and the
+//! bounds within which each seed draws its faults.
+//!
+//! Scenarios are JSON. Unknown fields are refused, every value is range-checked, and every error
+//! names the field (or the line and column) it is about. Ranges are written `[min, max]`.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Most nodes a scenario may simulate.
+pub const NODES_MAX: u32 = 9;
+
+/// An inclusive range `[min, max]`, written as a two-element array.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Span<T>(pub T, pub T);
+
+impl<T: Copy + PartialOrd> Span<T> {
+    /// The lower bound.
+    pub fn min(&self) -> T {
+        self.0
+    }
+    /// The upper bound.
+    pub fn max(&self) -> T {
+        self.1
+    }
+}
+
+/// A named scenario, as read from `scenarios/*.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, used on the command line and in trace file names.
+    pub name: String,
+    /// One line saying what the scenario exercises.
+    pub description: String,
+    /// Cluster size.
+    pub nodes: u32,
+    /// Virtual time between two ticks of a node.
+    pub tick_ms: u64,
+    /// Length of the safety phase, during which faults happen.
+    pub fault_window_ms: u64,
+    /// After the fault window everything heals; a leader must then commit a new command within
+    /// this bound, or the run fails for liveness.
+    pub liveness_bound_ms: u64,
+    /// Protocol timing and limits.
+    #[serde(default)]
+    pub raft: RaftParams,
+    /// How each simulated server processes its inputs.
+    #[serde(default)]
+    pub node: NodeParams,
+    /// Fault-free network behaviour.
+    #[serde(default)]
+    pub network: NetworkParams,
+    /// What the clients do.
+    pub workload: Workload,
+    /// Swarm testing: each seed enables a random subset of the fault kinds listed in `faults`
+    /// (each with probability 1/2), so a campaign covers many fault mixes. Without swarm every
+    /// listed kind is on in every seed.
+    #[serde(default)]
+    pub swarm: bool,
+    /// The fault kinds this scenario may inject, with their bounds. Absent kinds never happen.
+    #[serde(default)]
+    pub faults: FaultParams,
+}
+
+/// Raft timing and limits, passed to every node's `Config`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RaftParams {
+    /// Election timeout range, in ticks.
+    pub election_timeout_ticks: Span<u32>,
+    /// Leader heartbeat interval, in ticks.
+    pub heartbeat_interval_ticks: u32,
+    /// Unacknowledged appends per follower.
+    pub max_inflight_messages: u32,
+    /// Entries per append.
+    pub max_entries_per_message: u32,
+    /// Entry bytes per append.
+    pub max_bytes_per_message: u32,
+    /// Uncommitted entries a leader accepts before refusing proposals.
+    pub max_uncommitted_entries: u32,
+}
+
+impl Default for RaftParams {
+    fn default() -> RaftParams {
+        RaftParams {
+            election_timeout_ticks: Span(10, 20),
+            heartbeat_interval_ticks: 2,
+            max_inflight_messages: 16,
+            max_entries_per_message: 32,
+            max_bytes_per_message: 16 * 1024,
+            max_uncommitted_entries: 1024,
+        }
+    }
+}
+
+/// How a simulated server processes inputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeParams {
+    /// Virtual time a server spends on each message or client request; inputs that arrive while
+    /// it is busy wait in its inbox.
+    pub service_time_us: u64,
+    /// Inputs an inbox holds; more are dropped and counted (`inbox_drops`).
+    pub inbox_capacity: u32,
+}
+
+impl Default for NodeParams {
+    fn default() -> NodeParams {
+        NodeParams { service_time_us: 20, inbox_capacity: 256 }
+    }
+}
+
+/// The network when no fault is active.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkParams {
+    /// One-way latency, drawn uniformly per message; messages overtake each other when their
+    /// latencies differ, which is how the network reorders.
+    pub latency_ms: Span<u64>,
+}
+
+impl Default for NetworkParams {
+    fn default() -> NetworkParams {
+        NetworkParams { latency_ms: Span(1, 10) }
+    }
+}
+
+/// What drives proposals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum Workload {
+    /// Closed-loop clients that talk to servers over the network, follow leader hints, retry
+    /// with backoff and expect exactly-once application.
+    Clients(ClientParams),
+    /// A benchmark load: proposals made directly at the leader, keeping `window` uncommitted
+    /// entries in flight (the reference workload of `raftsim bench`).
+    Pipeline(PipelineParams),
+}
+
+/// Closed-loop clients.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientParams {
+    /// Number of clients, each with one request outstanding at a time.
+    pub clients: u32,
+    /// Size of each command's payload.
+    pub payload_bytes: u32,
+    /// A client that hears nothing for this long retries.
+    pub request_timeout_ms: u64,
+    /// Pause between a reply and the next request.
+    pub think_time_ms: Span<u64>,
+    /// Upper bound of the exponential retry backoff.
+    pub backoff_ms_max: u64,
+}
+
+/// Direct proposals at the leader.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineParams {
+    /// Uncommitted entries kept in flight.
+    pub window: u32,
+    /// Size of each command's payload.
+    pub payload_bytes: u32,
+}
+
+/// The fault kinds a scenario may inject. Each is optional; absent means never.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultParams {
+    /// Frames lost in transit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<RateParams>,
+    /// Frames delivered twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplication: Option<RateParams>,
+    /// Frames with one to three bits flipped in transit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corruption: Option<RateParams>,
+    /// Frames held back for a long extra delay, overtaken by later ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_spikes: Option<DelaySpikeParams>,
+    /// Network partitions, each healed after its duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<PartitionParams>,
+    /// Unresponsive servers: paused (no processing, no ticks), inputs queue in their inboxes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pauses: Option<WindowParams>,
+    /// Crashes: volatile state is lost; the server restarts from its disk after the downtime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crashes: Option<WindowParams>,
+    /// Overload: a server slowed by a factor, and a burst of client requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overload: Option<OverloadParams>,
+    /// Clock skew: a server's ticks run fast or slow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_skew: Option<ClockSkewParams>,
+}
+
+/// A per-frame probability, drawn per seed from `rate`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateParams {
+    /// Probability per frame, in `[0, 1]`.
+    pub rate: Span<f64>,
+}
+
+/// Delay spikes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelaySpikeParams {
+    /// Probability per frame, in `[0, 1]`.
+    pub rate: Span<f64>,
+    /// Extra delay of a spiked frame, drawn uniformly.
+    pub delay_ms: Span<u64>,
+}
+
+/// Which server a fault hits. A fault's target is drawn uniformly from its kind's `targets`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetPolicy {
+    /// A server drawn uniformly.
+    Any,
+    /// Whoever leads when the fault starts (a drawn server if none does).
+    Leader,
+    /// The first server to become leader after the fault starts, hit at that very moment. A
+    /// crash lands after it persisted its first output and before that output was sent.
+    NewLeader,
+    /// The first server to grant a vote after the fault starts, hit at that moment. A crash
+    /// lands after the vote is persisted and before the reply is sent.
+    NewVoter,
+}
+
+/// Faults that hold for a window of time: how many per run, how long each.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowParams {
+    /// Faults of this kind per run.
+    pub count: Span<u32>,
+    /// How long each lasts.
+    pub duration_ms: Span<u64>,
+    /// Whom they hit, drawn uniformly per fault.
+    pub targets: Vec<TargetPolicy>,
+}
+
+/// The shapes a partition can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartitionShape {
+    /// A random minority cut off from the majority, both ways.
+    Split,
+    /// The current leader cut off from everyone, both ways.
+    IsolateLeader,
+    /// One group does not hear another, while the other direction still works.
+    OneWay,
+    /// Two halves that cannot talk, joined by one server that talks to both.
+    Bridge,
+}
+
+/// Partitions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionParams {
+    /// Partitions per run.
+    pub count: Span<u32>,
+    /// How long each lasts.
+    pub duration_ms: Span<u64>,
+    /// Shapes to draw from, uniformly.
+    pub shapes: Vec<PartitionShape>,
+}
+
+/// Overload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverloadParams {
+    /// Overload episodes per run.
+    pub count: Span<u32>,
+    /// How long each lasts.
+    pub duration_ms: Span<u64>,
+    /// Whom a slowdown hits, drawn uniformly per episode.
+    pub targets: Vec<TargetPolicy>,
+    /// Factor by which the target's service time grows.
+    pub slowdown: Span<u32>,
+    /// Extra one-shot client requests sent during the episode, spread over it.
+    pub burst_requests: Span<u32>,
+}
+
+/// Clock skew.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSkewParams {
+    /// Skew episodes per run.
+    pub count: Span<u32>,
+    /// How long each lasts.
+    pub duration_ms: Span<u64>,
+    /// Whom they hit, drawn uniformly per fault.
+    pub targets: Vec<TargetPolicy>,
+    /// The skewed tick interval, in percent of the normal one (50 = ticks twice as fast).
+    pub tick_percent: Span<u32>,
+}
+
+/// Why a scenario is not usable.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ScenarioError {
+    /// The text is not valid JSON, or does not have the scenario's shape (unknown field, wrong
+    /// type, missing field).
+    #[error("line {line}, column {column}: {message}")]
+    Parse {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A field's value is out of range.
+    #[error("field `{field}`: {message}")]
+    Field {
+        /// Dotted path of the field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// No built-in scenario has this name.
+    #[error("no built-in scenario is named `{0}` (run `raftsim scenarios` for the list)")]
+    UnknownName(String),
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Field { field: field.to_owned(), message: message.into() }
+}
+
+fn check_span<T: Copy + PartialOrd + std::fmt::Display>(
+    field: &str,
+    span: Span<T>,
+    low: T,
+    high: T,
+) -> Result<(), ScenarioError> {
+    for value in [span.min(), span.max()] {
+        if !(value >= low && value <= high) {
+            return Err(field_error(field, format!("{value} is outside [{low}, {high}]")));
+        }
+    }
+    if span.min() > span.max() {
+        return Err(field_error(field, format!("min {} exceeds max {}", span.min(), span.max())));
+    }
+    Ok(())
+}
+
+fn check_value<T: Copy + PartialOrd + std::fmt::Display>(
+    field: &str,
+    value: T,
+    low: T,
+    high: T,
+) -> Result<(), ScenarioError> {
+    check_span(field, Span(value, value), low, high)
+}
+
+/// Longest virtual time any one duration in a scenario may span: one day.
+const DURATION_MS_MAX: u64 = 24 * 3600 * 1000;
+/// Most faults of one kind in one run.
+const FAULT_COUNT_MAX: u32 = 1000;
+
+impl Scenario {
+    /// Parses and validates a scenario.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario =
+            serde_json::from_str(text).map_err(|error| ScenarioError::Parse {
+                line: error.line(),
+                column: error.column(),
+                message: error.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+            })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// The scenario as pretty JSON, as it would be written to a file.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a scenario serializes")
+    }
+
+    /// Checks every value's range.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.name.is_empty() {
+            return Err(field_error("name", "must not be empty"));
+        }
+        check_value("nodes", self.nodes, 1, NODES_MAX)?;
+        check_value("tick_ms", self.tick_ms, 1, 1000)?;
+        check_value("fault_window_ms", self.fault_window_ms, 0, DURATION_MS_MAX)?;
+        check_value("liveness_bound_ms", self.liveness_bound_ms, 1, DURATION_MS_MAX)?;
+        self.validate_raft()?;
+        check_value("node.service_time_us", self.node.service_time_us, 0, 1_000_000)?;
+        check_value("node.inbox_capacity", self.node.inbox_capacity, 1, 1_000_000)?;
+        check_span("network.latency_ms", self.network.latency_ms, 0, 60_000)?;
+        match &self.workload {
+            Workload::Clients(clients) => {
+                check_value("workload.clients.clients", clients.clients, 1, 1000)?;
+                check_value("workload.clients.payload_bytes", clients.payload_bytes, 0, 1 << 20)?;
+                check_value(
+                    "workload.clients.request_timeout_ms",
+                    clients.request_timeout_ms,
+                    1,
+                    DURATION_MS_MAX,
+                )?;
+                check_span("workload.clients.think_time_ms", clients.think_time_ms, 0, 60_000)?;
+                check_value("workload.clients.backoff_ms_max", clients.backoff_ms_max, 1, 60_000)?;
+            }
+            Workload::Pipeline(pipeline) => {
+                check_value("workload.pipeline.window", pipeline.window, 1, 1_000_000)?;
+                check_value("workload.pipeline.payload_bytes", pipeline.payload_bytes, 0, 1 << 20)?;
+            }
+        }
+        self.validate_faults()
+    }
+
+    fn validate_raft(&self) -> Result<(), ScenarioError> {
+        let raft = &self.raft;
+        check_span("raft.election_timeout_ticks", raft.election_timeout_ticks, 2, 100_000)?;
+        check_value(
+            "raft.heartbeat_interval_ticks",
+            raft.heartbeat_interval_ticks,
+            1,
+            raft.election_timeout_ticks.min() - 1,
+        )?;
+        check_value("raft.max_inflight_messages", raft.max_inflight_messages, 1, 100_000)?;
+        check_value("raft.max_entries_per_message", raft.max_entries_per_message, 1, 100_000)?;
+        check_value("raft.max_bytes_per_message", raft.max_bytes_per_message, 1, 1 << 24)?;
+        check_value("raft.max_uncommitted_entries", raft.max_uncommitted_entries, 1, 1 << 24)
+    }
+
+    fn validate_faults(&self) -> Result<(), ScenarioError> {
+        let faults = &self.faults;
+        for (name, rate) in [
+            ("loss", &faults.loss),
+            ("duplication", &faults.duplication),
+            ("corruption", &faults.corruption),
+        ] {
+            if let Some(rate) = rate {
+                check_span(&format!("faults.{name}.rate"), rate.rate, 0.0, 1.0)?;
+            }
+        }
+        if let Some(spikes) = &faults.delay_spikes {
+            check_span("faults.delay_spikes.rate", spikes.rate, 0.0, 1.0)?;
+            check_span("faults.delay_spikes.delay_ms", spikes.delay_ms, 0, 600_000)?;
+        }
+        let window = |name: &str, count: Span<u32>, duration: Span<u64>| {
+            check_span(&format!("faults.{name}.count"), count, 0, FAULT_COUNT_MAX)?;
+            check_span(&format!("faults.{name}.duration_ms"), duration, 1, DURATION_MS_MAX)
+        };
+        let targets = |name: &str, targets: &[TargetPolicy]| {
+            if targets.is_empty() {
+                return Err(field_error(
+                    &format!("faults.{name}.targets"),
+                    "must list at least one",
+                ));
+            }
+            Ok(())
+        };
+        if let Some(partitions) = &faults.partitions {
+            window("partitions", partitions.count, partitions.duration_ms)?;
+            if partitions.shapes.is_empty() {
+                return Err(field_error("faults.partitions.shapes", "must list at least one"));
+            }
+            if self.nodes < 2 {
+                return Err(field_error("faults.partitions", "partitions need at least 2 nodes"));
+            }
+        }
+        if let Some(pauses) = &faults.pauses {
+            window("pauses", pauses.count, pauses.duration_ms)?;
+            targets("pauses", &pauses.targets)?;
+        }
+        if let Some(crashes) = &faults.crashes {
+            window("crashes", crashes.count, crashes.duration_ms)?;
+            targets("crashes", &crashes.targets)?;
+        }
+        if let Some(overload) = &faults.overload {
+            window("overload", overload.count, overload.duration_ms)?;
+            targets("overload", &overload.targets)?;
+            check_span("faults.overload.slowdown", overload.slowdown, 1, 10_000)?;
+            check_span("faults.overload.burst_requests", overload.burst_requests, 0, 100_000)?;
+        }
+        if let Some(skew) = &faults.clock_skew {
+            window("clock_skew", skew.count, skew.duration_ms)?;
+            targets("clock_skew", &skew.targets)?;
+            check_span("faults.clock_skew.tick_percent", skew.tick_percent, 10, 1000)?;
+        }
+        Ok(())
+    }
+}
+
+/// The scenarios shipped with raftsim, as `(name, JSON text)`, embedded at build time from the
+/// repository's `scenarios/` directory.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("default", include_str!("../../../scenarios/default.json")),
+    ("calm", include_str!("../../../scenarios/calm.json")),
+    ("partitions", include_str!("../../../scenarios/partitions.json")),
+    ("paused-leader", include_str!("../../../scenarios/paused-leader.json")),
+    ("overload", include_str!("../../../scenarios/overload.json")),
+    ("corruption", include_str!("../../../scenarios/corruption.json")),
+    ("crash-restart", include_str!("../../../scenarios/crash-restart.json")),
+    ("flaky-network", include_str!("../../../scenarios/flaky-network.json")),
+    ("figure8", include_str!("../../../scenarios/figure8.json")),
+    ("stale-messages", include_str!("../../../scenarios/stale-messages.json")),
+    ("reference", include_str!("../../../scenarios/reference.json")),
+];
+
+/// The built-in scenario called `name`.
+pub fn builtin(name: &str) -> Result<Scenario, ScenarioError> {
+    let (_, text) = BUILTIN
+        .iter()
+        .find(|(builtin, _)| *builtin == name)
+        .ok_or_else(|| ScenarioError::UnknownName(name.to_owned()))?;
+    Scenario::from_json(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses_and_is_named_like_its_file() {
+        for (name, text) in BUILTIN {
+            let scenario = Scenario::from_json(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(&scenario.name, name);
+            assert_eq!(Scenario::from_json(&scenario.to_json()), Ok(scenario));
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let base = builtin("default").unwrap();
+        let mut bad = base.clone();
+        bad.nodes = 0;
+        assert_eq!(bad.validate(), Err(field_error("nodes", "0 is outside [1, 9]")),);
+        let mut bad = base.clone();
+        bad.faults.loss = Some(RateParams { rate: Span(-0.1, 0.2) });
+        assert!(
+            matches!(bad.validate(), Err(ScenarioError::Field { field, .. }) if field == "faults.loss.rate")
+        );
+        let text = base.to_json().replacen("\"nodes\"", "\"nodez\"", 1);
+        let error = Scenario::from_json(&text).unwrap_err();
+        assert!(error.to_string().contains("unknown field `nodez`"), "{error}");
+        assert!(builtin("nope").is_err());
+    }
+}

@@ -1,0 +1,205 @@
+//! Starting and ending scheduled faults. Each start records what it actually did (an
+//! [`ActiveFault`]), so that its end undoes exactly that, and overlapping faults compose.
+
+use raftsim_raft::{NodeId, RoleKind};
+
+use super::World;
+use crate::check::Violation;
+use crate::event::Event;
+use crate::fault::{FaultKind, Partition, Target};
+use crate::node::Status;
+
+/// What a started fault did, to be undone when it ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActiveFault {
+    /// Links cut, as `(from, to)` pairs.
+    Cuts(Vec<(NodeId, NodeId)>),
+    /// This node was paused.
+    Paused(NodeId),
+    /// This node was crashed.
+    Crashed(NodeId),
+    /// This node was slowed.
+    Slowed(NodeId),
+    /// This node's clock was skewed.
+    Skewed(NodeId),
+    /// A burst is under way (its requests are already scheduled).
+    Burst,
+    /// The fault could not apply (its target was already down) and has nothing to undo.
+    Skipped,
+}
+
+impl World {
+    fn resolve(&self, target: Target) -> NodeId {
+        match target {
+            Target::Node(node) => node,
+            Target::Leader { fallback } => self.leader().unwrap_or(fallback),
+            Target::NewLeader | Target::NewVoter => unreachable!("trigger targets are armed"),
+        }
+    }
+
+    /// A fault's start time came. Faults with a trigger target are armed instead, and strike
+    /// at the protocol moment they wait for (see [`World::triggered_fault`]).
+    pub(super) fn start_fault(&mut self, fault: u32) -> Result<(), Violation> {
+        let target = self.spec.schedule[fault as usize].kind.target();
+        if target.is_some_and(Target::is_trigger) {
+            self.armed.push(fault);
+            return Ok(());
+        }
+        self.strike(fault, None)
+    }
+
+    /// The armed fault that `node`'s last step triggers, if any: it just became leader, or just
+    /// granted a vote. Disarms it.
+    pub(super) fn triggered_fault(&mut self, node: NodeId) -> Option<u32> {
+        let before = self.checker.previous(node);
+        let now = self.nodes[node as usize - 1].state();
+        let new_leader = now.role == RoleKind::Leader
+            && (before.role != RoleKind::Leader || before.term != now.term);
+        let new_vote = now.vote.is_some_and(|vote| vote != node)
+            && (before.term != now.term || before.vote != now.vote);
+        let position = self.armed.iter().position(|&fault| {
+            match self.spec.schedule[fault as usize].kind.target() {
+                Some(Target::NewLeader) => new_leader,
+                Some(Target::NewVoter) => new_vote,
+                _ => false,
+            }
+        })?;
+        Some(self.armed.remove(position))
+    }
+
+    /// Applies a fault now, to `triggered` if a trigger chose the node, and schedules its end.
+    pub(super) fn strike(
+        &mut self,
+        fault: u32,
+        triggered: Option<NodeId>,
+    ) -> Result<(), Violation> {
+        let spec = &self.spec.schedule[fault as usize];
+        let duration_us = spec.duration_us;
+        let kind = spec.kind.clone();
+        let target =
+            |world: &World, target: Target| triggered.unwrap_or_else(|| world.resolve(target));
+        let active = match kind {
+            FaultKind::Partition(partition) => {
+                let cuts = self.partition_cuts(&partition);
+                for &(from, to) in &cuts {
+                    self.network.set_cut(from, to, true);
+                }
+                self.counters.partitions += 1;
+                ActiveFault::Cuts(cuts)
+            }
+            FaultKind::Pause { target: chosen } => {
+                let node = target(self, chosen);
+                let sim_node = &mut self.nodes[node as usize - 1];
+                if sim_node.status == Status::Up {
+                    sim_node.status = Status::Paused;
+                    self.counters.pauses += 1;
+                    ActiveFault::Paused(node)
+                } else {
+                    ActiveFault::Skipped
+                }
+            }
+            FaultKind::Crash { target: chosen } => {
+                let node = target(self, chosen);
+                if self.nodes[node as usize - 1].status == Status::Crashed {
+                    ActiveFault::Skipped
+                } else {
+                    self.crash(node);
+                    ActiveFault::Crashed(node)
+                }
+            }
+            FaultKind::Slow { target: chosen, factor } => {
+                let node = target(self, chosen);
+                self.nodes[node as usize - 1].slowdown = factor.max(1);
+                self.counters.overloads += 1;
+                ActiveFault::Slowed(node)
+            }
+            FaultKind::Burst { requests } => {
+                for request in 0..requests {
+                    let offset = duration_us * request as u64 / requests.max(1) as u64;
+                    self.queue.push(self.now_us + offset, Event::BurstSend { fault, request });
+                }
+                self.counters.overloads += 1;
+                ActiveFault::Burst
+            }
+            FaultKind::ClockSkew { target: chosen, tick_percent } => {
+                let node = target(self, chosen);
+                self.nodes[node as usize - 1].tick_percent = tick_percent;
+                self.counters.clock_skews += 1;
+                ActiveFault::Skewed(node)
+            }
+        };
+        self.active[fault as usize] = Some(active);
+        let end_us = self.now_us + duration_us;
+        if end_us < self.spec.options.fault_window_us {
+            self.queue.push(end_us, Event::FaultEnd { fault });
+        }
+        Ok(())
+    }
+
+    /// Undoes what the fault's start did, if it is still active. Ending twice is harmless: the
+    /// heal ends every fault that is still active.
+    pub(super) fn end_fault(&mut self, fault: u32) -> Result<(), Violation> {
+        let Some(active) = self.active[fault as usize].take() else { return Ok(()) };
+        match active {
+            ActiveFault::Cuts(cuts) => {
+                for (from, to) in cuts {
+                    self.network.set_cut(from, to, false);
+                }
+            }
+            ActiveFault::Paused(node) => {
+                if self.nodes[node as usize - 1].status == Status::Paused {
+                    self.resume(node);
+                }
+            }
+            ActiveFault::Crashed(node) => {
+                if self.nodes[node as usize - 1].status == Status::Crashed {
+                    self.restart(node)?;
+                }
+            }
+            ActiveFault::Slowed(node) => self.nodes[node as usize - 1].slowdown = 1,
+            ActiveFault::Skewed(node) => self.nodes[node as usize - 1].tick_percent = 100,
+            ActiveFault::Burst | ActiveFault::Skipped => {}
+        }
+        Ok(())
+    }
+
+    fn crash(&mut self, node: NodeId) {
+        let sim_node = &mut self.nodes[node as usize - 1];
+        sim_node.crash();
+        self.counters.crashes += 1;
+        let durable = sim_node.state();
+        self.checker.observe_crash(node, durable);
+    }
+
+    /// The directed links a partition cuts.
+    fn partition_cuts(&self, partition: &Partition) -> Vec<(NodeId, NodeId)> {
+        let all: Vec<NodeId> = (1..=self.nodes.len() as NodeId).collect();
+        let both_ways = |side: &[NodeId], others: &[NodeId]| {
+            let mut cuts = Vec::new();
+            for &a in side {
+                for &b in others {
+                    cuts.push((a, b));
+                    cuts.push((b, a));
+                }
+            }
+            cuts
+        };
+        let rest = |side: &[NodeId], also_excluded: Option<NodeId>| -> Vec<NodeId> {
+            all.iter()
+                .copied()
+                .filter(|node| !side.contains(node) && Some(*node) != also_excluded)
+                .collect()
+        };
+        match partition {
+            Partition::Split { minority } => both_ways(minority, &rest(minority, None)),
+            Partition::IsolateLeader { fallback } => {
+                let leader = [self.leader().unwrap_or(*fallback)];
+                both_ways(&leader, &rest(&leader, None))
+            }
+            Partition::OneWay { from, to } => {
+                from.iter().flat_map(|&a| to.iter().map(move |&b| (a, b))).collect()
+            }
+            Partition::Bridge { left, bridge } => both_ways(left, &rest(left, Some(*bridge))),
+        }
+    }
+}
