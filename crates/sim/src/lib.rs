@@ -30,6 +30,7 @@ pub mod options;
 pub mod rng;
 pub mod scenario;
 pub mod state_machine;
+pub mod trace;
 pub mod world;
 
 pub use check::{Property, Violation};

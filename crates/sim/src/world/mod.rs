@@ -247,6 +247,37 @@ impl World {
         self.result()
     }
 
+    /// Runs to the end, turning a panic (in raftsim or in the Raft code under test) into a
+    /// `panic` violation at the step where it happened, so that a campaign reports it like any
+    /// other failure, with a trace. Returns the result and, if recording, the events.
+    pub fn run_catching(self) -> (RunResult, Option<Vec<EventRecord>>) {
+        self.run_catching_with(|_| {})
+    }
+
+    /// [`World::run_catching`], calling `observe` after every step (for timelines).
+    pub fn run_catching_with(
+        mut self,
+        mut observe: impl FnMut(&World),
+    ) -> (RunResult, Option<Vec<EventRecord>>) {
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            while self.step().is_none() {
+                observe(&self);
+            }
+            observe(&self);
+        }));
+        if let Err(payload) = ran {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|message| message.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            let violation = Violation::new(Property::Panic, Vec::new(), None, message);
+            let failure = Failure { step: self.step, time_us: self.now_us, violation };
+            self.verdict = Some(Verdict::Fail(failure));
+        }
+        (self.result(), self.take_records())
+    }
+
     /// The result so far (final once [`World::step`] returned a verdict).
     pub fn result(&self) -> RunResult {
         let mut counters = self.counters;

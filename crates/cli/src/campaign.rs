@@ -1,0 +1,260 @@
+//! A campaign: many seeds of one scenario, on several threads, with results that do not
+//! depend on the number of threads or on sharding.
+//!
+//! Workers take seeds in increasing order from a shared counter. Results are folded in seed
+//! order (a small reorder buffer absorbs threads finishing out of order), so that a campaign
+//! that stops at its first failure summarises exactly the seeds up to the smallest failing one,
+//! whatever `--jobs` is, and memory stays flat however many seeds run.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use raftsim_raft::Bugs;
+use raftsim_sim::{Counters, Failure, RunSpec, Scenario, World};
+
+use crate::seeds::Shard;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Campaign {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Injected bugs.
+    pub bugs: Bugs,
+    /// First seed of the range.
+    pub start: u64,
+    /// Seeds in the range (`start..start + seeds`); `None` for no bound but `duration`.
+    pub seeds: Option<u64>,
+    /// Stop taking new seeds after this much wall time.
+    pub duration: Option<Duration>,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Which seeds of the range this process runs.
+    pub shard: Shard,
+    /// Run every seed even after a failure (otherwise stop at the first).
+    pub keep_going: bool,
+}
+
+/// One seed's result, as the campaign keeps it.
+#[derive(Clone, Debug)]
+pub struct SeedOutcome {
+    /// The seed.
+    pub seed: u64,
+    /// Its failure, if any.
+    pub failure: Option<Failure>,
+    /// Events processed.
+    pub events: u64,
+    /// Its event hash.
+    pub event_hash: u64,
+    /// Its counters.
+    pub counters: Counters,
+}
+
+/// A campaign's results.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Seeds run (and counted: after a stop at the first failure, those up to it).
+    pub seeds: u64,
+    /// Events over those seeds.
+    pub events: u64,
+    /// XOR of their event hashes: independent of order, jobs and sharding, so that the digests
+    /// of shards `1/N..N/N` XOR to the digest of the whole range.
+    pub digest: u64,
+    /// Summed counters (`max_term` is the maximum).
+    pub counters: Counters,
+    /// Failing seeds in seed order.
+    pub failures: Vec<(u64, Failure)>,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Stopped by Ctrl-C or SIGTERM.
+    pub interrupted: bool,
+    /// Smallest and largest seed counted.
+    pub seed_range: Option<(u64, u64)>,
+}
+
+impl Summary {
+    fn fold(&mut self, outcome: SeedOutcome) {
+        self.seeds += 1;
+        self.events += outcome.events;
+        self.digest ^= outcome.event_hash;
+        self.counters.add(&outcome.counters);
+        self.seed_range = Some(match self.seed_range {
+            None => (outcome.seed, outcome.seed),
+            Some((low, _)) => (low, outcome.seed),
+        });
+        if let Some(failure) = outcome.failure {
+            self.failures.push((outcome.seed, failure));
+        }
+    }
+}
+
+/// Runs one seed, turning panics into `panic` violations.
+pub fn run_seed(scenario: &Scenario, bugs: Bugs, seed: u64) -> SeedOutcome {
+    let spec = RunSpec::from_seed(scenario, seed, bugs);
+    let (result, _) = World::new(spec, false).run_catching();
+    SeedOutcome {
+        seed,
+        failure: result.failure().cloned(),
+        events: result.events,
+        event_hash: result.event_hash,
+        counters: result.counters,
+    }
+}
+
+/// Thread names of campaign workers, so that the panic hook can keep them quiet.
+pub const WORKER_THREAD_PREFIX: &str = "raftsim-worker";
+
+impl Campaign {
+    /// The `index`-th seed of this shard of the range, if it exists.
+    fn nth_seed(&self, index: u64) -> Option<u64> {
+        let first = self.shard.first_from(self.start)?;
+        let seed = first.checked_add(index.checked_mul(self.shard.count)?)?;
+        debug_assert!(self.shard.contains(seed));
+        match self.seeds {
+            Some(count) if seed >= self.start.saturating_add(count) => None,
+            _ => Some(seed),
+        }
+    }
+
+    /// How many seeds this shard will run, if bounded.
+    pub fn planned_seeds(&self) -> Option<u64> {
+        let count = self.seeds?;
+        let first = self.shard.first_from(self.start)?;
+        let end = self.start.saturating_add(count);
+        Some(if first >= end { 0 } else { (end - first).div_ceil(self.shard.count) })
+    }
+
+    /// Runs the campaign. `interrupted` stops it early (no new seeds are taken); `on_seed` is
+    /// called on the calling thread after each seed, with the summary so far.
+    #[allow(clippy::disallowed_methods, reason = "campaigns report wall time and honour --duration")]
+    pub fn run(&self, interrupted: &AtomicBool, mut on_seed: impl FnMut(&Summary)) -> Summary {
+        let started = Instant::now();
+        let next_index = AtomicU64::new(0);
+        let stop_at_seed = AtomicU64::new(u64::MAX);
+        let (sender, receiver) = mpsc::channel::<SeedOutcome>();
+        let mut summary = Summary::default();
+        std::thread::scope(|scope| {
+            for worker in 0..self.jobs {
+                let sender = sender.clone();
+                let (next_index, stop_at_seed) = (&next_index, &stop_at_seed);
+                std::thread::Builder::new()
+                    .name(format!("{WORKER_THREAD_PREFIX}-{worker}"))
+                    .spawn_scoped(scope, move || {
+                        self.work(next_index, stop_at_seed, interrupted, started, &sender)
+                    })
+                    .expect("spawning a worker thread");
+            }
+            drop(sender);
+            let mut reorder: BTreeMap<u64, SeedOutcome> = BTreeMap::new();
+            let mut next_to_fold = self.nth_seed(0);
+            let mut folded_index = 0;
+            let mut done = false;
+            for outcome in receiver {
+                reorder.insert(outcome.seed, outcome);
+                while let Some(seed) = next_to_fold {
+                    let Some(outcome) = reorder.remove(&seed) else { break };
+                    folded_index += 1;
+                    next_to_fold = self.nth_seed(folded_index);
+                    if done {
+                        continue;
+                    }
+                    let failed = outcome.failure.is_some();
+                    summary.fold(outcome);
+                    done = failed && !self.keep_going;
+                    summary.elapsed = started.elapsed();
+                    on_seed(&summary);
+                }
+            }
+        });
+        summary.elapsed = started.elapsed();
+        summary.interrupted = interrupted.load(Ordering::SeqCst);
+        summary
+    }
+
+    fn work(
+        &self,
+        next_index: &AtomicU64,
+        stop_at_seed: &AtomicU64,
+        interrupted: &AtomicBool,
+        started: Instant,
+        sender: &mpsc::Sender<SeedOutcome>,
+    ) {
+        loop {
+            if interrupted.load(Ordering::SeqCst)
+                || self.duration.is_some_and(|limit| started.elapsed() >= limit)
+            {
+                return;
+            }
+            let Some(seed) = self.nth_seed(next_index.fetch_add(1, Ordering::SeqCst)) else {
+                return;
+            };
+            if seed > stop_at_seed.load(Ordering::SeqCst) {
+                return;
+            }
+            let outcome = run_seed(&self.scenario, self.bugs, seed);
+            if outcome.failure.is_some() && !self.keep_going {
+                stop_at_seed.fetch_min(seed, Ordering::SeqCst);
+            }
+            if sender.send(outcome).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raftsim_sim::scenario::builtin;
+
+    fn campaign(jobs: usize, shard: Shard) -> Campaign {
+        let mut scenario = builtin("default").unwrap();
+        scenario.fault_window_ms = 300;
+        Campaign {
+            scenario,
+            bugs: Bugs::NONE,
+            start: 10,
+            seeds: Some(12),
+            duration: None,
+            jobs,
+            shard,
+            keep_going: false,
+        }
+    }
+
+    #[test]
+    fn digest_does_not_depend_on_jobs_or_shards() {
+        let never = AtomicBool::new(false);
+        let whole = campaign(1, Shard::ALL).run(&never, |_| {});
+        assert_eq!(whole.seeds, 12);
+        assert_eq!(campaign(3, Shard::ALL).run(&never, |_| {}).digest, whole.digest);
+        let shards: Vec<Summary> = (1..=3)
+            .map(|k| campaign(2, Shard { index: k, count: 3 }).run(&never, |_| {}))
+            .collect();
+        assert_eq!(shards.iter().map(|s| s.seeds).sum::<u64>(), 12);
+        assert_eq!(shards.iter().fold(0, |digest, s| digest ^ s.digest), whole.digest);
+    }
+
+    #[test]
+    fn planned_seed_counts() {
+        assert_eq!(campaign(1, Shard::ALL).planned_seeds(), Some(12));
+        assert_eq!(campaign(1, Shard { index: 1, count: 5 }).planned_seeds(), Some(2));
+        assert_eq!(campaign(1, Shard { index: 2, count: 5 }).planned_seeds(), Some(3));
+    }
+
+    #[test]
+    fn stopping_at_the_first_failure_is_independent_of_jobs() {
+        let never = AtomicBool::new(false);
+        let mut buggy = campaign(1, Shard::ALL);
+        buggy.bugs = Bugs::NONE.with(raftsim_raft::Bug::DoubleVote);
+        buggy.seeds = Some(200);
+        let one = buggy.run(&never, |_| {});
+        buggy.jobs = 4;
+        let four = buggy.run(&never, |_| {});
+        assert_eq!(one.failures.len(), 1);
+        assert_eq!(one.failures[0].0, four.failures[0].0);
+        assert_eq!((one.seeds, one.digest), (four.seeds, four.digest));
+    }
+}

@@ -1,0 +1,338 @@
+//! `raftsim fuzz`: a seeded campaign on every core, and the CI gate.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::trace::{Trace, format_hash};
+use raftsim_sim::{Failure, RunSpec, Scenario, World};
+
+use super::{parse_bug, shell_word};
+use crate::campaign::{Campaign, Summary};
+use crate::exit::Exit;
+use crate::files::{load_scenario, trace_file_name, write_atomically};
+use crate::output::{counters_json, counters_text, failure_line, progress_bar, rate};
+use crate::seeds::{Shard, parse_positive, parse_seed};
+
+/// Run a seeded campaign: every seed of a range (or until a deadline), all cores, every
+/// property after every step. Stops at the first violation unless --keep-going.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  raftsim fuzz                                  # 1000 seeds of `default`\n  \
+raftsim fuzz --seeds 10000 --jobs 8\n  \
+raftsim fuzz --scenario partitions --duration 60\n  \
+raftsim fuzz --bug commit-prior-term --scenario figure8   # watch the harness catch a bug\n  \
+raftsim fuzz --seeds 4000 --shard 2/4 --json --junit report.xml   # one CI shard of four"
+)]
+pub struct FuzzArgs {
+    /// A built-in scenario name or the path of a scenario JSON file.
+    #[arg(long, default_value = "default")]
+    scenario: String,
+    /// Seeds in the range start..start+N (default 1000, or unbounded with --duration).
+    #[arg(long, value_name = "N")]
+    seeds: Option<u64>,
+    /// First seed of the range, in decimal or 0x hex.
+    #[arg(long, default_value = "0", value_parser = parse_seed, value_name = "SEED")]
+    start: u64,
+    /// Stop taking new seeds after this many seconds of wall time.
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = parse_positive, value_name = "N")]
+    jobs: Option<usize>,
+    /// Run shard K of N (1-based): the seeds with seed % N == K-1.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Inject a bug (repeatable); see `raftsim bugs`.
+    #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
+    bugs: Vec<Bug>,
+    /// Where failure traces are written.
+    #[arg(long, default_value = "traces", value_name = "DIR")]
+    out: PathBuf,
+    /// Run every seed even after a violation; report each distinct failure once.
+    #[arg(long)]
+    keep_going: bool,
+    /// Print one JSON summary object on stdout (human output goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+}
+
+/// A failure as reported: the seed, what broke, and its trace if one was written.
+struct Reported {
+    seed: u64,
+    failure: Failure,
+    trace: Option<PathBuf>,
+    /// Failures with the same signature (this one included); set on the first of each group.
+    count: u64,
+}
+
+pub fn run(args: FuzzArgs) -> Result<Exit> {
+    let scenario = load_scenario(&args.scenario)?;
+    if let Some(duration) = args.duration
+        && !(duration.is_finite() && duration > 0.0)
+    {
+        bail!("--duration must be a positive number of seconds, not {duration}");
+    }
+    let bugs: Bugs = args.bugs.iter().copied().collect();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()));
+    let campaign = Campaign {
+        scenario: scenario.clone(),
+        bugs,
+        start: args.start,
+        seeds: args.seeds.or(if args.duration.is_some() { None } else { Some(1000) }),
+        duration: args.duration.map(Duration::from_secs_f64),
+        jobs,
+        shard: args.shard.unwrap_or(Shard::ALL),
+        keep_going: args.keep_going,
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let interrupted = Arc::clone(&interrupted);
+        ctrlc::set_handler(move || interrupted.store(true, Ordering::SeqCst))
+            .context("cannot install the Ctrl-C handler")?;
+    }
+    let say = |line: String| if args.json { eprintln!("{line}") } else { println!("{line}") };
+    say(describe_campaign(&campaign, &args));
+    let bar = progress_bar(campaign.planned_seeds(), &format!("fuzz {}", scenario.name));
+    let mut failures_seen = 0;
+    let summary = campaign.run(&interrupted, |summary| {
+        if summary.failures.len() > failures_seen {
+            failures_seen = summary.failures.len();
+            let (seed, failure) = summary.failures.last().expect("a new failure");
+            let line = failure_line(*seed, failure);
+            match &bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        if let Some(bar) = &bar {
+            bar.set_position(summary.seeds);
+            bar.set_prefix(format!("{} violations", summary.failures.len()));
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let reported = report_failures(&scenario, bugs, &summary, &args.out)?;
+    print_summary(&args, &scenario, &campaign, &summary, &reported, &say)?;
+    if let Some(path) = &args.junit {
+        write_junit(path, &scenario, &summary, &reported)?;
+    }
+    if let Some(first) = reported.iter().find(|reported| reported.trace.is_some()) {
+        let trace = first.trace.as_ref().expect("found one with a trace");
+        eprintln!("replay: raftsim replay {}", shell_word(&trace.to_string_lossy()));
+    }
+    Ok(if summary.interrupted {
+        Exit::Interrupted
+    } else if summary.failures.is_empty() {
+        Exit::Pass
+    } else {
+        Exit::Violation
+    })
+}
+
+fn describe_campaign(campaign: &Campaign, args: &FuzzArgs) -> String {
+    let range = match campaign.seeds {
+        Some(count) => {
+            format!("seeds {}..{}", campaign.start, campaign.start.saturating_add(count))
+        }
+        None => format!("seeds from {}", campaign.start),
+    };
+    let shard = args.shard.map(|shard| format!(", shard {shard}")).unwrap_or_default();
+    let duration = args.duration.map(|secs| format!(", for {secs}s")).unwrap_or_default();
+    let bugs: Vec<&str> = campaign.bugs.iter().map(|bug| bug.name()).collect();
+    let bugs = if bugs.is_empty() { String::new() } else { format!(", bugs [{}]", bugs.join(",")) };
+    format!(
+        "raftsim fuzz: scenario {}, {range}{shard}{duration}, {} jobs{bugs}",
+        campaign.scenario.name, campaign.jobs
+    )
+}
+
+/// What makes two failures "the same": the property and the shape of the detail (numbers
+/// blanked out).
+fn signature(failure: &Failure) -> String {
+    let mut shape = String::new();
+    let mut in_number = false;
+    for c in failure.violation.detail.chars() {
+        if c.is_ascii_digit() {
+            if !in_number {
+                shape.push('#');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            shape.push(c);
+        }
+    }
+    format!("{}: {shape}", failure.violation.property)
+}
+
+/// Groups failures by signature, re-runs the smallest seed of each group with recording on,
+/// checks that it fails identically (a difference is a determinism bug), and writes its trace.
+fn report_failures(
+    scenario: &Scenario,
+    bugs: Bugs,
+    summary: &Summary,
+    out: &Path,
+) -> Result<Vec<Reported>> {
+    let mut groups: BTreeMap<String, usize> = BTreeMap::new();
+    let mut reported: Vec<Reported> = Vec::new();
+    for (seed, failure) in &summary.failures {
+        let key = signature(failure);
+        if let Some(&first) = groups.get(&key) {
+            reported[first].count += 1;
+            reported.push(Reported {
+                seed: *seed,
+                failure: failure.clone(),
+                trace: None,
+                count: 0,
+            });
+            continue;
+        }
+        groups.insert(key, reported.len());
+        let path = out.join(trace_file_name(
+            &scenario.name,
+            &bugs,
+            *seed,
+            failure.violation.property.name(),
+        ));
+        let spec = RunSpec::from_seed(scenario, *seed, bugs);
+        let (result, records) = World::new(spec.clone(), true).run_catching();
+        let same = result.failure().is_some_and(|again| {
+            again.step == failure.step && again.violation.property == failure.violation.property
+        });
+        if !same {
+            bail!(
+                "determinism bug: seed {seed} failed with {} at step {} in the campaign, but its \
+                 recorded re-run ended differently ({:?}); please report it",
+                failure.violation.property,
+                failure.step,
+                result.failure().map(|again| (again.violation.property, again.step))
+            );
+        }
+        let trace = Trace::new(&spec, records.expect("recording"), &result);
+        write_atomically(&path, trace.to_jsonl().as_bytes())?;
+        reported.push(Reported {
+            seed: *seed,
+            failure: failure.clone(),
+            trace: Some(path),
+            count: 1,
+        });
+    }
+    Ok(reported)
+}
+
+fn print_summary(
+    args: &FuzzArgs,
+    scenario: &Scenario,
+    campaign: &Campaign,
+    summary: &Summary,
+    reported: &[Reported],
+    say: &dyn Fn(String),
+) -> Result<()> {
+    let elapsed = summary.elapsed.as_secs_f64().max(1e-9);
+    let distinct: Vec<&Reported> = reported.iter().filter(|reported| reported.count > 0).collect();
+    if args.json {
+        let failures: Vec<serde_json::Value> = reported
+            .iter()
+            .map(|reported| {
+                serde_json::json!({
+                    "seed": reported.seed,
+                    "property": reported.failure.violation.property.name(),
+                    "step": reported.failure.step,
+                    "time_us": reported.failure.time_us,
+                    "detail": reported.failure.violation.detail,
+                    "trace": reported.trace.as_ref().map(|path| path.to_string_lossy().into_owned()),
+                })
+            })
+            .collect();
+        let json = serde_json::json!({
+            "scenario": scenario.name,
+            "bugs": campaign.bugs.iter().map(|bug| bug.name()).collect::<Vec<_>>(),
+            "start": campaign.start,
+            "shard": campaign.shard.to_string(),
+            "jobs": campaign.jobs,
+            "seeds": summary.seeds,
+            "violations": summary.failures.len(),
+            "distinct_failures": distinct.len(),
+            "failures": failures,
+            "events": summary.events,
+            "elapsed_s": elapsed,
+            "seeds_per_s": summary.seeds as f64 / elapsed,
+            "events_per_s": summary.events as f64 / elapsed,
+            "digest": format_hash(summary.digest),
+            "interrupted": summary.interrupted,
+            "counters": counters_json(&summary.counters),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(());
+    }
+    say(format!(
+        "{} seeds in {:.1}s ({} seeds/s, {} events/s, {} events); {} violations{}",
+        summary.seeds,
+        elapsed,
+        rate(summary.seeds, summary.elapsed),
+        rate(summary.events, summary.elapsed),
+        summary.events,
+        summary.failures.len(),
+        if summary.interrupted { "; INTERRUPTED" } else { "" },
+    ));
+    say(format!("digest {}", format_hash(summary.digest)));
+    say(format!("counters:\n  {}", counters_text(&summary.counters)));
+    for reported in distinct {
+        let count =
+            if reported.count > 1 { format!(" ({} seeds)", reported.count) } else { String::new() };
+        say(format!("FAIL{count} {}", failure_line(reported.seed, &reported.failure)));
+        if let Some(trace) = &reported.trace {
+            say(format!("  trace: {}", trace.display()));
+        }
+    }
+    Ok(())
+}
+
+fn write_junit(
+    path: &Path,
+    scenario: &Scenario,
+    summary: &Summary,
+    reported: &[Reported],
+) -> Result<()> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new(format!("raftsim fuzz {}", scenario.name));
+    for reported in reported {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status.set_message(failure_line(reported.seed, &reported.failure));
+        if let Some(trace) = &reported.trace {
+            status.set_description(format!("replay: raftsim replay {}", trace.display()));
+        }
+        suite.add_test_case(TestCase::new(format!("seed {}", reported.seed), status));
+    }
+    let campaign_status = if summary.failures.is_empty() && !summary.interrupted {
+        TestCaseStatus::success()
+    } else {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status.set_message(format!(
+            "{} violations in {} seeds{}",
+            summary.failures.len(),
+            summary.seeds,
+            if summary.interrupted { " (interrupted)" } else { "" }
+        ));
+        status
+    };
+    let mut case = TestCase::new("campaign", campaign_status);
+    case.set_time(summary.elapsed);
+    suite.add_test_case(case);
+    let mut report = Report::new("raftsim");
+    report.add_test_suite(suite);
+    let xml = report.to_string().context("cannot render the JUnit report")?;
+    write_atomically(path, xml.as_bytes())
+}

@@ -1,0 +1,23 @@
+//! One module per subcommand.
+
+pub mod fuzz;
+pub mod list;
+pub mod replay;
+pub mod run;
+
+use raftsim_raft::Bug;
+
+/// Parses a bug name for clap.
+pub fn parse_bug(name: &str) -> Result<Bug, String> {
+    name.parse::<Bug>().map_err(|error| error.to_string())
+}
+
+/// Quotes a shell word if it needs it, for printed commands.
+pub fn shell_word(word: &str) -> String {
+    let safe = word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,".contains(c));
+    if safe && !word.is_empty() {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}

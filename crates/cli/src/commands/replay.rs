@@ -1,0 +1,177 @@
+//! `raftsim replay`: re-run a trace and prove it reproduces, bit for bit.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use raftsim_raft::RoleKind;
+use raftsim_sim::World;
+use raftsim_sim::event::EventRecord;
+use raftsim_sim::node::Status;
+use raftsim_sim::trace::{Outcome, Trace, first_divergence, format_hash};
+
+use crate::exit::Exit;
+use crate::files::read_trace;
+use crate::output::{counters_json, failure_line, options_banner};
+
+/// Re-run a trace from its header and fault schedule, and compare every event.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  raftsim replay traces/default-seed17-leader-completeness.jsonl\n  \
+raftsim replay trace.jsonl --timeline\n  \
+raftsim replay trace.jsonl --check    # exit 0 only if the recorded outcome is reproduced"
+)]
+pub struct ReplayArgs {
+    /// The trace file (JSON Lines).
+    trace: PathBuf,
+    /// Print a per-event log around the violation: time, node, role, term, commit, message.
+    #[arg(long)]
+    timeline: bool,
+    /// Events of timeline to show before the violation (or the end).
+    #[arg(long, default_value_t = 40, value_name = "N")]
+    context: usize,
+    /// Exit 0 only if the recorded outcome is reproduced (3 otherwise): the CI regression check.
+    #[arg(long)]
+    check: bool,
+    /// Print one JSON object: seed, result, property, step, events, event_hash, counters,
+    /// reproduced, diverged_at.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: ReplayArgs) -> Result<Exit> {
+    let trace = read_trace(&args.trace)?;
+    let mut world = World::new(trace.spec(), true);
+    world.describe_events(args.timeline);
+    let mut timeline: VecDeque<String> = VecDeque::with_capacity(args.context + 1);
+    let (result, records) = world.run_catching_with(|world| {
+        if args.timeline {
+            push_line(&mut timeline, args.context, timeline_line(world));
+        }
+    });
+    finish(&args, &trace, &result, &records.unwrap_or_default(), &timeline)
+}
+
+fn push_line(timeline: &mut VecDeque<String>, context: usize, line: String) {
+    if timeline.len() > context {
+        timeline.pop_front();
+    }
+    timeline.push_back(line);
+}
+
+fn finish(
+    args: &ReplayArgs,
+    trace: &Trace,
+    result: &raftsim_sim::RunResult,
+    records: &[EventRecord],
+    timeline: &VecDeque<String>,
+) -> Result<Exit> {
+    let replayed = Outcome::of(result);
+    let divergence = first_divergence(&trace.events, records);
+    let reproduced = divergence.is_none() && replayed == trace.outcome;
+    let failure = result.failure();
+    if args.json {
+        let json = serde_json::json!({
+            "seed": result.seed,
+            "result": replayed.result,
+            "property": failure.map(|failure| failure.violation.property.name()),
+            "step": failure.map(|failure| failure.step),
+            "events": result.events,
+            "event_hash": format_hash(result.event_hash),
+            "counters": counters_json(&result.counters),
+            "reproduced": reproduced,
+            "diverged_at": divergence.as_ref().map(|divergence| divergence.step),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!(
+            "{}",
+            options_banner(trace.header.seed, &trace.header.options, &trace.header.bugs)
+        );
+        for line in timeline {
+            println!("{line}");
+        }
+        match failure {
+            Some(failure) => println!("{}", failure_line(result.seed, failure)),
+            None => println!("seed {}: every property held, liveness reached", result.seed),
+        }
+    }
+    if let Some(divergence) = &divergence {
+        let show = |record: &Option<EventRecord>| match record {
+            Some(record) => describe_record(record),
+            None => "(end of run)".to_owned(),
+        };
+        eprintln!(
+            "replay DIVERGED at step {}: the trace recorded {}, the replay produced {}",
+            divergence.step,
+            show(&divergence.recorded),
+            show(&divergence.replayed)
+        );
+        return Ok(Exit::Diverged);
+    }
+    if !reproduced {
+        eprintln!(
+            "replay DIVERGED in its outcome: the trace recorded {} at step {:?} (hash {}), the \
+             replay ended with {} at step {:?} (hash {})",
+            trace.outcome.result,
+            trace.outcome.failure.as_ref().map(|failure| failure.step),
+            trace.outcome.event_hash,
+            replayed.result,
+            failure.map(|failure| failure.step),
+            replayed.event_hash,
+        );
+        return Ok(Exit::Diverged);
+    }
+    eprintln!(
+        "replay reproduced the trace bit-exactly: {} events, event hash {}",
+        result.events,
+        format_hash(result.event_hash)
+    );
+    if args.check || failure.is_none() {
+        return Ok(Exit::Pass);
+    }
+    Ok(Exit::Violation)
+}
+
+fn describe_record(record: &EventRecord) -> String {
+    format!(
+        "{} at t={}us (node {}, {}, {})",
+        record.kind_name(),
+        record.time_us,
+        record.node,
+        record.a,
+        record.b
+    )
+}
+
+/// One timeline line: the step, the time, the event, and the state of the node it concerns.
+fn timeline_line(world: &World) -> String {
+    let records = world.records().unwrap_or_default();
+    let Some(record) = records.last() else { return String::new() };
+    let description = world.description().unwrap_or_default();
+    let node = match record.kind_name() {
+        "tick" | "deliver" | "process" | "client-arrive" => Some(record.node),
+        _ => None,
+    };
+    let state = node
+        .filter(|&node| node >= 1 && node as usize <= world.node_count())
+        .map(|node| {
+            let state = world.node_state(node);
+            let role = match (world.node_status(node), state.role) {
+                (Status::Crashed, _) => "crashed",
+                (Status::Paused, _) => "paused",
+                (_, RoleKind::Leader) => "leader",
+                (_, RoleKind::Candidate) => "candidate",
+                (_, RoleKind::Follower) => "follower",
+            };
+            format!("n{node} {role:9} term {:3} commit {:5}", state.term, state.commit_index)
+        })
+        .unwrap_or_else(|| format!("{:36}", ""));
+    format!(
+        "#{:<7} t={:>10.6}s  {state}  {:13} {description}",
+        world.steps(),
+        record.time_us as f64 / 1e6,
+        record.kind_name()
+    )
+}

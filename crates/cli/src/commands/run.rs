@@ -1,0 +1,98 @@
+//! `raftsim run`: one seed, told in full.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::trace::{Trace, format_hash};
+use raftsim_sim::{RunSpec, World};
+
+use super::{parse_bug, shell_word};
+use crate::exit::Exit;
+use crate::files::{load_scenario, write_atomically};
+use crate::output::{counters_json, counters_text, failure_line, options_banner};
+use crate::seeds::parse_seed;
+
+/// Run one seed and print its options, result, counters and event hash.
+#[derive(Args)]
+#[command(after_help = "Examples:\n  raftsim run --seed 42\n  \
+raftsim run --seed 0x2a --scenario partitions --bug double-vote --trace /tmp/run.jsonl\n  \
+raftsim run --seed 7 --json")]
+pub struct RunArgs {
+    /// The seed, in decimal or 0x hex.
+    #[arg(long, value_parser = parse_seed)]
+    seed: u64,
+    /// A built-in scenario name or the path of a scenario JSON file.
+    #[arg(long, default_value = "default")]
+    scenario: String,
+    /// Inject a bug (repeatable); see `raftsim bugs`.
+    #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
+    bugs: Vec<Bug>,
+    /// Record the run and write its trace here (atomically).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Print one JSON object: seed, result, property, step, events, event_hash, counters.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: RunArgs) -> Result<Exit> {
+    let scenario = load_scenario(&args.scenario)?;
+    let bugs: Bugs = args.bugs.iter().copied().collect();
+    let spec = RunSpec::from_seed(&scenario, args.seed, bugs);
+    let banner = options_banner(args.seed, &spec.options, &bugs);
+    let (result, records) = World::new(spec.clone(), args.trace.is_some()).run_catching();
+    if let (Some(path), Some(records)) = (&args.trace, records) {
+        write_atomically(path, Trace::new(&spec, records, &result).to_jsonl().as_bytes())?;
+    }
+    let failure = result.failure();
+    if args.json {
+        let json = serde_json::json!({
+            "seed": result.seed,
+            "result": if failure.is_some() { "violation" } else { "pass" },
+            "property": failure.map(|failure| failure.violation.property.name()),
+            "step": failure.map(|failure| failure.step),
+            "detail": failure.map(|failure| failure.violation.detail.clone()),
+            "events": result.events,
+            "event_hash": format_hash(result.event_hash),
+            "counters": counters_json(&result.counters),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!("{banner}");
+        match failure {
+            Some(failure) => println!("FAIL {}", failure_line(args.seed, failure)),
+            None => println!("PASS seed {}: every property held, liveness reached", args.seed),
+        }
+        println!(
+            "events={} virtual_time={:.3}s event_hash={}",
+            result.events,
+            result.end_time_us as f64 / 1e6,
+            format_hash(result.event_hash)
+        );
+        println!("  {}", counters_text(&result.counters));
+        if let Some(path) = &args.trace {
+            println!("trace written to {}", path.display());
+        }
+    }
+    if failure.is_none() {
+        return Ok(Exit::Pass);
+    }
+    let replay = match &args.trace {
+        Some(path) => format!("raftsim replay {}", shell_word(&path.to_string_lossy())),
+        None => {
+            let mut command = format!(
+                "raftsim run --seed {} --scenario {}",
+                args.seed,
+                shell_word(&args.scenario)
+            );
+            for bug in bugs.iter() {
+                command.push_str(&format!(" --bug {bug}"));
+            }
+            command
+        }
+    };
+    eprintln!("replay: {replay}");
+    Ok(Exit::Violation)
+}

@@ -1,0 +1,72 @@
+//! `raftsim`: deterministic simulation testing for Raft, from the command line.
+//!
+//! The binary is thin: it parses arguments, calls the simulator, and maps results to exit codes
+//! in one place ([`exit::Exit`]).
+
+mod campaign;
+mod commands;
+mod exit;
+mod files;
+mod output;
+mod seeds;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::Exit;
+
+/// Deterministic simulation testing for Raft: one seed drives a whole simulated cluster through
+/// partitions, pauses, overload, corruption and crashes, and every safety property is checked
+/// after every step. A failing seed becomes a trace that replays byte for byte.
+#[derive(Parser)]
+#[command(name = "raftsim", version, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 no violation, 1 violation, 2 bad input or usage, \
+3 replay diverged, 130 interrupted.\n\nStart with `raftsim fuzz` and `raftsim --help <command>`.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Fuzz(commands::fuzz::FuzzArgs),
+    Run(commands::run::RunArgs),
+    Replay(commands::replay::ReplayArgs),
+    Scenarios(commands::list::ScenariosArgs),
+    Bugs(commands::list::BugsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    quiet_worker_panics();
+    let result = match cli.command {
+        Command::Fuzz(args) => commands::fuzz::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Replay(args) => commands::replay::run(args),
+        Command::Scenarios(args) => commands::list::scenarios(args),
+        Command::Bugs(args) => commands::list::bugs(args),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(error) => {
+            eprintln!("error: {}", output::one_line(&error));
+            Exit::BadInput.into()
+        }
+    }
+}
+
+/// Panics inside simulated runs are reported as `panic` violations with their message; the
+/// default hook would also print them, interleaved with the progress bar. Keep the default hook
+/// for every other thread: a panic in the CLI itself is a bug to see.
+fn quiet_worker_panics() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let worker = std::thread::current()
+            .name()
+            .is_some_and(|name| name.starts_with(campaign::WORKER_THREAD_PREFIX));
+        if !worker && std::env::var_os("RAFTSIM_QUIET_PANICS").is_none() {
+            default_hook(info);
+        }
+    }));
+}

@@ -1,0 +1,103 @@
+//! Seeds and shards as the command line spells them.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Parses a seed in decimal or `0x` hexadecimal.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse::<u64>(),
+    };
+    parsed.map_err(|_| {
+        format!("`{text}` is not a seed: use decimal or 0x-prefixed hex (e.g. 42, 0x2a)")
+    })
+}
+
+/// Parses a positive count (e.g. `--jobs`).
+pub fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(value) => Ok(value),
+        Err(_) => Err(format!("`{text}` is not a positive integer")),
+    }
+}
+
+/// One shard of a seed range: shard `index` (1-based) of `count` takes every seed with
+/// `seed % count == index - 1`, so shards partition any range and a seed's result does not
+/// depend on how it was sharded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based shard number.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl Shard {
+    /// The whole range.
+    pub const ALL: Shard = Shard { index: 1, count: 1 };
+
+    /// Whether `seed` belongs to this shard.
+    pub fn contains(self, seed: u64) -> bool {
+        seed % self.count == self.index - 1
+    }
+
+    /// The first seed of this shard at or after `start`.
+    pub fn first_from(self, start: u64) -> Option<u64> {
+        let offset = (self.index - 1 + self.count - start % self.count) % self.count;
+        start.checked_add(offset)
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let bad = || format!("`{text}` is not a shard: use K/N with 1 <= K <= N (e.g. 2/4)");
+        let (index, count) = text.split_once('/').ok_or_else(bad)?;
+        let index: u64 = index.trim().parse().map_err(|_| bad())?;
+        let count: u64 = count.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_parse_in_decimal_and_hex() {
+        assert_eq!(parse_seed("42"), Ok(42));
+        assert_eq!(parse_seed("0x2a"), Ok(42));
+        assert_eq!(parse_seed("0xFFFFFFFFFFFFFFFF"), Ok(u64::MAX));
+        assert!(parse_seed("0xZZ").is_err());
+        assert!(parse_seed("-1").is_err());
+        assert!(parse_seed("").is_err());
+    }
+
+    #[test]
+    fn shards_partition_a_range() {
+        assert!("0/2".parse::<Shard>().is_err());
+        assert!("3/2".parse::<Shard>().is_err());
+        assert!("1/0".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+        let shards: Vec<Shard> = (1..=3).map(|k| format!("{k}/3").parse().unwrap()).collect();
+        for seed in 10..40 {
+            assert_eq!(shards.iter().filter(|shard| shard.contains(seed)).count(), 1);
+        }
+        let shard: Shard = "2/3".parse().unwrap();
+        assert_eq!(shard.first_from(10), Some(10));
+        assert_eq!(shard.first_from(11), Some(13));
+        assert_eq!(Shard::ALL.first_from(7), Some(7));
+    }
+}

@@ -1,0 +1,405 @@
+//! Trace files: a failing (or any) run, written so that it replays byte for byte.
+//!
+//! A trace is JSON Lines:
+//!
+//! 1. a header: format name and version, the raftsim version, the seed, the resolved options
+//!    and the injected bugs;
+//! 2. the explicit fault schedule;
+//! 3. one line per event, in order;
+//! 4. an outcome line: the result, the violation if any, the event count and the event hash.
+//!
+//! Replay re-runs the header and schedule (never re-drawing them from the seed, so a shrunk
+//! trace replays as written) and compares every event. This module only turns traces into text
+//! and back; the caller does the file I/O.
+
+use std::fmt::Write as _;
+
+use raftsim_raft::Bugs;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::counters::Counters;
+use crate::event::{EventRecord, RECORD_KINDS};
+use crate::fault::Fault;
+use crate::options::Options;
+use crate::world::{Failure, RunResult, RunSpec, Verdict};
+
+/// The format name in every trace header.
+pub const FORMAT: &str = "raftsim-trace";
+
+/// The trace format version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// The first line of a trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The format version.
+    pub version: u32,
+    /// The raftsim version that wrote it.
+    pub raftsim_version: String,
+    /// The root seed.
+    pub seed: u64,
+    /// The resolved options.
+    pub options: Options,
+    /// Injected bugs.
+    pub bugs: Bugs,
+}
+
+/// The second line: the fault schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScheduleLine {
+    schedule: Vec<Fault>,
+}
+
+/// One event line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventLine {
+    step: u64,
+    t_us: u64,
+    event: String,
+    node: u64,
+    a: u64,
+    b: u64,
+}
+
+/// The last line: how the run ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// `pass` or `violation`.
+    pub result: String,
+    /// The seed, repeated so that a header and an outcome from different runs disagree.
+    pub seed: u64,
+    /// The violation, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    /// Events processed.
+    pub events: u64,
+    /// The event hash, as `0x` and 16 hex digits.
+    pub event_hash: String,
+    /// Virtual time at the end.
+    pub end_time_us: u64,
+    /// What happened.
+    pub counters: Counters,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutcomeLine {
+    outcome: Outcome,
+}
+
+impl Outcome {
+    /// The outcome of `result`.
+    pub fn of(result: &RunResult) -> Outcome {
+        let (name, failure) = match &result.verdict {
+            Verdict::Pass => ("pass", None),
+            Verdict::Fail(failure) => ("violation", Some(failure.clone())),
+        };
+        Outcome {
+            result: name.to_owned(),
+            seed: result.seed,
+            failure,
+            events: result.events,
+            event_hash: format_hash(result.event_hash),
+            end_time_us: result.end_time_us,
+            counters: result.counters,
+        }
+    }
+}
+
+/// A hash as `0x` and 16 hex digits.
+pub fn format_hash(hash: u64) -> String {
+    format!("{hash:#018x}")
+}
+
+/// A whole trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    /// Who, what and with which options.
+    pub header: Header,
+    /// The faults, as run.
+    pub schedule: Vec<Fault>,
+    /// Every event, in order.
+    pub events: Vec<EventRecord>,
+    /// How the run ended.
+    pub outcome: Outcome,
+}
+
+/// Why a text is not a usable trace. Every variant names the line it is about.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum TraceError {
+    /// Nothing in it.
+    #[error("the trace is empty")]
+    Empty,
+    /// A line is not valid JSON or not the expected record.
+    #[error("line {line}: {message}")]
+    Line {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Not a raftsim trace.
+    #[error("line 1: not a raftsim trace (format `{0}`, expected `{FORMAT}`)")]
+    Format(String),
+    /// A format version this build does not read.
+    #[error(
+        "line 1: trace format version {0} is not supported (this raftsim reads version {VERSION})"
+    )]
+    Version(u32),
+    /// The file ends before its outcome line.
+    #[error("the trace is truncated after line {0}: it has no outcome line")]
+    Truncated(usize),
+    /// The parts of the trace contradict each other.
+    #[error("line {line}: {message}")]
+    Inconsistent {
+        /// 1-based line number.
+        line: usize,
+        /// What disagrees.
+        message: String,
+    },
+}
+
+impl Trace {
+    /// The trace of a run of `spec` that recorded `events` and ended with `result`.
+    pub fn new(spec: &RunSpec, events: Vec<EventRecord>, result: &RunResult) -> Trace {
+        Trace {
+            header: Header {
+                format: FORMAT.to_owned(),
+                version: VERSION,
+                raftsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+                seed: spec.seed,
+                options: spec.options.clone(),
+                bugs: spec.bugs,
+            },
+            schedule: spec.schedule.clone(),
+            events,
+            outcome: Outcome::of(result),
+        }
+    }
+
+    /// The spec to replay.
+    pub fn spec(&self) -> RunSpec {
+        RunSpec {
+            seed: self.header.seed,
+            options: self.header.options.clone(),
+            schedule: self.schedule.clone(),
+            bugs: self.header.bugs,
+        }
+    }
+
+    /// The trace as JSON Lines.
+    pub fn to_jsonl(&self) -> String {
+        let mut out = String::with_capacity(128 + self.events.len() * 72);
+        out.push_str(&json_line(&self.header));
+        out.push('\n');
+        out.push_str(&json_line(&ScheduleLine { schedule: self.schedule.clone() }));
+        out.push('\n');
+        for (position, record) in self.events.iter().enumerate() {
+            writeln!(
+                out,
+                r#"{{"step":{},"t_us":{},"event":"{}","node":{},"a":{},"b":{}}}"#,
+                position + 1,
+                record.time_us,
+                record.kind_name(),
+                record.node,
+                record.a,
+                record.b
+            )
+            .expect("writing to a String cannot fail");
+        }
+        out.push_str(&json_line(&OutcomeLine { outcome: self.outcome.clone() }));
+        out.push('\n');
+        out
+    }
+
+    /// Parses and cross-checks a trace.
+    pub fn parse(text: &str) -> Result<Trace, TraceError> {
+        let mut lines = text.lines().enumerate().map(|(index, line)| (index + 1, line));
+        let (_, first) =
+            lines.next().filter(|(_, line)| !line.trim().is_empty()).ok_or(TraceError::Empty)?;
+        let header = parse_header(first)?;
+        let (number, second) = lines.next().ok_or(TraceError::Truncated(1))?;
+        let schedule = parse_line::<ScheduleLine>(number, second, "the fault schedule")?.schedule;
+        let mut events = Vec::new();
+        let mut last_number = number;
+        for (number, line) in lines {
+            last_number = number;
+            if line.starts_with(r#"{"outcome""#) {
+                let outcome = parse_line::<OutcomeLine>(number, line, "the outcome")?.outcome;
+                let trace = Trace { header, schedule, events, outcome };
+                trace.cross_check(number)?;
+                return Ok(trace);
+            }
+            let event = parse_line::<EventLine>(number, line, "an event")?;
+            if event.step != events.len() as u64 + 1 {
+                return Err(TraceError::Inconsistent {
+                    line: number,
+                    message: format!("event step {} follows step {}", event.step, events.len()),
+                });
+            }
+            let kind =
+                RECORD_KINDS.iter().position(|&kind| kind == event.event).ok_or_else(|| {
+                    TraceError::Line {
+                        line: number,
+                        message: format!("unknown event kind `{}`", event.event),
+                    }
+                })?;
+            events.push(EventRecord {
+                time_us: event.t_us,
+                kind: kind as u8,
+                node: event.node,
+                a: event.a,
+                b: event.b,
+            });
+        }
+        Err(TraceError::Truncated(last_number))
+    }
+
+    fn cross_check(&self, line: usize) -> Result<(), TraceError> {
+        let inconsistent = |message: String| Err(TraceError::Inconsistent { line, message });
+        if self.outcome.seed != self.header.seed {
+            return inconsistent(format!(
+                "the outcome is for seed {} but the header for seed {}",
+                self.outcome.seed, self.header.seed
+            ));
+        }
+        if self.outcome.events != self.events.len() as u64 {
+            return inconsistent(format!(
+                "the outcome counts {} events but the trace holds {}",
+                self.outcome.events,
+                self.events.len()
+            ));
+        }
+        match (self.outcome.result.as_str(), &self.outcome.failure) {
+            ("pass", None) => Ok(()),
+            ("violation", Some(failure)) if failure.step <= self.outcome.events => Ok(()),
+            ("violation", Some(failure)) => inconsistent(format!(
+                "the violation is at step {} of {} events",
+                failure.step, self.outcome.events
+            )),
+            (result, _) => {
+                inconsistent(format!("result `{result}` does not match the failure field"))
+            }
+        }
+    }
+}
+
+fn parse_header(line: &str) -> Result<Header, TraceError> {
+    // Check the format and version before the rest, so that another format or version gets a
+    // message about that rather than about an unknown field.
+    let value: serde_json::Value = serde_json::from_str(line).map_err(|error| {
+        TraceError::Line { line: 1, message: format!("not valid JSON: {error}") }
+    })?;
+    let format = value.get("format").and_then(|format| format.as_str()).unwrap_or("");
+    if format != FORMAT {
+        return Err(TraceError::Format(format.to_owned()));
+    }
+    let version = value.get("version").and_then(|version| version.as_u64()).unwrap_or(0);
+    if version != VERSION as u64 {
+        return Err(TraceError::Version(version.min(u32::MAX as u64) as u32));
+    }
+    parse_line(1, line, "the header")
+}
+
+fn parse_line<T: for<'de> Deserialize<'de>>(
+    number: usize,
+    line: &str,
+    what: &str,
+) -> Result<T, TraceError> {
+    serde_json::from_str(line).map_err(|error| TraceError::Line {
+        line: number,
+        message: format!("expected {what}: {error}"),
+    })
+}
+
+fn json_line<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("trace records serialize")
+}
+
+/// Where a replay first differs from its trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The 1-based step.
+    pub step: u64,
+    /// What the trace recorded there (`None` past its end).
+    pub recorded: Option<EventRecord>,
+    /// What the replay produced (`None` past its end).
+    pub replayed: Option<EventRecord>,
+}
+
+/// The first step at which `replayed` differs from `recorded`, if any.
+pub fn first_divergence(recorded: &[EventRecord], replayed: &[EventRecord]) -> Option<Divergence> {
+    let common = recorded.len().min(replayed.len());
+    let at = (0..common)
+        .find(|&i| recorded[i] != replayed[i])
+        .or_else(|| (recorded.len() != replayed.len()).then_some(common))?;
+    Some(Divergence {
+        step: at as u64 + 1,
+        recorded: recorded.get(at).copied(),
+        replayed: replayed.get(at).copied(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::World;
+    use crate::scenario::builtin;
+
+    fn sample() -> Trace {
+        let scenario = builtin("calm").unwrap();
+        let mut spec = RunSpec::from_seed(&scenario, 5, Bugs::NONE);
+        spec.options.fault_window_us = 200_000;
+        let mut world = World::new(spec.clone(), true);
+        while world.step().is_none() {}
+        let result = world.result();
+        Trace::new(&spec, world.take_records().unwrap(), &result)
+    }
+
+    #[test]
+    fn round_trips_through_text() {
+        let trace = sample();
+        let text = trace.to_jsonl();
+        assert_eq!(Trace::parse(&text), Ok(trace));
+    }
+
+    #[test]
+    fn refuses_malformed_traces_naming_the_line() {
+        let text = sample().to_jsonl();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(Trace::parse(""), Err(TraceError::Empty));
+        assert!(matches!(Trace::parse("not json"), Err(TraceError::Line { line: 1, .. })));
+        let truncated = lines[..lines.len() - 1].join("\n");
+        assert!(matches!(Trace::parse(&truncated), Err(TraceError::Truncated(_))));
+        let other = text.replacen(FORMAT, "other-format", 1);
+        assert_eq!(Trace::parse(&other), Err(TraceError::Format("other-format".into())));
+        let newer = text.replacen(r#""version":1"#, r#""version":9"#, 1);
+        assert_eq!(Trace::parse(&newer), Err(TraceError::Version(9)));
+        let mut missing_event = lines.clone();
+        missing_event.remove(5);
+        let error = Trace::parse(&missing_event.join("\n")).unwrap_err();
+        assert!(matches!(error, TraceError::Inconsistent { line: 6, .. }), "{error}");
+        let wrong_seed = text.replace(r#""seed":5,"failure""#, r#""seed":6,"failure""#).replace(
+            r#"{"outcome":{"result":"pass","seed":5"#,
+            r#"{"outcome":{"result":"pass","seed":6"#,
+        );
+        assert!(matches!(Trace::parse(&wrong_seed), Err(TraceError::Inconsistent { .. })));
+    }
+
+    #[test]
+    fn finds_the_first_divergence() {
+        let record = |time_us| EventRecord { time_us, kind: 0, node: 1, a: 0, b: 0 };
+        let a = [record(1), record(2), record(3)];
+        assert_eq!(first_divergence(&a, &a), None);
+        let b = [record(1), record(9), record(3)];
+        assert_eq!(first_divergence(&a, &b).unwrap().step, 2);
+        assert_eq!(first_divergence(&a, &a[..2]).unwrap().replayed, None);
+    }
+}
