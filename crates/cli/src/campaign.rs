@@ -128,7 +128,10 @@ impl Campaign {
 
     /// Runs the campaign. `interrupted` stops it early (no new seeds are taken); `on_seed` is
     /// called on the calling thread after each seed, with the summary so far.
-    #[allow(clippy::disallowed_methods, reason = "campaigns report wall time and honour --duration")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "campaigns report wall time and honour --duration"
+    )]
     pub fn run(&self, interrupted: &AtomicBool, mut on_seed: impl FnMut(&Summary)) -> Summary {
         let started = Instant::now();
         let next_index = AtomicU64::new(0);

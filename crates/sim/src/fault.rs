@@ -144,6 +144,57 @@ impl FaultKind {
     }
 }
 
+/// Checks that every fault of `schedule` names nodes of a cluster of `nodes` and has sane
+/// parameters: a schedule read from a trace may have been edited by hand. Returns the position
+/// of the first bad fault with what is wrong.
+pub fn validate_schedule(schedule: &[Fault], nodes: u32) -> Result<(), (usize, String)> {
+    let nodes = nodes as NodeId;
+    let node_ok = |node: &NodeId| (1..=nodes).contains(node);
+    let group_ok = |group: &[NodeId]| !group.is_empty() && group.iter().all(node_ok);
+    for (position, fault) in schedule.iter().enumerate() {
+        let bad = |message: &str| Err((position, message.to_owned()));
+        let horizon_us = crate::scenario::DURATION_MS_MAX * 1000;
+        if fault.start_us > horizon_us || fault.duration_us > horizon_us {
+            return bad("start_us and duration_us must be at most one day");
+        }
+        if let Some(Target::Node(node) | Target::Leader { fallback: node }) = fault.kind.target()
+            && !node_ok(&node)
+        {
+            return bad(&format!("node {node} is not in a cluster of {nodes}"));
+        }
+        match &fault.kind {
+            FaultKind::Partition(Partition::Split { minority: group })
+            | FaultKind::Partition(Partition::Bridge { left: group, .. })
+                if !group_ok(group) =>
+            {
+                return bad("a partition group must name existing nodes");
+            }
+            FaultKind::Partition(Partition::OneWay { from, to })
+                if !group_ok(from) || !group_ok(to) =>
+            {
+                return bad("a partition group must name existing nodes");
+            }
+            FaultKind::Partition(Partition::IsolateLeader { fallback })
+            | FaultKind::Partition(Partition::Bridge { bridge: fallback, .. })
+                if !node_ok(fallback) =>
+            {
+                return bad(&format!("node {fallback} is not in a cluster of {nodes}"));
+            }
+            FaultKind::Slow { factor, .. } if !(1..=10_000).contains(factor) => {
+                return bad("a slowdown factor must be in [1, 10000]");
+            }
+            FaultKind::ClockSkew { tick_percent, .. } if !(10..=1000).contains(tick_percent) => {
+                return bad("tick_percent must be in [10, 1000]");
+            }
+            FaultKind::Burst { requests } if *requests > 100_000 => {
+                return bad("a burst has at most 100000 requests");
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Draws the fault schedule for `seed` under `options`, sorted by start time.
 pub fn generate_schedule(options: &Options, seed: u64) -> Vec<Fault> {
     let mut rng = stream(seed, Concern::Faults);

@@ -7,7 +7,11 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::rng::{Concern, stream};
-use crate::scenario::{FaultParams, NodeParams, RaftParams, Scenario, Span, Workload};
+use crate::scenario::{
+    DURATION_MS_MAX, FaultParams, NODES_MAX, NodeParams, RaftParams, Scenario, ScenarioError, Span,
+    Workload, check_span, check_value, validate_faults, validate_node, validate_raft,
+    validate_workload,
+};
 
 /// Everything that shapes one run besides the seed and the fault schedule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,6 +118,30 @@ impl Options {
             workload: scenario.workload.clone(),
             faults: windowed,
         }
+    }
+
+    /// Checks every value's range, as [`Scenario::validate`] does for a scenario: options read
+    /// from a trace file may have been edited by hand.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        check_value("options.nodes", self.nodes, 1, NODES_MAX)?;
+        check_value("options.tick_us", self.tick_us, 1, 1_000_000)?;
+        check_value("options.fault_window_us", self.fault_window_us, 0, DURATION_MS_MAX * MS)?;
+        check_value("options.liveness_bound_us", self.liveness_bound_us, 1, DURATION_MS_MAX * MS)?;
+        validate_raft("options.raft", &self.raft)?;
+        validate_node("options.node", &self.node)?;
+        validate_workload("options.workload", &self.workload)?;
+        validate_faults("options.faults", &self.faults, self.nodes)?;
+        let network = &self.network;
+        check_span("options.network.latency_us", network.latency_us, 0, 60_000 * MS)?;
+        for (name, rate) in [
+            ("loss_rate", network.loss_rate),
+            ("duplicate_rate", network.duplicate_rate),
+            ("corrupt_rate", network.corrupt_rate),
+            ("delay_spike_rate", network.delay_spike_rate),
+        ] {
+            check_value(&format!("options.network.{name}"), rate, 0.0, 1.0)?;
+        }
+        check_span("options.network.delay_spike_us", network.delay_spike_us, 0, 600_000 * MS)
     }
 
     /// The enabled fault kinds, by name, for banners and reports.

@@ -326,11 +326,11 @@ pub enum ScenarioError {
     UnknownName(String),
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> ScenarioError {
+pub(crate) fn field_error(field: &str, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Field { field: field.to_owned(), message: message.into() }
 }
 
-fn check_span<T: Copy + PartialOrd + std::fmt::Display>(
+pub(crate) fn check_span<T: Copy + PartialOrd + std::fmt::Display>(
     field: &str,
     span: Span<T>,
     low: T,
@@ -347,7 +347,7 @@ fn check_span<T: Copy + PartialOrd + std::fmt::Display>(
     Ok(())
 }
 
-fn check_value<T: Copy + PartialOrd + std::fmt::Display>(
+pub(crate) fn check_value<T: Copy + PartialOrd + std::fmt::Display>(
     field: &str,
     value: T,
     low: T,
@@ -357,7 +357,7 @@ fn check_value<T: Copy + PartialOrd + std::fmt::Display>(
 }
 
 /// Longest virtual time any one duration in a scenario may span: one day.
-const DURATION_MS_MAX: u64 = 24 * 3600 * 1000;
+pub(crate) const DURATION_MS_MAX: u64 = 24 * 3600 * 1000;
 /// Most faults of one kind in one run.
 const FAULT_COUNT_MAX: u32 = 1000;
 
@@ -388,104 +388,125 @@ impl Scenario {
         check_value("tick_ms", self.tick_ms, 1, 1000)?;
         check_value("fault_window_ms", self.fault_window_ms, 0, DURATION_MS_MAX)?;
         check_value("liveness_bound_ms", self.liveness_bound_ms, 1, DURATION_MS_MAX)?;
-        self.validate_raft()?;
-        check_value("node.service_time_us", self.node.service_time_us, 0, 1_000_000)?;
-        check_value("node.inbox_capacity", self.node.inbox_capacity, 1, 1_000_000)?;
+        validate_raft("raft", &self.raft)?;
+        validate_node("node", &self.node)?;
         check_span("network.latency_ms", self.network.latency_ms, 0, 60_000)?;
-        match &self.workload {
-            Workload::Clients(clients) => {
-                check_value("workload.clients.clients", clients.clients, 1, 1000)?;
-                check_value("workload.clients.payload_bytes", clients.payload_bytes, 0, 1 << 20)?;
-                check_value(
-                    "workload.clients.request_timeout_ms",
-                    clients.request_timeout_ms,
-                    1,
-                    DURATION_MS_MAX,
-                )?;
-                check_span("workload.clients.think_time_ms", clients.think_time_ms, 0, 60_000)?;
-                check_value("workload.clients.backoff_ms_max", clients.backoff_ms_max, 1, 60_000)?;
-            }
-            Workload::Pipeline(pipeline) => {
-                check_value("workload.pipeline.window", pipeline.window, 1, 1_000_000)?;
-                check_value("workload.pipeline.payload_bytes", pipeline.payload_bytes, 0, 1 << 20)?;
-            }
-        }
-        self.validate_faults()
+        validate_workload("workload", &self.workload)?;
+        validate_faults("faults", &self.faults, self.nodes)
     }
+}
 
-    fn validate_raft(&self) -> Result<(), ScenarioError> {
-        let raft = &self.raft;
-        check_span("raft.election_timeout_ticks", raft.election_timeout_ticks, 2, 100_000)?;
-        check_value(
-            "raft.heartbeat_interval_ticks",
-            raft.heartbeat_interval_ticks,
-            1,
-            raft.election_timeout_ticks.min() - 1,
-        )?;
-        check_value("raft.max_inflight_messages", raft.max_inflight_messages, 1, 100_000)?;
-        check_value("raft.max_entries_per_message", raft.max_entries_per_message, 1, 100_000)?;
-        check_value("raft.max_bytes_per_message", raft.max_bytes_per_message, 1, 1 << 24)?;
-        check_value("raft.max_uncommitted_entries", raft.max_uncommitted_entries, 1, 1 << 24)
+/// Checks protocol parameters; `at` prefixes field names in errors.
+pub(crate) fn validate_raft(at: &str, raft: &RaftParams) -> Result<(), ScenarioError> {
+    check_span(&format!("{at}.election_timeout_ticks"), raft.election_timeout_ticks, 2, 100_000)?;
+    check_value(
+        &format!("{at}.heartbeat_interval_ticks"),
+        raft.heartbeat_interval_ticks,
+        1,
+        raft.election_timeout_ticks.min() - 1,
+    )?;
+    for (name, value, max) in [
+        ("max_inflight_messages", raft.max_inflight_messages, 100_000),
+        ("max_entries_per_message", raft.max_entries_per_message, 100_000),
+        ("max_bytes_per_message", raft.max_bytes_per_message, 1 << 24),
+        ("max_uncommitted_entries", raft.max_uncommitted_entries, 1 << 24),
+    ] {
+        check_value(&format!("{at}.{name}"), value, 1, max)?;
     }
+    Ok(())
+}
 
-    fn validate_faults(&self) -> Result<(), ScenarioError> {
-        let faults = &self.faults;
-        for (name, rate) in [
-            ("loss", &faults.loss),
-            ("duplication", &faults.duplication),
-            ("corruption", &faults.corruption),
-        ] {
-            if let Some(rate) = rate {
-                check_span(&format!("faults.{name}.rate"), rate.rate, 0.0, 1.0)?;
-            }
+/// Checks server processing parameters.
+pub(crate) fn validate_node(at: &str, node: &NodeParams) -> Result<(), ScenarioError> {
+    check_value(&format!("{at}.service_time_us"), node.service_time_us, 0, 1_000_000)?;
+    check_value(&format!("{at}.inbox_capacity"), node.inbox_capacity, 1, 1_000_000)
+}
+
+/// Checks the workload.
+pub(crate) fn validate_workload(at: &str, workload: &Workload) -> Result<(), ScenarioError> {
+    match workload {
+        Workload::Clients(clients) => {
+            let at = format!("{at}.clients");
+            check_value(&format!("{at}.clients"), clients.clients, 1, 1000)?;
+            check_value(&format!("{at}.payload_bytes"), clients.payload_bytes, 0, 1 << 20)?;
+            check_value(
+                &format!("{at}.request_timeout_ms"),
+                clients.request_timeout_ms,
+                1,
+                DURATION_MS_MAX,
+            )?;
+            check_span(&format!("{at}.think_time_ms"), clients.think_time_ms, 0, 60_000)?;
+            check_value(&format!("{at}.backoff_ms_max"), clients.backoff_ms_max, 1, 60_000)
         }
-        if let Some(spikes) = &faults.delay_spikes {
-            check_span("faults.delay_spikes.rate", spikes.rate, 0.0, 1.0)?;
-            check_span("faults.delay_spikes.delay_ms", spikes.delay_ms, 0, 600_000)?;
+        Workload::Pipeline(pipeline) => {
+            let at = format!("{at}.pipeline");
+            check_value(&format!("{at}.window"), pipeline.window, 1, 1_000_000)?;
+            check_value(&format!("{at}.payload_bytes"), pipeline.payload_bytes, 0, 1 << 20)
         }
-        let window = |name: &str, count: Span<u32>, duration: Span<u64>| {
-            check_span(&format!("faults.{name}.count"), count, 0, FAULT_COUNT_MAX)?;
-            check_span(&format!("faults.{name}.duration_ms"), duration, 1, DURATION_MS_MAX)
-        };
-        let targets = |name: &str, targets: &[TargetPolicy]| {
-            if targets.is_empty() {
-                return Err(field_error(
-                    &format!("faults.{name}.targets"),
-                    "must list at least one",
-                ));
-            }
-            Ok(())
-        };
-        if let Some(partitions) = &faults.partitions {
-            window("partitions", partitions.count, partitions.duration_ms)?;
-            if partitions.shapes.is_empty() {
-                return Err(field_error("faults.partitions.shapes", "must list at least one"));
-            }
-            if self.nodes < 2 {
-                return Err(field_error("faults.partitions", "partitions need at least 2 nodes"));
-            }
+    }
+}
+
+/// Checks the fault bounds for a cluster of `nodes`.
+pub(crate) fn validate_faults(
+    at: &str,
+    faults: &FaultParams,
+    nodes: u32,
+) -> Result<(), ScenarioError> {
+    for (name, rate) in [
+        ("loss", &faults.loss),
+        ("duplication", &faults.duplication),
+        ("corruption", &faults.corruption),
+    ] {
+        if let Some(rate) = rate {
+            check_span(&format!("{at}.{name}.rate"), rate.rate, 0.0, 1.0)?;
         }
-        if let Some(pauses) = &faults.pauses {
-            window("pauses", pauses.count, pauses.duration_ms)?;
-            targets("pauses", &pauses.targets)?;
-        }
-        if let Some(crashes) = &faults.crashes {
-            window("crashes", crashes.count, crashes.duration_ms)?;
-            targets("crashes", &crashes.targets)?;
-        }
-        if let Some(overload) = &faults.overload {
-            window("overload", overload.count, overload.duration_ms)?;
-            targets("overload", &overload.targets)?;
-            check_span("faults.overload.slowdown", overload.slowdown, 1, 10_000)?;
-            check_span("faults.overload.burst_requests", overload.burst_requests, 0, 100_000)?;
-        }
-        if let Some(skew) = &faults.clock_skew {
-            window("clock_skew", skew.count, skew.duration_ms)?;
-            targets("clock_skew", &skew.targets)?;
-            check_span("faults.clock_skew.tick_percent", skew.tick_percent, 10, 1000)?;
+    }
+    if let Some(spikes) = &faults.delay_spikes {
+        check_span(&format!("{at}.delay_spikes.rate"), spikes.rate, 0.0, 1.0)?;
+        check_span(&format!("{at}.delay_spikes.delay_ms"), spikes.delay_ms, 0, 600_000)?;
+    }
+    let window = |name: &str, count: Span<u32>, duration: Span<u64>| {
+        check_span(&format!("{at}.{name}.count"), count, 0, FAULT_COUNT_MAX)?;
+        check_span(&format!("{at}.{name}.duration_ms"), duration, 1, DURATION_MS_MAX)
+    };
+    let targets = |name: &str, targets: &[TargetPolicy]| {
+        if targets.is_empty() {
+            return Err(field_error(&format!("{at}.{name}.targets"), "must list at least one"));
         }
         Ok(())
+    };
+    if let Some(partitions) = &faults.partitions {
+        window("partitions", partitions.count, partitions.duration_ms)?;
+        if partitions.shapes.is_empty() {
+            return Err(field_error(&format!("{at}.partitions.shapes"), "must list at least one"));
+        }
+        if nodes < 2 {
+            return Err(field_error(
+                &format!("{at}.partitions"),
+                "partitions need at least 2 nodes",
+            ));
+        }
     }
+    if let Some(pauses) = &faults.pauses {
+        window("pauses", pauses.count, pauses.duration_ms)?;
+        targets("pauses", &pauses.targets)?;
+    }
+    if let Some(crashes) = &faults.crashes {
+        window("crashes", crashes.count, crashes.duration_ms)?;
+        targets("crashes", &crashes.targets)?;
+    }
+    if let Some(overload) = &faults.overload {
+        window("overload", overload.count, overload.duration_ms)?;
+        targets("overload", &overload.targets)?;
+        check_span(&format!("{at}.overload.slowdown"), overload.slowdown, 1, 10_000)?;
+        check_span(&format!("{at}.overload.burst_requests"), overload.burst_requests, 0, 100_000)?;
+    }
+    if let Some(skew) = &faults.clock_skew {
+        window("clock_skew", skew.count, skew.duration_ms)?;
+        targets("clock_skew", &skew.targets)?;
+        check_span(&format!("{at}.clock_skew.tick_percent"), skew.tick_percent, 10, 1000)?;
+    }
+    Ok(())
 }
 
 /// The scenarios shipped with raftsim, as `(name, JSON text)`, embedded at build time from the

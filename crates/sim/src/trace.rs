@@ -20,7 +20,7 @@ use thiserror::Error;
 
 use crate::counters::Counters;
 use crate::event::{EventRecord, RECORD_KINDS};
-use crate::fault::Fault;
+use crate::fault::{Fault, validate_schedule};
 use crate::options::Options;
 use crate::world::{Failure, RunResult, RunSpec, Verdict};
 
@@ -235,6 +235,17 @@ impl Trace {
                 let outcome = parse_line::<OutcomeLine>(number, line, "the outcome")?.outcome;
                 let trace = Trace { header, schedule, events, outcome };
                 trace.cross_check(number)?;
+                trace
+                    .header
+                    .options
+                    .validate()
+                    .map_err(|error| TraceError::Line { line: 1, message: error.to_string() })?;
+                validate_schedule(&trace.schedule, trace.header.options.nodes).map_err(
+                    |(position, message)| TraceError::Line {
+                        line: 2,
+                        message: format!("fault {position} of the schedule: {message}"),
+                    },
+                )?;
                 return Ok(trace);
             }
             let event = parse_line::<EventLine>(number, line, "an event")?;
