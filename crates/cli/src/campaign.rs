@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use raftsim_raft::Bugs;
-use raftsim_sim::{Counters, Failure, RunSpec, Scenario, World};
+use raftsim_sim::{Counters, Coverage, Failure, RunSpec, Scenario, World};
 
 use crate::seeds::Shard;
 
@@ -50,6 +50,8 @@ pub struct SeedOutcome {
     pub event_hash: u64,
     /// Its counters.
     pub counters: Counters,
+    /// The hard paths it reached.
+    pub coverage: Coverage,
 }
 
 /// A campaign's results.
@@ -64,6 +66,8 @@ pub struct Summary {
     pub digest: u64,
     /// Summed counters (`max_term` is the maximum).
     pub counters: Counters,
+    /// Summed coverage of hard paths.
+    pub coverage: Coverage,
     /// Failing seeds in seed order.
     pub failures: Vec<(u64, Failure)>,
     /// Wall time.
@@ -80,6 +84,7 @@ impl Summary {
         self.events += outcome.events;
         self.digest ^= outcome.event_hash;
         self.counters.add(&outcome.counters);
+        self.coverage.add(&outcome.coverage);
         self.seed_range = Some(match self.seed_range {
             None => (outcome.seed, outcome.seed),
             Some((low, _)) => (low, outcome.seed),
@@ -100,6 +105,7 @@ pub fn run_seed(scenario: &Scenario, bugs: Bugs, seed: u64) -> SeedOutcome {
         events: result.events,
         event_hash: result.event_hash,
         counters: result.counters,
+        coverage: result.coverage,
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Clients {
     pub retries: u64,
     /// Requests completed.
     pub completed: u64,
+    /// Retries that followed a redirect.
+    pub redirect_retries: u64,
 }
 
 impl Clients {
@@ -60,8 +62,15 @@ impl Clients {
         let count = params.clients as usize;
         let idle =
             Client { sequence: 1, attempt: 0, leader_hint: None, awaiting: None, sent_at_us: 0 };
-        let mut clients =
-            Clients { params, nodes, clients: vec![idle; count], rng, retries: 0, completed: 0 };
+        let mut clients = Clients {
+            params,
+            nodes,
+            clients: vec![idle; count],
+            rng,
+            retries: 0,
+            completed: 0,
+            redirect_retries: 0,
+        };
         for client in 0..count as u32 {
             let delay = clients.think_time_us();
             queue.push(delay, Event::ClientSend { client });
@@ -143,6 +152,7 @@ impl Clients {
             }
             Reply::Redirect(hint) => {
                 self.clients[index].leader_hint = hint;
+                self.redirect_retries += 1;
                 self.retry(client, now_us, queue);
                 None
             }

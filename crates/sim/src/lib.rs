@@ -21,9 +21,11 @@
 pub mod check;
 pub mod client;
 pub mod counters;
+pub mod coverage;
 pub mod event;
 pub mod fault;
 pub mod hash;
+pub mod hunt;
 pub mod net;
 pub mod node;
 pub mod options;
@@ -35,6 +37,7 @@ pub mod world;
 
 pub use check::{Property, Violation};
 pub use counters::Counters;
+pub use coverage::Coverage;
 pub use fault::{Fault, FaultKind};
 pub use options::Options;
 pub use scenario::Scenario;

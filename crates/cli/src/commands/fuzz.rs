@@ -273,6 +273,8 @@ fn print_summary(
             "digest": format_hash(summary.digest),
             "interrupted": summary.interrupted,
             "counters": counters_json(&summary.counters),
+            "coverage": serde_json::to_value(summary.coverage)?,
+            "coverage_unreached": summary.coverage.unreached(),
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
@@ -289,6 +291,7 @@ fn print_summary(
     ));
     say(format!("digest {}", format_hash(summary.digest)));
     say(format!("counters:\n  {}", counters_text(&summary.counters)));
+    say(coverage_table(&summary.coverage));
     for reported in distinct {
         let count =
             if reported.count > 1 { format!(" ({} seeds)", reported.count) } else { String::new() };
@@ -298,6 +301,27 @@ fn print_summary(
         }
     }
     Ok(())
+}
+
+/// The hard paths as a table, with a warning for those never reached.
+fn coverage_table(coverage: &raftsim_sim::Coverage) -> String {
+    let fields = coverage.fields();
+    let width = fields.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    let mut table = String::from("coverage (hard paths reached, summed over seeds):");
+    for (name, count) in &fields {
+        let mark = if *count == 0 { "  <- never reached" } else { "" };
+        table.push_str(&format!("\n  {name:width$} {count:>10}{mark}"));
+    }
+    let unreached = coverage.unreached();
+    if !unreached.is_empty() {
+        table.push_str(&format!(
+            "\nwarning: {} of {} hard paths were never reached: {}",
+            unreached.len(),
+            fields.len(),
+            unreached.join(", ")
+        ));
+    }
+    table
 }
 
 fn write_junit(

@@ -145,6 +145,11 @@ impl World {
                 for (from, to) in cuts {
                     self.network.set_cut(from, to, false);
                 }
+                if let FaultKind::Partition(Partition::OneWay { .. }) =
+                    self.spec.schedule[fault as usize].kind
+                {
+                    self.coverage.one_way_partition_healed += 1;
+                }
             }
             ActiveFault::Paused(node) => {
                 if self.nodes[node as usize - 1].status == Status::Paused {
@@ -164,6 +169,8 @@ impl World {
     }
 
     fn crash(&mut self, node: NodeId) {
+        self.resumed_as_leader[node as usize - 1] = None;
+        self.catching_up_to[node as usize - 1] = None;
         let sim_node = &mut self.nodes[node as usize - 1];
         sim_node.crash();
         self.counters.crashes += 1;

@@ -1,7 +1,7 @@
 //! Driving one node: its inputs (ticks, frames, client requests), its inbox and service time,
 //! and the processing of its output in the order the sans-IO contract requires.
 
-use raftsim_raft::{NodeId, ProposeError};
+use raftsim_raft::{NodeId, ProposeError, RoleKind};
 
 use super::World;
 use crate::check::{Change, Property, Violation};
@@ -113,7 +113,14 @@ impl World {
                     ));
                 }
                 self.counters.frames_delivered += 1;
-                sim_node.raft_mut().step(envelope).expect("the codec checked the envelope's ids");
+                let raft = sim_node.raft_mut();
+                if let raftsim_raft::Message::RequestVote(request) = &envelope.message
+                    && request.term >= raft.term()
+                    && !raft.log().is_up_to_date(request.last_log_index, request.last_log_term)
+                {
+                    self.coverage.vote_refused_for_stale_log += 1;
+                }
+                raft.step(envelope).expect("the codec checked the envelope's ids");
             }
             Input::Request { client, sequence } => {
                 let payload_bytes =
@@ -182,6 +189,7 @@ impl World {
                 self.reply_to_client(id.client, id.sequence, Reply::Applied);
             }
         }
+        self.observe_paths(node);
         let change = Change {
             node,
             restarted,
@@ -199,6 +207,49 @@ impl World {
             self.check_pipeline_liveness(node);
         }
         Ok(())
+    }
+
+    /// Counts the hard paths `node`'s last step went through (see [`crate::coverage`]), by
+    /// comparing its state with the checker's record of it before the step.
+    fn observe_paths(&mut self, node: NodeId) {
+        let index = node as usize - 1;
+        let before = self.checker.previous(node);
+        let now = self.nodes[index].state();
+        if now.role == RoleKind::Candidate
+            && (before.role != RoleKind::Candidate || before.term != now.term)
+        {
+            if now.term > self.candidates.0 {
+                self.candidates = (now.term, 1);
+            } else if now.term == self.candidates.0 {
+                self.candidates.1 += 1;
+                if self.candidates.1 == 2 {
+                    self.coverage.split_vote += 1;
+                }
+            }
+        }
+        if before.up && before.role == RoleKind::Leader && now.role != RoleKind::Leader {
+            if before.last_index > before.commit_index {
+                self.coverage.leader_deposed_with_uncommitted_entries += 1;
+            }
+            if self.resumed_as_leader[index].take().is_some() {
+                self.coverage.stale_leader_resumed_and_stepped_down += 1;
+            }
+        }
+        if now.role == RoleKind::Leader
+            && now.commit_index > before.commit_index
+            && before.term == now.term
+        {
+            let raft = self.nodes[index].raft.as_ref().expect("a leader is up");
+            if raft.log().term(before.commit_index + 1).is_some_and(|term| term < now.term) {
+                self.coverage.prior_term_entry_committed_indirectly += 1;
+            }
+        }
+        if let Some(target) = self.catching_up_to[index]
+            && now.commit_index >= target
+        {
+            self.catching_up_to[index] = None;
+            self.coverage.restarted_node_caught_up += 1;
+        }
     }
 
     /// Hands a frame to the network, which may drop, damage, duplicate or delay it.
@@ -225,7 +276,7 @@ impl World {
         let Some(pipeline) = &self.pipeline else { return };
         let (window, payload_bytes) = (pipeline.window as u64, pipeline.payload_bytes as usize);
         let raft = self.nodes[node as usize - 1].raft_mut();
-        if raft.role() != raftsim_raft::RoleKind::Leader {
+        if raft.role() != RoleKind::Leader {
             return;
         }
         while raft.log().last_index() - raft.commit_index() < window {
@@ -243,12 +294,18 @@ impl World {
         let config = self.fresh_config(node);
         self.nodes[node as usize - 1].restart(config);
         self.counters.restarts += 1;
+        let cluster_commit = self.nodes.iter().map(|node| node.state().commit_index).max();
+        self.catching_up_to[node as usize - 1] = cluster_commit;
         self.after_input(node, true)
     }
 
     /// Resumes a paused node: its queued inputs are processed from now on.
     pub(super) fn resume(&mut self, node: NodeId) {
-        self.nodes[node as usize - 1].status = Status::Up;
+        let sim_node = &mut self.nodes[node as usize - 1];
+        sim_node.status = Status::Up;
+        if sim_node.is_leader() {
+            self.resumed_as_leader[node as usize - 1] = Some(sim_node.state().term);
+        }
         self.schedule_processing(node);
     }
 

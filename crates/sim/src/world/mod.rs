@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::{Checker, ClusterView, NodeState, Property, Violation};
 use crate::client::Clients;
 use crate::counters::Counters;
+use crate::coverage::Coverage;
 use crate::event::{Event, EventQueue, EventRecord};
 use crate::fault::Fault;
 use crate::hash::chain_event;
@@ -87,6 +88,8 @@ pub struct RunResult {
     pub end_time_us: u64,
     /// What happened.
     pub counters: Counters,
+    /// Which hard paths were reached.
+    pub coverage: Coverage,
 }
 
 impl RunResult {
@@ -146,6 +149,15 @@ pub struct World {
     verdict: Option<Verdict>,
     /// A description of the last event, kept only when describing (for timelines).
     description: Option<String>,
+    /// Hard paths reached so far.
+    coverage: Coverage,
+    /// Per node (id − 1): the term in which it was leader when it resumed from a pause, until
+    /// it steps down.
+    resumed_as_leader: Vec<Option<u64>>,
+    /// Per node (id − 1): the cluster's commit index when it restarted, until it catches up.
+    catching_up_to: Vec<Option<u64>>,
+    /// The highest term in which a node became candidate, and how many did.
+    candidates: (u64, u32),
 }
 
 impl World {
@@ -204,6 +216,10 @@ impl World {
             phase: Phase::Faults,
             verdict: None,
             description: None,
+            coverage: Coverage::default(),
+            resumed_as_leader: vec![None; count],
+            catching_up_to: vec![None; count],
+            candidates: (0, 0),
             spec,
         }
     }
@@ -286,9 +302,14 @@ impl World {
         counters.leader_changes = observed.leader_changes;
         counters.max_term = observed.max_term;
         counters.commits = observed.commits;
+        let mut coverage = self.coverage;
+        coverage.follower_truncated_conflicting_suffix = counters.truncations;
+        coverage.corrupted_frame_rejected = counters.frames_rejected;
+        coverage.inbox_overflow = counters.inbox_drops;
         if let Some(clients) = &self.clients {
             counters.client_retries = clients.retries;
             counters.client_requests = clients.completed;
+            coverage.client_retried_after_redirect = clients.redirect_retries;
         }
         RunResult {
             seed: self.spec.seed,
@@ -297,6 +318,7 @@ impl World {
             event_hash: self.event_hash,
             end_time_us: self.now_us,
             counters,
+            coverage,
         }
     }
 

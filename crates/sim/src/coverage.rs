@@ -1,0 +1,75 @@
+//! "Sometimes" properties: the hard paths a run drove the cluster through.
+//!
+//! Safety properties must *always* hold; these paths should *sometimes* happen. A campaign
+//! that passes without reaching them proves little, so every run counts them and a campaign
+//! reports the ones it never reached.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! coverage {
+    ($( $(#[doc = $doc:literal])* $name:ident ),* $(,)?) => {
+        /// How often each hard path was reached in a run (or summed over a campaign).
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Coverage {
+            $( $(#[doc = $doc])* pub $name: u64, )*
+        }
+
+        impl Coverage {
+            /// Every path as `(name, count)`, in a fixed order.
+            pub fn fields(&self) -> Vec<(&'static str, u64)> {
+                vec![$( (stringify!($name), self.$name) ),*]
+            }
+
+            /// Adds `other` into `self`.
+            pub fn add(&mut self, other: &Coverage) {
+                $( self.$name += other.$name; )*
+            }
+
+            /// Names of the paths never reached.
+            pub fn unreached(&self) -> Vec<&'static str> {
+                self.fields().into_iter().filter(|(_, count)| *count == 0).map(|(name, _)| name).collect()
+            }
+        }
+    };
+}
+
+coverage! {
+    /// Two candidates campaigned in the same term, splitting its votes.
+    split_vote,
+    /// A leader stepped down while holding entries it had not committed.
+    leader_deposed_with_uncommitted_entries,
+    /// A follower truncated a conflicting suffix of its log.
+    follower_truncated_conflicting_suffix,
+    /// A leader paused, resumed on a stale view, and stepped down.
+    stale_leader_resumed_and_stepped_down,
+    /// A vote was refused because the candidate's log was behind the voter's.
+    vote_refused_for_stale_log,
+    /// Entries of an earlier term were committed by committing an entry of the leader's term.
+    prior_term_entry_committed_indirectly,
+    /// A restarted node caught up with the commit index the cluster had when it restarted.
+    restarted_node_caught_up,
+    /// A frame damaged in transit was rejected by its receiver.
+    corrupted_frame_rejected,
+    /// An inbox overflowed and dropped an input.
+    inbox_overflow,
+    /// A one-way partition healed.
+    one_way_partition_healed,
+    /// A client retried after a redirect to the leader.
+    client_retried_after_redirect,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreached_lists_zero_counts() {
+        let mut coverage = Coverage { split_vote: 2, ..Coverage::default() };
+        coverage.add(&Coverage { inbox_overflow: 1, ..Coverage::default() });
+        let unreached = coverage.unreached();
+        assert!(!unreached.contains(&"split_vote"));
+        assert!(!unreached.contains(&"inbox_overflow"));
+        assert_eq!(unreached.len(), coverage.fields().len() - 2);
+    }
+}
