@@ -33,6 +33,8 @@ enum Command {
     Fuzz(commands::fuzz::FuzzArgs),
     Run(commands::run::RunArgs),
     Replay(commands::replay::ReplayArgs),
+    Shrink(commands::shrink::ShrinkArgs),
+    Hunt(commands::hunt::HuntArgs),
     Scenarios(commands::list::ScenariosArgs),
     Bugs(commands::list::BugsArgs),
 }
@@ -44,6 +46,8 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => commands::fuzz::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Replay(args) => commands::replay::run(args),
+        Command::Shrink(args) => commands::shrink::run(args),
+        Command::Hunt(args) => commands::hunt::run(args),
         Command::Scenarios(args) => commands::list::scenarios(args),
         Command::Bugs(args) => commands::list::bugs(args),
     };

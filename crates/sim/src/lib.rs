@@ -31,6 +31,7 @@ pub mod node;
 pub mod options;
 pub mod rng;
 pub mod scenario;
+pub mod shrink;
 pub mod state_machine;
 pub mod trace;
 pub mod world;

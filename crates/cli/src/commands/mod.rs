@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 pub mod fuzz;
+pub mod hunt;
 pub mod list;
 pub mod replay;
 pub mod run;
+pub mod shrink;
 
 use raftsim_raft::Bug;
 

@@ -1,0 +1,212 @@
+//! `raftsim hunt`: the harness's efficacy report. For every injectable bug, run its scenario
+//! from seed 0 until the bug is caught, then shrink the failure.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Args;
+use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::hunt::{SEEDS_MAX, plan};
+use raftsim_sim::trace::Trace;
+use raftsim_sim::{RunSpec, World};
+
+use super::parse_bug;
+use super::shrink::shrink_with_budget;
+use crate::campaign::Campaign;
+use crate::exit::Exit;
+use crate::files::{load_scenario, trace_file_name, write_atomically};
+use crate::seeds::{Shard, parse_positive};
+
+/// For every injectable bug (or those given), fuzz the scenario that suits it from seed 0 until
+/// the bug is caught, shrink the failure, and print a table: property, seeds to detection, wall
+/// time, shrunk schedule size.
+#[derive(Args)]
+#[command(after_help = "Examples:\n  raftsim hunt\n  raftsim hunt --bug double-vote --json\n  \
+raftsim hunt --out traces/bugs      # keep one shrunk trace per bug")]
+pub struct HuntArgs {
+    /// Hunt only these bugs (repeatable; default: all).
+    #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
+    bugs: Vec<Bug>,
+    /// Give up on a bug after this many seeds.
+    #[arg(long, default_value_t = SEEDS_MAX, value_name = "N")]
+    max_seeds: u64,
+    /// Wall-time budget for shrinking each failure, in seconds.
+    #[arg(long, default_value_t = 20.0, value_name = "SECS")]
+    shrink_budget: f64,
+    /// Worker threads for each campaign (default: all cores).
+    #[arg(long, value_parser = parse_positive, value_name = "N")]
+    jobs: Option<usize>,
+    /// Write each shrunk trace into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print one JSON object: {"bugs": [{bug, caught, property, expected_property, scenario,
+    /// seeds_to_detection, elapsed_s, shrunk_faults}, ...]}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One row of the report.
+struct Row {
+    bug: Bug,
+    scenario: &'static str,
+    expected: &'static str,
+    caught: Option<Caught>,
+    elapsed: Duration,
+    seeds: u64,
+}
+
+struct Caught {
+    property: &'static str,
+    seed: u64,
+    shrunk_faults: usize,
+    faults: usize,
+    trace: Option<PathBuf>,
+}
+
+pub fn run(args: HuntArgs) -> Result<Exit> {
+    let bugs: Vec<Bug> = if args.bugs.is_empty() { Bug::ALL.to_vec() } else { args.bugs.clone() };
+    let jobs =
+        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let never = AtomicBool::new(false);
+    let mut rows = Vec::new();
+    for bug in bugs {
+        let hunt = plan(bug);
+        let scenario = load_scenario(hunt.scenario)?;
+        let campaign = Campaign {
+            scenario: scenario.clone(),
+            bugs: Bugs::NONE.with(bug),
+            start: 0,
+            seeds: Some(args.max_seeds),
+            duration: None,
+            jobs,
+            shard: Shard::ALL,
+            keep_going: false,
+        };
+        let summary = campaign.run(&never, |_| {});
+        let caught = match summary.failures.first() {
+            None => None,
+            Some((seed, failure)) => {
+                let spec = RunSpec::from_seed(&scenario, *seed, campaign.bugs);
+                let faults = spec.schedule.len();
+                let shrunk = shrink_with_budget(spec, Duration::from_secs_f64(args.shrink_budget))?;
+                let trace = match &args.out {
+                    Some(directory) => {
+                        let (result, records) =
+                            World::new(shrunk.spec.clone(), true).run_catching();
+                        let property = result.failure().expect("still failing").violation.property;
+                        let name = trace_file_name(
+                            hunt.scenario,
+                            &campaign.bugs,
+                            shrunk.spec.seed,
+                            property.name(),
+                        );
+                        let path = directory.join(name);
+                        let trace = Trace::new(&shrunk.spec, records.expect("recording"), &result);
+                        write_atomically(&path, trace.to_jsonl().as_bytes())?;
+                        Some(path)
+                    }
+                    None => None,
+                };
+                Some(Caught {
+                    property: failure.violation.property.name(),
+                    seed: *seed,
+                    shrunk_faults: shrunk.spec.schedule.len(),
+                    faults,
+                    trace,
+                })
+            }
+        };
+        let row = Row {
+            bug,
+            scenario: hunt.scenario,
+            expected: hunt.property.name(),
+            caught,
+            elapsed: summary.elapsed,
+            seeds: summary.seeds,
+        };
+        if !args.json {
+            print_row(&row, rows.is_empty());
+        }
+        rows.push(row);
+    }
+    if args.json {
+        print_json(&rows)?;
+    } else {
+        print_footer(&rows);
+    }
+    let all_caught = rows.iter().all(|row| row.caught.is_some());
+    Ok(if all_caught { Exit::Pass } else { Exit::Violation })
+}
+
+fn print_row(row: &Row, first: bool) {
+    if first {
+        println!(
+            "{:26} {:15} {:21} {:>6} {:>8} {:>14}",
+            "bug", "scenario", "caught by", "seeds", "wall", "faults shrunk"
+        );
+    }
+    match &row.caught {
+        Some(caught) => {
+            let unexpected = if caught.property == row.expected { "" } else { " (unexpected)" };
+            println!(
+                "{:26} {:15} {:21} {:>6} {:>7.2}s {:>6} -> {:<3}{unexpected}",
+                row.bug.name(),
+                row.scenario,
+                caught.property,
+                caught.seed + 1,
+                row.elapsed.as_secs_f64(),
+                caught.faults,
+                caught.shrunk_faults,
+            );
+            if let Some(trace) = &caught.trace {
+                println!("{:26} trace: {}", "", trace.display());
+            }
+        }
+        None => println!(
+            "{:26} {:15} {:21} {:>6} {:>7.2}s",
+            row.bug.name(),
+            row.scenario,
+            "NOT CAUGHT",
+            row.seeds,
+            row.elapsed.as_secs_f64()
+        ),
+    }
+}
+
+fn print_footer(rows: &[Row]) {
+    let mut seeds: Vec<u64> =
+        rows.iter().filter_map(|row| row.caught.as_ref().map(|caught| caught.seed + 1)).collect();
+    seeds.sort_unstable();
+    let caught = seeds.len();
+    let median = if seeds.is_empty() { 0 } else { seeds[(seeds.len() - 1) / 2] };
+    println!(
+        "{caught} of {} bugs caught; median seeds to detection {median}, worst {}",
+        rows.len(),
+        seeds.last().copied().unwrap_or(0)
+    );
+}
+
+fn print_json(rows: &[Row]) -> Result<()> {
+    let bugs: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let caught = row.caught.as_ref();
+            serde_json::json!({
+                "bug": row.bug.name(),
+                "caught": caught.is_some(),
+                "property": caught.map(|caught| caught.property),
+                "expected_property": row.expected,
+                "scenario": row.scenario,
+                "seeds_to_detection": caught.map(|caught| caught.seed + 1),
+                "elapsed_s": row.elapsed.as_secs_f64(),
+                "faults": caught.map(|caught| caught.faults),
+                "shrunk_faults": caught.map(|caught| caught.shrunk_faults),
+                "trace": caught.and_then(|caught| caught.trace.as_ref()).map(|path| path.to_string_lossy().into_owned()),
+            })
+        })
+        .collect();
+    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "bugs": bugs }))?);
+    Ok(())
+}

@@ -1,0 +1,424 @@
+//! Shrinking: the smallest run that still violates the same property.
+//!
+//! A failing run is reduced by deterministic re-runs, each a candidate that is kept only if it
+//! still violates the property: cut the fault window just past the violation, delta-debug the
+//! fault schedule (drop halves, quarters, ... single faults), shorten each remaining fault,
+//! reduce the clients, lower the network's fault rates, and try fewer nodes. Passes repeat
+//! until none makes progress or the caller's budget runs out.
+//!
+//! A run is chaotic: removing one fault changes when messages are sent, and so every later
+//! random draw of the network and the nodes. A candidate that no longer fails with the original
+//! seed is therefore also tried under a few other seeds (derived deterministically from the
+//! original): the schedule, the options and the property are what the shrinker minimises; the
+//! background randomness of the result may differ from the original run's, and the shrunk
+//! trace records the seed it needs.
+//!
+//! Replays of the result do not depend on the random draws of removed faults: the schedule is
+//! explicit in the trace, and every concern draws from its own stream.
+
+use raftsim_raft::NodeId;
+
+use crate::check::Property;
+use crate::fault::{Fault, FaultKind, Partition, Target};
+use crate::scenario::Workload;
+use crate::world::{RunResult, RunSpec, World};
+
+/// How far a shrink has come, for progress displays and budgets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Candidate runs so far.
+    pub runs: u64,
+    /// Faults in the smallest failing schedule so far.
+    pub faults: usize,
+    /// Events up to the violation in the smallest failing run so far.
+    pub events: u64,
+}
+
+/// The result of a shrink.
+#[derive(Clone, Debug)]
+pub struct Shrunk {
+    /// The smallest failing spec found.
+    pub spec: RunSpec,
+    /// Its run's result (a violation of the original property).
+    pub result: RunResult,
+    /// Candidate runs made.
+    pub runs: u64,
+    /// Whether every pass ran to a fixed point (false if the budget ran out first).
+    pub complete: bool,
+}
+
+/// The spec given does not fail, so there is nothing to shrink.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the run does not violate any property: nothing to shrink")]
+pub struct NothingToShrink;
+
+/// Other seeds a candidate is tried under when it no longer fails under its own.
+const RESEEDS: u64 = 30;
+
+/// Distance between the seeds tried for one candidate (a large odd constant, so the seeds are
+/// far from the campaign's own ranges).
+const RESEED_STRIDE: u64 = 0x9e37_79b9_7f4a_7c15;
+
+struct Shrinker<'a> {
+    property: Property,
+    best: RunSpec,
+    best_result: RunResult,
+    runs: u64,
+    out_of_budget: bool,
+    should_continue: &'a mut dyn FnMut(&Progress) -> bool,
+}
+
+/// Shrinks `spec`, which must fail. `should_continue` is asked before every candidate run; it
+/// implements the budget (and can drive a progress bar).
+pub fn shrink(
+    spec: RunSpec,
+    should_continue: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<Shrunk, NothingToShrink> {
+    let (result, _) = World::new(spec.clone(), false).run_catching();
+    let property = result.failure().ok_or(NothingToShrink)?.violation.property;
+    let mut shrinker = Shrinker {
+        property,
+        best: spec,
+        best_result: result,
+        runs: 1,
+        out_of_budget: false,
+        should_continue,
+    };
+    // Every accepted candidate is strictly smaller in some bounded measure (faults, durations
+    // down to 1 ms, clients, rates down to 0.1%, nodes), so the passes reach a fixed point.
+    loop {
+        let mut progress = shrinker.cut_horizon();
+        progress |= shrinker.drop_faults();
+        progress |= shrinker.advance_faults();
+        progress |= shrinker.shorten_faults();
+        progress |= shrinker.reduce_workload();
+        progress |= shrinker.quiet_network();
+        progress |= shrinker.remove_nodes();
+        if !progress || shrinker.out_of_budget {
+            break;
+        }
+    }
+    Ok(Shrunk {
+        complete: !shrinker.out_of_budget,
+        spec: shrinker.best,
+        result: shrinker.best_result,
+        runs: shrinker.runs,
+    })
+}
+
+impl Shrinker<'_> {
+    /// Runs `candidate` under its own seed, then under [`RESEEDS`] others; keeps the first that
+    /// still violates the property. Returns whether one did.
+    fn try_candidate(&mut self, mut candidate: RunSpec) -> bool {
+        let original_seed = candidate.seed;
+        for attempt in 0..=RESEEDS {
+            if self.out_of_budget {
+                return false;
+            }
+            let progress = Progress {
+                runs: self.runs,
+                faults: self.best.schedule.len(),
+                events: self.best_result.events,
+            };
+            if !(self.should_continue)(&progress) {
+                self.out_of_budget = true;
+                return false;
+            }
+            self.runs += 1;
+            candidate.seed = original_seed.wrapping_add(attempt.wrapping_mul(RESEED_STRIDE));
+            let (result, _) = World::new(candidate.clone(), false).run_catching();
+            if result.failure().is_some_and(|failure| failure.violation.property == self.property) {
+                self.best = candidate;
+                self.best_result = result;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Ends the fault window just after the violation: later faults cannot have caused it.
+    /// (Not for liveness, whose violation is at the end of the run by definition.)
+    fn cut_horizon(&mut self) -> bool {
+        let failure = self.best_result.failure().expect("the best run fails");
+        if self.property == Property::Liveness
+            || failure.time_us >= self.best.options.fault_window_us
+        {
+            return false;
+        }
+        let mut candidate = self.best.clone();
+        candidate.options.fault_window_us = failure.time_us + 1;
+        candidate.schedule.retain(|fault| fault.start_us <= failure.time_us);
+        candidate != self.best && self.try_candidate(candidate)
+    }
+
+    /// Delta debugging over the schedule: remove chunks, from halves down to single faults.
+    fn drop_faults(&mut self) -> bool {
+        let mut progress = false;
+        let mut chunk = self.best.schedule.len().div_ceil(2);
+        while chunk >= 1 && !self.out_of_budget {
+            let mut start = 0;
+            while start < self.best.schedule.len() {
+                let mut candidate = self.best.clone();
+                let end = (start + chunk).min(candidate.schedule.len());
+                candidate.schedule.drain(start..end);
+                if self.try_candidate(candidate) {
+                    progress = true;
+                } else {
+                    start += chunk;
+                }
+            }
+            if chunk == 1 {
+                break;
+            }
+            chunk = chunk.div_ceil(2);
+        }
+        progress
+    }
+
+    /// Moves the whole schedule earlier (halving the quiet time before the first fault), so that
+    /// the run reaches the violation sooner.
+    fn advance_faults(&mut self) -> bool {
+        let mut progress = false;
+        for _ in 0..8 {
+            let Some(first) = self.best.schedule.iter().map(|fault| fault.start_us).min() else {
+                return progress;
+            };
+            let shift = first / 2;
+            if shift < 10_000 {
+                return progress;
+            }
+            let mut candidate = self.best.clone();
+            for fault in &mut candidate.schedule {
+                fault.start_us -= shift;
+            }
+            let window = &mut candidate.options.fault_window_us;
+            *window = window.saturating_sub(shift).max(1);
+            if !self.try_candidate(candidate) {
+                return progress;
+            }
+            progress = true;
+        }
+        progress
+    }
+
+    /// Halves each fault's duration while the violation persists.
+    fn shorten_faults(&mut self) -> bool {
+        let mut progress = false;
+        for position in 0..self.best.schedule.len() {
+            for _ in 0..12 {
+                let duration_us = self.best.schedule[position].duration_us;
+                if duration_us <= 1000 {
+                    break;
+                }
+                let mut candidate = self.best.clone();
+                candidate.schedule[position].duration_us = duration_us / 2;
+                if !self.try_candidate(candidate) {
+                    break;
+                }
+                progress = true;
+            }
+        }
+        progress
+    }
+
+    /// Fewer clients (or a smaller pipeline window).
+    fn reduce_workload(&mut self) -> bool {
+        let mut progress = false;
+        loop {
+            let mut candidate = self.best.clone();
+            match &mut candidate.options.workload {
+                Workload::Clients(clients) if clients.clients > 1 => {
+                    clients.clients = if progress { clients.clients / 2 } else { 1 }.max(1);
+                }
+                Workload::Pipeline(pipeline) if pipeline.window > 1 => {
+                    pipeline.window /= 2;
+                }
+                _ => return progress,
+            }
+            if !self.try_candidate(candidate) {
+                // Going straight to one client failed; halving may still help.
+                if !progress
+                    && let Workload::Clients(clients) = &self.best.options.workload
+                    && clients.clients > 2
+                {
+                    let mut halved = self.best.clone();
+                    if let Workload::Clients(clients) = &mut halved.options.workload {
+                        clients.clients /= 2;
+                    }
+                    if self.try_candidate(halved) {
+                        progress = true;
+                        continue;
+                    }
+                }
+                return progress;
+            }
+            progress = true;
+        }
+    }
+
+    /// Turns each per-frame fault off, or failing that halves its rate.
+    fn quiet_network(&mut self) -> bool {
+        let mut progress = false;
+        for rate in 0..4 {
+            for attempt in 0..4 {
+                let mut candidate = self.best.clone();
+                let network = &mut candidate.options.network;
+                let value = match rate {
+                    0 => &mut network.loss_rate,
+                    1 => &mut network.duplicate_rate,
+                    2 => &mut network.corrupt_rate,
+                    _ => &mut network.delay_spike_rate,
+                };
+                if *value == 0.0 || (attempt > 0 && *value < 0.001) {
+                    break;
+                }
+                *value = if attempt == 0 { 0.0 } else { *value / 2.0 };
+                if self.try_candidate(candidate) {
+                    progress = true;
+                    if attempt == 0 {
+                        break;
+                    }
+                } else if attempt > 0 {
+                    break;
+                }
+            }
+        }
+        progress
+    }
+
+    /// Tries clusters one node smaller, dropping the faults that only concern removed nodes.
+    fn remove_nodes(&mut self) -> bool {
+        let mut progress = false;
+        while self.best.options.nodes > 1 && !self.out_of_budget {
+            let nodes = self.best.options.nodes - 1;
+            let mut candidate = self.best.clone();
+            candidate.options.nodes = nodes;
+            candidate.schedule = self
+                .best
+                .schedule
+                .iter()
+                .filter_map(|fault| restrict(fault, nodes as NodeId))
+                .collect();
+            if !self.try_candidate(candidate) {
+                break;
+            }
+            progress = true;
+        }
+        progress
+    }
+}
+
+/// `fault` in a cluster of nodes `1..=nodes`, or `None` if it only concerned removed nodes.
+fn restrict(fault: &Fault, nodes: NodeId) -> Option<Fault> {
+    let keep = |node: &NodeId| *node <= nodes;
+    let group = |group: &[NodeId]| -> Option<Vec<NodeId>> {
+        let kept: Vec<NodeId> = group.iter().copied().filter(keep).collect();
+        (!kept.is_empty()).then_some(kept)
+    };
+    let target = |target: Target| -> Option<Target> {
+        match target {
+            Target::Node(node) => keep(&node).then_some(target),
+            Target::Leader { fallback } => {
+                Some(Target::Leader { fallback: (fallback - 1) % nodes + 1 })
+            }
+            Target::NewLeader | Target::NewVoter => Some(target),
+        }
+    };
+    let kind = match &fault.kind {
+        FaultKind::Partition(Partition::Split { minority }) => {
+            let minority = group(minority)?;
+            if minority.len() as NodeId == nodes {
+                return None;
+            }
+            FaultKind::Partition(Partition::Split { minority })
+        }
+        FaultKind::Partition(Partition::IsolateLeader { fallback }) => {
+            FaultKind::Partition(Partition::IsolateLeader { fallback: (fallback - 1) % nodes + 1 })
+        }
+        FaultKind::Partition(Partition::OneWay { from, to }) => {
+            FaultKind::Partition(Partition::OneWay { from: group(from)?, to: group(to)? })
+        }
+        FaultKind::Partition(Partition::Bridge { left, bridge }) => {
+            keep(bridge).then_some(())?;
+            FaultKind::Partition(Partition::Bridge { left: group(left)?, bridge: *bridge })
+        }
+        FaultKind::Pause { target: chosen } => FaultKind::Pause { target: target(*chosen)? },
+        FaultKind::Crash { target: chosen } => FaultKind::Crash { target: target(*chosen)? },
+        FaultKind::Slow { target: chosen, factor } => {
+            FaultKind::Slow { target: target(*chosen)?, factor: *factor }
+        }
+        FaultKind::ClockSkew { target: chosen, tick_percent } => {
+            FaultKind::ClockSkew { target: target(*chosen)?, tick_percent: *tick_percent }
+        }
+        FaultKind::Burst { requests } => FaultKind::Burst { requests: *requests },
+    };
+    Some(Fault { kind, ..fault.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use raftsim_raft::{Bug, Bugs};
+
+    use super::*;
+    use crate::scenario::builtin;
+
+    fn failing_spec(bug: Bug, scenario: &str) -> RunSpec {
+        let scenario = builtin(scenario).unwrap();
+        (0..2000)
+            .map(|seed| RunSpec::from_seed(&scenario, seed, Bugs::NONE.with(bug)))
+            .find(|spec| World::new(spec.clone(), false).run().failure().is_some())
+            .expect("the bug is caught within 2000 seeds")
+    }
+
+    #[test]
+    fn shrinking_keeps_the_property_and_never_grows_the_run() {
+        let spec = failing_spec(Bug::CommitWithoutQuorum, "figure8");
+        let (original, _) = World::new(spec.clone(), false).run_catching();
+        let shrunk = shrink(spec.clone(), &mut |_| true).unwrap();
+        assert!(shrunk.complete);
+        let property = original.failure().unwrap().violation.property;
+        assert_eq!(shrunk.result.failure().unwrap().violation.property, property);
+        assert!(shrunk.spec.schedule.len() <= spec.schedule.len());
+        assert!(shrunk.result.events <= original.events);
+        let again = World::new(shrunk.spec.clone(), true).run();
+        assert_eq!(again.event_hash, shrunk.result.event_hash, "the shrunk run is reproducible");
+    }
+
+    #[test]
+    fn a_passing_run_cannot_be_shrunk() {
+        let spec = RunSpec::from_seed(&builtin("calm").unwrap(), 1, Bugs::NONE);
+        assert_eq!(shrink(spec, &mut |_| true).unwrap_err(), NothingToShrink);
+    }
+
+    #[test]
+    fn the_budget_stops_shrinking() {
+        let spec = failing_spec(Bug::CommitWithoutQuorum, "figure8");
+        let mut calls = 0;
+        let shrunk = shrink(spec, &mut |_| {
+            calls += 1;
+            calls <= 3
+        })
+        .unwrap();
+        assert!(!shrunk.complete);
+        assert_eq!(shrunk.runs, 4);
+    }
+
+    #[test]
+    fn restricting_to_fewer_nodes_drops_or_remaps_faults() {
+        let fault = |kind| Fault { start_us: 0, duration_us: 1, kind };
+        let crash = fault(FaultKind::Crash { target: Target::Node(5) });
+        assert_eq!(restrict(&crash, 4), None);
+        let leader = fault(FaultKind::Pause { target: Target::Leader { fallback: 5 } });
+        assert_eq!(
+            restrict(&leader, 4).unwrap().kind,
+            FaultKind::Pause { target: Target::Leader { fallback: 1 } }
+        );
+        let split = fault(FaultKind::Partition(Partition::Split { minority: vec![4, 5] }));
+        assert_eq!(
+            restrict(&split, 4).unwrap().kind,
+            FaultKind::Partition(Partition::Split { minority: vec![4] })
+        );
+        let whole = fault(FaultKind::Partition(Partition::Split { minority: vec![1, 2, 5] }));
+        assert_eq!(restrict(&whole, 2), None);
+    }
+}
