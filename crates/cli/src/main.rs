@@ -35,11 +35,13 @@ enum Command {
     Replay(commands::replay::ReplayArgs),
     Shrink(commands::shrink::ShrinkArgs),
     Hunt(commands::hunt::HuntArgs),
+    Bench(commands::bench::BenchArgs),
     Scenarios(commands::list::ScenariosArgs),
     Bugs(commands::list::BugsArgs),
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     quiet_worker_panics();
     let result = match cli.command {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args),
         Command::Shrink(args) => commands::shrink::run(args),
         Command::Hunt(args) => commands::hunt::run(args),
+        Command::Bench(args) => commands::bench::run(args),
         Command::Scenarios(args) => commands::list::scenarios(args),
         Command::Bugs(args) => commands::list::bugs(args),
     };
@@ -57,6 +60,17 @@ fn main() -> ExitCode {
             eprintln!("error: {}", output::one_line(&error));
             Exit::BadInput.into()
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `raftsim fuzz | head` would panic on the closed pipe. Restore the
+/// default action: the process ends quietly when its reader goes away, like any Unix tool.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to SIG_DFL at startup, before any other thread
+    // exists, has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

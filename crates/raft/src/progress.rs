@@ -34,8 +34,9 @@ pub struct Progress {
     /// Last index carried by each unacknowledged append, oldest first (Replicate only).
     /// Invariant: strictly increasing, and no longer than the configured window.
     inflight: VecDeque<Index>,
-    /// Heartbeat intervals that passed with appends in flight and no acknowledgement; two in a
-    /// row mean the appends were lost, and the leader falls back to probing from `match_index`.
+    /// Heartbeat intervals that passed with appends in flight and no advance of `match_index`;
+    /// two in a row mean an append was lost, and the leader falls back to probing from
+    /// `match_index`.
     silent_heartbeats: u32,
 }
 
@@ -79,7 +80,6 @@ impl Progress {
     /// Records that the follower matches up to `index`. Returns whether `match_index` advanced.
     /// Acknowledgements may arrive out of order and duplicated: only an advance counts.
     pub fn on_accepted(&mut self, index: Index) -> bool {
-        self.silent_heartbeats = 0;
         while self.inflight.front().is_some_and(|&last| last <= index) {
             self.inflight.pop_front();
         }
@@ -89,9 +89,23 @@ impl Progress {
         if index <= self.match_index {
             return false;
         }
+        // Only progress counts as a sign of life: a follower that acknowledges heartbeats but
+        // never receives a lost append must still be detected as stalled.
+        self.silent_heartbeats = 0;
         self.match_index = index;
         self.next_index = self.next_index.max(index + 1);
         true
+    }
+
+    /// Whether a rejection is explained by appends still in flight: in Replicate, a follower
+    /// whose log is merely too short (no conflicting term) and ends at or past `match_index` is
+    /// missing entries the leader already sent and the network reordered. Reacting
+    /// would resend the whole window for nothing; if they were lost, stall detection recovers.
+    pub fn is_gap_in_flight(&self, follower_next_index: Index, conflict: bool) -> bool {
+        self.state == ReplicationState::Replicate
+            && !conflict
+            && follower_next_index > self.match_index
+            && follower_next_index < self.next_index
     }
 
     /// Falls back to probing from `next_index` after a rejection or a stall.
@@ -110,7 +124,7 @@ impl Progress {
     }
 
     /// Called every heartbeat interval. Returns whether the follower looks stalled: appends in
-    /// flight and no acknowledgement for two intervals, so they were probably lost.
+    /// flight and no progress for two intervals, so one was probably lost.
     pub fn on_heartbeat(&mut self) -> bool {
         match self.state {
             ReplicationState::Probe { .. } => {

@@ -237,7 +237,9 @@ impl Node {
                 }
             }
             AppendOutcome::Rejected { rejected_index, hint } => {
-                if rejected_index < progress.match_index {
+                if rejected_index < progress.match_index
+                    || progress.is_gap_in_flight(hint.index, hint.conflict_term.is_some())
+                {
                     return;
                 }
                 if let ReplicationState::Probe { .. } = progress.state

@@ -53,7 +53,7 @@ pub struct Shrunk {
 pub struct NothingToShrink;
 
 /// Other seeds a candidate is tried under when it no longer fails under its own.
-const RESEEDS: u64 = 30;
+const RESEEDS: u64 = 100;
 
 /// Distance between the seeds tried for one candidate (a large odd constant, so the seeds are
 /// far from the campaign's own ranges).

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod fuzz;
 pub mod hunt;
 pub mod list;

@@ -148,10 +148,20 @@ impl World {
         self.queue.push(self.now_us + latency, Event::ClientReply { client, sequence, reply });
     }
 
-    /// After any input: the workload's proposals, then the node's output processed as the
-    /// sans-IO contract requires (persist, then send, then apply), then the checker.
+    /// After any input: the node's output, then the pipeline workload's proposals if it leads.
+    /// The pipeline proposes one entry at a time and drains each before the next, so that every
+    /// proposal travels in its own append, as when each client request arrives on its own.
     pub(super) fn after_input(&mut self, node: NodeId, restarted: bool) -> Result<(), Violation> {
-        self.top_up_pipeline(node);
+        self.drain_output(node, restarted)?;
+        while self.propose_pipelined(node) {
+            self.drain_output(node, false)?;
+        }
+        Ok(())
+    }
+
+    /// Processes the node's output as the sans-IO contract requires (persist, then send, then
+    /// apply), then runs the checker on what changed.
+    fn drain_output(&mut self, node: NodeId, restarted: bool) -> Result<(), Violation> {
         let mut ready = std::mem::take(&mut self.ready);
         let index = node as usize - 1;
         self.nodes[index].raft_mut().ready(&mut ready);
@@ -197,7 +207,11 @@ impl World {
             written: &ready.entries,
             applied: &self.applied,
         };
-        let checked = self.checker.observe(&super::Cluster(&self.nodes), &change);
+        let checked = if self.checking {
+            self.checker.observe(&super::Cluster(&self.nodes), &change)
+        } else {
+            Ok(())
+        };
         self.ready = ready;
         checked?;
         if let Some(fault) = fired {
@@ -271,21 +285,23 @@ impl World {
         self.queue.push(self.now_us + latency, Event::Deliver { to, from, frame, corrupted });
     }
 
-    /// The pipeline workload keeps `window` uncommitted entries in flight at the leader.
-    fn top_up_pipeline(&mut self, node: NodeId) {
-        let Some(pipeline) = &self.pipeline else { return };
+    /// The pipeline workload keeps `window` uncommitted entries in flight at the leader: makes
+    /// one proposal if the node leads and the window has room. Returns whether it proposed.
+    fn propose_pipelined(&mut self, node: NodeId) -> bool {
+        let Some(pipeline) = &self.pipeline else { return false };
         let (window, payload_bytes) = (pipeline.window as u64, pipeline.payload_bytes as usize);
-        let raft = self.nodes[node as usize - 1].raft_mut();
-        if raft.role() != RoleKind::Leader {
-            return;
+        let Some(raft) = self.nodes[node as usize - 1].raft.as_mut() else { return false };
+        if raft.role() != RoleKind::Leader
+            || raft.log().last_index() - raft.commit_index() >= window
+        {
+            return false;
         }
-        while raft.log().last_index() - raft.commit_index() < window {
-            let id = CommandId { client: PIPELINE_CLIENT, sequence: self.pipeline_sequence + 1 };
-            if raft.propose(id.payload(payload_bytes)).is_err() {
-                break;
-            }
-            self.pipeline_sequence += 1;
+        let id = CommandId { client: PIPELINE_CLIENT, sequence: self.pipeline_sequence + 1 };
+        if raft.propose(id.payload(payload_bytes)).is_err() {
+            return false;
         }
+        self.pipeline_sequence += 1;
+        true
     }
 
     /// Restarts a crashed node from its disk and processes its first output (which re-applies

@@ -151,6 +151,8 @@ pub struct World {
     description: Option<String>,
     /// Hard paths reached so far.
     coverage: Coverage,
+    /// Whether the checker runs after each step (always, except to measure its cost).
+    checking: bool,
     /// Per node (id − 1): the term in which it was leader when it resumed from a pause, until
     /// it steps down.
     resumed_as_leader: Vec<Option<u64>>,
@@ -217,6 +219,7 @@ impl World {
             verdict: None,
             description: None,
             coverage: Coverage::default(),
+            checking: true,
             resumed_as_leader: vec![None; count],
             catching_up_to: vec![None; count],
             candidates: (0, 0),
@@ -228,6 +231,12 @@ impl World {
     /// timelines only.
     pub fn describe_events(&mut self, on: bool) {
         self.description = on.then(String::new);
+    }
+
+    /// Turns the checker off (or back on). Only benchmarks do this, to measure the checker's
+    /// share of run time; a run without its checker proves nothing.
+    pub fn set_checking(&mut self, on: bool) {
+        self.checking = on;
     }
 
     /// Processes one event. Returns the verdict once the run is over (and on every later call).
