@@ -155,9 +155,10 @@ impl Node {
                 self.election_elapsed = 0;
             }
         }
-        let outcome = self.reconcile_log(&request);
+        let leader_commit = request.leader_commit;
+        let outcome = self.reconcile_log(request);
         if let AppendOutcome::Accepted { match_index } = outcome {
-            let commit = request.leader_commit.min(match_index);
+            let commit = leader_commit.min(match_index);
             if commit > self.commit_index {
                 self.commit_index = commit;
             }
@@ -167,7 +168,7 @@ impl Node {
 
     /// Checks the request's previous entry and merges its entries into the log, truncating only
     /// at a real conflict (same index, different term). Returns the response's outcome.
-    fn reconcile_log(&mut self, request: &AppendEntries) -> AppendOutcome {
+    fn reconcile_log(&mut self, request: AppendEntries) -> AppendOutcome {
         let bugs = self.config.bugs;
         let prev = request.prev_log_index;
         let Some(prev_term) = self.log.term(prev) else {
@@ -181,15 +182,15 @@ impl Node {
             };
             return AppendOutcome::Rejected { rejected_index: prev, hint };
         }
-        for entry in &request.entries {
+        let match_index = prev + request.entries.len() as Index;
+        for entry in request.entries {
             match self.log.term(entry.index) {
                 Some(term) if term == entry.term => continue,
                 Some(_) => self.truncate_log_after(entry.index - 1),
                 None => {}
             }
-            self.append_to_log(entry.clone());
+            self.append_to_log(entry);
         }
-        let match_index = prev + request.entries.len() as Index;
         if bugs.contains(Bug::TruncateOnStaleAppend) && self.log.last_index() > match_index {
             self.truncate_log_after(match_index.max(self.commit_index));
         }

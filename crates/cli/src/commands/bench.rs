@@ -74,6 +74,9 @@ impl Stat {
 }
 
 pub fn run(args: BenchArgs) -> Result<Exit> {
+    // The campaign runs first, so that its peak memory is not the reference runs' (whose logs
+    // grow to hundreds of thousands of entries).
+    let campaign = if args.reference { None } else { Some(campaign_figures(&args)?) };
     let sizes = match args.nodes {
         Some(nodes) => vec![nodes as u32],
         None => vec![3, 5],
@@ -83,12 +86,11 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
         let runs: Vec<ReferenceRun> = (0..args.repeat)
             .map(|_| reference_run(nodes, args.deliveries))
             .collect::<Result<_>>()?;
-        let events_per_s = Stat::of(
-            runs.iter().map(|run| run.events as f64 / run.elapsed.as_secs_f64()).collect(),
-        );
-        let committed_per_s = Stat::of(
-            runs.iter().map(|run| run.committed as f64 / run.elapsed.as_secs_f64()).collect(),
-        );
+        let per_second = |count: fn(&ReferenceRun) -> u64| {
+            Stat::of(runs.iter().map(|run| count(run) as f64 / run.elapsed.as_secs_f64()).collect())
+        };
+        let events_per_s = per_second(|run| run.events);
+        let committed_per_s = per_second(|run| run.committed);
         let ns_per_event = Stat::of(
             runs.iter().map(|run| run.elapsed.as_nanos() as f64 / run.events as f64).collect(),
         );
@@ -114,8 +116,7 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
         }));
     }
     let mut json = serde_json::json!({ "reference": reference });
-    if !args.reference {
-        let campaign = campaign_figures(args.campaign_seeds, args.repeat)?;
+    if let Some(campaign) = campaign {
         if !args.json {
             println!(
                 "campaign, default, {} seeds on 1 thread: {:.1} seeds/s (spread {:.1}..{:.1}), \
@@ -128,6 +129,11 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
                 campaign.checker_share * 100.0,
                 campaign.peak_rss_bytes as f64 / (1 << 20) as f64,
             );
+            println!(
+                "scaling: 2 jobs run {:.2}x the seeds/s of 1 job; a fault window twice as long \
+                 costs {:.2}x the time",
+                campaign.jobs_speedup, campaign.length_cost
+            );
         }
         json["campaign"] = serde_json::json!({
             "seeds": args.campaign_seeds,
@@ -135,6 +141,8 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
             "events_per_s": campaign.events_per_s.median,
             "checker_share": campaign.checker_share,
             "peak_rss_bytes": campaign.peak_rss_bytes,
+            "jobs_2_speedup": campaign.jobs_speedup,
+            "double_length_cost": campaign.length_cost,
             "spread": { "seeds_per_s": campaign.seeds_per_s.json() },
         });
     }
@@ -172,34 +180,49 @@ struct CampaignFigures {
     events_per_s: Stat,
     checker_share: f64,
     peak_rss_bytes: u64,
+    /// Seeds/s on two threads over seeds/s on one.
+    jobs_speedup: f64,
+    /// Wall time with the fault window doubled over wall time without.
+    length_cost: f64,
 }
 
-/// A one-thread campaign of `default`, with and without the checker: the difference in wall
-/// time is the checker's share.
-fn campaign_figures(seeds: u64, repeat: usize) -> Result<CampaignFigures> {
-    let scenario = builtin("default").map_err(|error| anyhow::anyhow!("{error}"))?;
-    let campaign = Campaign {
-        scenario: scenario.clone(),
+/// A campaign of `default` on `jobs` threads.
+fn default_campaign(seeds: u64, jobs: usize, fault_window_factor: u64) -> Result<Campaign> {
+    let mut scenario = builtin("default").map_err(|error| anyhow::anyhow!("{error}"))?;
+    scenario.fault_window_ms *= fault_window_factor;
+    Ok(Campaign {
+        scenario,
         bugs: Bugs::NONE,
         start: 0,
         seeds: Some(seeds),
         duration: None,
-        jobs: 1,
+        jobs,
         shard: Shard::ALL,
         keep_going: true,
-    };
+    })
+}
+
+/// One-thread campaigns of `default`, with and without the checker (the difference in wall
+/// time is the checker's share), on two threads, and with a doubled fault window.
+fn campaign_figures(args: &BenchArgs) -> Result<CampaignFigures> {
+    let seeds = args.campaign_seeds;
     let never = AtomicBool::new(false);
+    let single = default_campaign(seeds, 1, 1)?;
     let mut seeds_per_s = Vec::new();
     let mut events_per_s = Vec::new();
     let mut with_checker = Vec::new();
     let mut without_checker = Vec::new();
-    for _ in 0..repeat {
-        let summary = campaign.run(&never, |_| {});
+    let mut on_two = Vec::new();
+    let mut doubled = Vec::new();
+    for _ in 0..args.repeat {
+        let summary = single.run(&never, |_| {});
         let elapsed = summary.elapsed.as_secs_f64();
         seeds_per_s.push(summary.seeds as f64 / elapsed);
         events_per_s.push(summary.events as f64 / elapsed);
         with_checker.push(elapsed);
-        without_checker.push(unchecked_campaign_seconds(&scenario, seeds));
+        without_checker.push(unchecked_campaign_seconds(&single.scenario, seeds));
+        on_two.push(default_campaign(seeds, 2, 1)?.run(&never, |_| {}).elapsed.as_secs_f64());
+        doubled.push(default_campaign(seeds, 1, 2)?.run(&never, |_| {}).elapsed.as_secs_f64());
     }
     let checked = Stat::of(with_checker).median;
     let unchecked = Stat::of(without_checker).median;
@@ -208,6 +231,8 @@ fn campaign_figures(seeds: u64, repeat: usize) -> Result<CampaignFigures> {
         events_per_s: Stat::of(events_per_s),
         checker_share: ((checked - unchecked) / checked).max(0.0),
         peak_rss_bytes: peak_rss_bytes(),
+        jobs_speedup: checked / Stat::of(on_two).median,
+        length_cost: Stat::of(doubled).median / checked,
     })
 }
 

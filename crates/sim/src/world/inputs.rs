@@ -90,7 +90,9 @@ impl World {
                 if corrupted {
                     self.counters.frames_corrupted += 1;
                 }
-                let envelope = match sim_node.codec.decode(&frame) {
+                let decoded = sim_node.codec.decode(&frame);
+                self.recycle_frame(frame);
+                let envelope = match decoded {
                     Ok(envelope) => envelope,
                     Err(error) => {
                         assert!(corrupted, "an undamaged frame from {from} was rejected: {error}");
@@ -98,6 +100,7 @@ impl World {
                         return Ok(());
                     }
                 };
+                let sim_node = &mut self.nodes[node as usize - 1];
                 if corrupted {
                     let detail = format!(
                         "node {node} accepted a frame from node {from} that was damaged in \
@@ -180,7 +183,7 @@ impl World {
         }
         // 2. Send.
         for envelope in ready.messages.drain(..) {
-            let mut frame = Vec::with_capacity(64);
+            let mut frame = self.frame_buffer();
             self.encoder.encode_into(&envelope, &mut frame);
             self.send_frame(envelope.from, envelope.to, frame);
         }
@@ -272,6 +275,7 @@ impl World {
         let transit = self.network.transit(from, to, &mut frame);
         if transit.dropped {
             self.counters.frames_dropped += 1;
+            self.recycle_frame(frame);
             return;
         }
         let corrupted = transit.corrupted;

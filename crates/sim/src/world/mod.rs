@@ -115,6 +115,9 @@ enum Phase {
     },
 }
 
+/// Most frame buffers kept for reuse.
+const FRAME_POOL_MAX: usize = 1024;
+
 /// Most steps one run may take: far beyond any scenario's needs, a guard against a runaway.
 pub const STEPS_MAX: u64 = 200_000_000;
 
@@ -139,6 +142,9 @@ pub struct World {
     applied: Vec<(u64, u64)>,
     /// Encodes frames (every node encodes the same way).
     encoder: FrameCodec,
+    /// Buffers of delivered frames, reused for new ones. Invariant: at most
+    /// [`FRAME_POOL_MAX`] buffers.
+    frame_pool: Vec<Vec<u8>>,
     node_rngs: Vec<Stream>,
     runtime_rng: Stream,
     active: Vec<Option<ActiveFault>>,
@@ -211,6 +217,7 @@ impl World {
             ready: Ready::default(),
             applied: Vec::new(),
             encoder: FrameCodec::new(&voters, true),
+            frame_pool: Vec::new(),
             node_rngs,
             runtime_rng: stream(spec.seed, Concern::Runtime),
             active: vec![None; spec.schedule.len()],
@@ -519,6 +526,20 @@ impl World {
         let voters: Vec<NodeId> = (1..=self.nodes.len() as NodeId).collect();
         let seed = self.node_rngs[node as usize - 1].next_u64();
         node_config(&self.spec.options, self.spec.bugs, node, &voters, seed)
+    }
+
+    /// An empty buffer for a new frame, reused if one is available.
+    fn frame_buffer(&mut self) -> Vec<u8> {
+        let mut buffer = self.frame_pool.pop().unwrap_or_else(|| Vec::with_capacity(64));
+        buffer.clear();
+        buffer
+    }
+
+    /// Gives a frame's buffer back for reuse.
+    fn recycle_frame(&mut self, frame: Vec<u8>) {
+        if self.frame_pool.len() < FRAME_POOL_MAX {
+            self.frame_pool.push(frame);
+        }
     }
 
     fn draw_node(&mut self) -> NodeId {
