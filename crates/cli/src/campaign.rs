@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use raftsim_raft::Bugs;
 use raftsim_sim::{Counters, Coverage, Failure, RunSpec, Scenario, World};
 
+use crate::panics::WORKER_THREAD_PREFIX;
 use crate::seeds::Shard;
 
 /// What to run.
@@ -109,27 +110,33 @@ pub fn run_seed(scenario: &Scenario, bugs: Bugs, seed: u64) -> SeedOutcome {
     }
 }
 
-/// Thread names of campaign workers, so that the panic hook can keep them quiet.
-pub const WORKER_THREAD_PREFIX: &str = "raftsim-worker";
-
 impl Campaign {
     /// The `index`-th seed of this shard of the range, if it exists.
     fn nth_seed(&self, index: u64) -> Option<u64> {
         let first = self.shard.first_from(self.start)?;
         let seed = first.checked_add(index.checked_mul(self.shard.count)?)?;
         debug_assert!(self.shard.contains(seed));
-        match self.seeds {
-            Some(count) if seed >= self.start.saturating_add(count) => None,
+        match self.last_seed() {
+            Some(last) if seed > last => None,
             _ => Some(seed),
         }
     }
 
+    /// The last seed of the range, if bounded. Precondition (checked by the command line):
+    /// `start + seeds - 1` fits in a u64.
+    fn last_seed(&self) -> Option<u64> {
+        let count = self.seeds?;
+        assert!(count >= 1, "a campaign has at least one seed");
+        Some(self.start.checked_add(count - 1).expect("the range fits in u64"))
+    }
+
     /// How many seeds this shard will run, if bounded.
     pub fn planned_seeds(&self) -> Option<u64> {
-        let count = self.seeds?;
-        let first = self.shard.first_from(self.start)?;
-        let end = self.start.saturating_add(count);
-        Some(if first >= end { 0 } else { (end - first).div_ceil(self.shard.count) })
+        let last = self.last_seed()?;
+        Some(match self.shard.first_from(self.start) {
+            Some(first) if first <= last => (last - first) / self.shard.count + 1,
+            _ => 0,
+        })
     }
 
     /// Runs the campaign. `interrupted` stops it early (no new seeds are taken); `on_seed` is
@@ -249,8 +256,9 @@ mod tests {
     #[test]
     fn planned_seed_counts() {
         assert_eq!(campaign(1, Shard::ALL).planned_seeds(), Some(12));
-        assert_eq!(campaign(1, Shard { index: 1, count: 5 }).planned_seeds(), Some(2));
-        assert_eq!(campaign(1, Shard { index: 2, count: 5 }).planned_seeds(), Some(3));
+        // Seeds 10..22: shard 1/5 takes 10, 15, 20; shard 3/5 takes 12, 17.
+        assert_eq!(campaign(1, Shard { index: 1, count: 5 }).planned_seeds(), Some(3));
+        assert_eq!(campaign(1, Shard { index: 3, count: 5 }).planned_seeds(), Some(2));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod commands;
 mod exit;
 mod files;
 mod output;
+mod panics;
 mod seeds;
 
 use std::process::ExitCode;
@@ -43,7 +44,7 @@ enum Command {
 fn main() -> ExitCode {
     restore_default_sigpipe();
     let cli = Cli::parse();
-    quiet_worker_panics();
+    panics::install_hook();
     let result = match cli.command {
         Command::Fuzz(args) => commands::fuzz::run(args),
         Command::Run(args) => commands::run::run(args),
@@ -72,19 +73,4 @@ fn restore_default_sigpipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-}
-
-/// Panics inside simulated runs are reported as `panic` violations with their message; the
-/// default hook would also print them, interleaved with the progress bar. Keep the default hook
-/// for every other thread: a panic in the CLI itself is a bug to see.
-fn quiet_worker_panics() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let worker = std::thread::current()
-            .name()
-            .is_some_and(|name| name.starts_with(campaign::WORKER_THREAD_PREFIX));
-        if !worker && std::env::var_os("RAFTSIM_QUIET_PANICS").is_none() {
-            default_hook(info);
-        }
-    }));
 }

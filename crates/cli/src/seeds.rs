@@ -23,6 +23,23 @@ pub fn parse_positive(text: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses a positive, finite number of seconds (e.g. `--duration`).
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(seconds),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+/// Parses a positive seed count (`--seeds`): a campaign of zero seeds would pass vacuously.
+pub fn parse_seed_count(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("a campaign needs at least one seed".to_owned()),
+        Ok(count) => Ok(count),
+        Err(_) => Err(format!("`{text}` is not a positive integer")),
+    }
+}
+
 /// One shard of a seed range: shard `index` (1-based) of `count` takes every seed with
 /// `seed % count == index - 1`, so shards partition any range and a seed's result does not
 /// depend on how it was sharded.

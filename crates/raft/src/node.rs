@@ -122,6 +122,10 @@ impl Node {
     ) -> Result<Node, ConfigError> {
         config.validate()?;
         let log = Log::from_entries(durable.entries.clone());
+        debug_assert!(
+            !config.bugs.is_empty() || log.terms_are_monotonic(),
+            "a durable log's terms decrease"
+        );
         let hard_state = durable.hard_state;
         assert!(hard_state.commit <= log.last_index(), "durable commit index past the log");
         assert!(applied_index <= hard_state.commit, "applied past the durable commit index");
@@ -358,6 +362,16 @@ impl Node {
 
     /// Appends `entry` to the log and records that the log must be persisted from there.
     pub(crate) fn append_to_log(&mut self, entry: Entry) {
+        if self.config.bugs.is_empty() {
+            assert!(
+                entry.term >= self.log.last_term(),
+                "node {}: appending entry {} of term {} after term {}",
+                self.config.id,
+                entry.index,
+                entry.term,
+                self.log.last_term()
+            );
+        }
         let index = entry.index;
         self.log.push(entry);
         self.mark_log_dirty(index);

@@ -76,7 +76,8 @@ fn draw_rate(rng: &mut impl Rng, span: Span<f64>) -> f64 {
 
 impl Options {
     /// Resolves `scenario` for `seed`: under swarm testing, the seed decides which fault kinds
-    /// are on (each with probability 1/2); the seed also draws each per-frame rate.
+    /// are on (each with probability 1/2) and the batching limits (up to the scenario's); the
+    /// seed also draws each per-frame rate.
     pub fn resolve(scenario: &Scenario, seed: u64) -> Options {
         let mut rng = stream(seed, Concern::Options);
         let faults = &scenario.faults;
@@ -93,6 +94,14 @@ impl Options {
             clock_skew: faults.clock_skew.clone().filter(|_| enabled(true)),
             ..FaultParams::default()
         };
+        let mut raft = scenario.raft.clone();
+        if scenario.swarm {
+            // Batching limits shape which interleavings are possible (a leader's first append
+            // of a term carries old entries with the new no-op only if they fit one message),
+            // so swarm testing varies them too, up to the scenario's values.
+            raft.max_entries_per_message = rng.random_range(1..=raft.max_entries_per_message);
+            raft.max_inflight_messages = rng.random_range(1..=raft.max_inflight_messages);
+        }
         let latency = scenario.network.latency_ms;
         let network = NetworkOptions {
             latency_us: Span(latency.min() * MS, latency.max() * MS),
@@ -112,7 +121,7 @@ impl Options {
             tick_us: scenario.tick_ms * MS,
             fault_window_us: scenario.fault_window_ms * MS,
             liveness_bound_us: scenario.liveness_bound_ms * MS,
-            raft: scenario.raft.clone(),
+            raft,
             node: scenario.node.clone(),
             network,
             workload: scenario.workload.clone(),

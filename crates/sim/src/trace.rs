@@ -229,10 +229,16 @@ impl Trace {
         let schedule = parse_line::<ScheduleLine>(number, second, "the fault schedule")?.schedule;
         let mut events = Vec::new();
         let mut last_number = number;
-        for (number, line) in lines {
+        while let Some((number, line)) = lines.next() {
             last_number = number;
             if line.starts_with(r#"{"outcome""#) {
                 let outcome = parse_line::<OutcomeLine>(number, line, "the outcome")?.outcome;
+                if let Some((extra, _)) = lines.find(|(_, line)| !line.trim().is_empty()) {
+                    return Err(TraceError::Line {
+                        line: extra,
+                        message: "text after the outcome line (two traces joined?)".to_owned(),
+                    });
+                }
                 let trace = Trace { header, schedule, events, outcome };
                 trace.cross_check(number)?;
                 trace

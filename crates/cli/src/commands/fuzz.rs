@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::hunt::plan;
 use raftsim_sim::trace::{Trace, format_hash};
 use raftsim_sim::{Failure, RunSpec, Scenario, World};
 
@@ -17,7 +18,8 @@ use crate::campaign::{Campaign, Summary};
 use crate::exit::Exit;
 use crate::files::{load_scenario, trace_file_name, write_atomically};
 use crate::output::{counters_json, counters_text, failure_line, progress_bar, rate};
-use crate::seeds::{Shard, parse_positive, parse_seed};
+use crate::panics::quietly;
+use crate::seeds::{Shard, parse_positive, parse_seconds, parse_seed, parse_seed_count};
 
 /// Run a seeded campaign: every seed of a range (or until a deadline), all cores, every
 /// property after every step. Stops at the first violation unless --keep-going.
@@ -26,21 +28,22 @@ use crate::seeds::{Shard, parse_positive, parse_seed};
     after_help = "Examples:\n  raftsim fuzz                                  # 1000 seeds of `default`\n  \
 raftsim fuzz --seeds 10000 --jobs 8\n  \
 raftsim fuzz --scenario partitions --duration 60\n  \
-raftsim fuzz --bug commit-prior-term --scenario figure8   # watch the harness catch a bug\n  \
+raftsim fuzz --bug commit-prior-term          # watch the harness catch a bug\n  \
 raftsim fuzz --seeds 4000 --shard 2/4 --json --junit report.xml   # one CI shard of four"
 )]
 pub struct FuzzArgs {
-    /// A built-in scenario name or the path of a scenario JSON file.
-    #[arg(long, default_value = "default")]
-    scenario: String,
+    /// A built-in scenario name or the path of a scenario JSON file. Default: `default`, or,
+    /// with a single --bug, the scenario that suits that bug (as in `raftsim hunt`).
+    #[arg(long, value_name = "NAME|FILE")]
+    scenario: Option<String>,
     /// Seeds in the range start..start+N (default 1000, or unbounded with --duration).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_seed_count)]
     seeds: Option<u64>,
     /// First seed of the range, in decimal or 0x hex.
     #[arg(long, default_value = "0", value_parser = parse_seed, value_name = "SEED")]
     start: u64,
     /// Stop taking new seeds after this many seconds of wall time.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, allow_hyphen_values = true)]
     duration: Option<f64>,
     /// Worker threads (default: all cores).
     #[arg(long, value_parser = parse_positive, value_name = "N")]
@@ -75,13 +78,19 @@ struct Reported {
 }
 
 pub fn run(args: FuzzArgs) -> Result<Exit> {
-    let scenario = load_scenario(&args.scenario)?;
-    if let Some(duration) = args.duration
-        && !(duration.is_finite() && duration > 0.0)
-    {
-        bail!("--duration must be a positive number of seconds, not {duration}");
-    }
     let bugs: Bugs = args.bugs.iter().copied().collect();
+    let scenario_name = match (&args.scenario, args.bugs.as_slice()) {
+        (Some(name), _) => name.clone(),
+        (None, [bug]) => plan(*bug).scenario.to_owned(),
+        (None, _) => "default".to_owned(),
+    };
+    let scenario = load_scenario(&scenario_name)?;
+    let seeds = args.seeds.or(if args.duration.is_some() { None } else { Some(1000) });
+    if let Some(count) = seeds
+        && args.start.checked_add(count - 1).is_none()
+    {
+        bail!("--start {} plus --seeds {count} goes past the largest seed, 2^64 - 1", args.start);
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()));
@@ -89,7 +98,7 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
         scenario: scenario.clone(),
         bugs,
         start: args.start,
-        seeds: args.seeds.or(if args.duration.is_some() { None } else { Some(1000) }),
+        seeds,
         duration: args.duration.map(Duration::from_secs_f64),
         jobs,
         shard: args.shard.unwrap_or(Shard::ALL),
@@ -207,7 +216,7 @@ fn report_failures(
             failure.violation.property.name(),
         ));
         let spec = RunSpec::from_seed(scenario, *seed, bugs);
-        let (result, records) = World::new(spec.clone(), true).run_catching();
+        let (result, records) = quietly(|| World::new(spec.clone(), true).run_catching());
         let same = result.failure().is_some_and(|again| {
             again.step == failure.step && again.violation.property == failure.violation.property
         });

@@ -93,8 +93,9 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                 let shrunk = shrink_with_budget(spec, Duration::from_secs_f64(args.shrink_budget))?;
                 let trace = match &args.out {
                     Some(directory) => {
-                        let (result, records) =
-                            World::new(shrunk.spec.clone(), true).run_catching();
+                        let (result, records) = crate::panics::quietly(|| {
+                            World::new(shrunk.spec.clone(), true).run_catching()
+                        });
                         let property = result.failure().expect("still failing").violation.property;
                         let name = trace_file_name(
                             hunt.scenario,

@@ -80,10 +80,11 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
         let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
         args.trace.with_file_name(format!("{stem}.shrunk.jsonl"))
     });
-    let (original, _) = World::new(spec.clone(), false).run_catching();
+    let (original, _) = crate::panics::quietly(|| World::new(spec.clone(), false).run_catching());
     let before = Size::of(&spec, &original);
     let shrunk = shrink_with_budget(spec, Duration::from_secs_f64(args.budget))?;
-    let (result, records) = World::new(shrunk.spec.clone(), true).run_catching();
+    let (result, records) =
+        crate::panics::quietly(|| World::new(shrunk.spec.clone(), true).run_catching());
     assert_eq!(result.event_hash, shrunk.result.event_hash, "a shrunk run replays identically");
     let shrunk_trace = Trace::new(&shrunk.spec, records.expect("recording"), &result);
     write_atomically(&output, shrunk_trace.to_jsonl().as_bytes())?;
@@ -110,12 +111,14 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
 pub fn shrink_with_budget(spec: RunSpec, budget: Duration) -> Result<raftsim_sim::shrink::Shrunk> {
     let started = Instant::now();
     let bar = progress_bar(None, "shrink");
-    let shrunk = shrink(spec, &mut |progress: &Progress| {
-        if let Some(bar) = &bar {
-            bar.set_position(progress.runs);
-            bar.set_prefix(format!("{} faults, {} events", progress.faults, progress.events));
-        }
-        started.elapsed() < budget
+    let shrunk = crate::panics::quietly(|| {
+        shrink(spec, &mut |progress: &Progress| {
+            if let Some(bar) = &bar {
+                bar.set_position(progress.runs);
+                bar.set_prefix(format!("{} faults, {} events", progress.faults, progress.events));
+            }
+            started.elapsed() < budget
+        })
     })
     .map_err(|error| anyhow!("{error}"))?;
     if let Some(bar) = bar {
