@@ -2,10 +2,10 @@
 //! AppendEntries batch, a leader's heartbeat round, and a whole three-node election. Run with
 //! `cargo bench -p raftsim-raft`; `raftsim bench` measures the whole simulator.
 
-use bytes::Bytes;
 use divan::{Bencher, black_box};
 use raftsim_raft::{
-    AppendEntries, Config, Entry, EntryData, Envelope, FrameCodec, Message, Node, Ready, RoleKind,
+    AppendEntries, Config, Entry, EntryData, Envelope, FrameCodec, Message, Node, Payload, Ready,
+    RoleKind,
 };
 
 fn main() {
@@ -48,7 +48,7 @@ fn deliver_all(nodes: &mut [Node], ready: &mut Ready) {
 /// A follower appends a batch of `entries` 16-byte commands and answers.
 #[divan::bench(args = [1, 16, 64])]
 fn follower_steps_append_batch(bencher: Bencher, entries: u64) {
-    let payload = Bytes::from_static(&[7; 16]);
+    let payload = Payload::from(&[7; 16]);
     let batch: Vec<Entry> = (1..=entries)
         .map(|index| Entry { index, term: 1, data: EntryData::Command(payload.clone()) })
         .collect();
@@ -97,11 +97,7 @@ fn election(bencher: Bencher) {
 fn frame_round_trip(bencher: Bencher) {
     let codec = FrameCodec::new(&[1, 2, 3], true);
     let entries = (1..=16)
-        .map(|index| Entry {
-            index,
-            term: 1,
-            data: EntryData::Command(Bytes::from_static(&[7; 16])),
-        })
+        .map(|index| Entry { index, term: 1, data: EntryData::Command(Payload::from(&[7; 16])) })
         .collect();
     let envelope = Envelope {
         from: 1,

@@ -1,9 +1,8 @@
 //! Log entries: the unit that Raft replicates and that the state machine applies.
 
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::{Index, Term};
+use crate::{Index, Payload, Term};
 
 /// One log entry. Its `(index, term)` pair identifies it uniquely across the cluster: by the Log
 /// Matching property two entries with the same index and term carry the same data.
@@ -25,7 +24,7 @@ pub enum EntryData {
     /// replicas alone (the paper's Figure 8 and §5.4.2).
     Noop,
     /// An opaque command for the replicated state machine.
-    Command(Bytes),
+    Command(Payload),
 }
 
 impl Entry {

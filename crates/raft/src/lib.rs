@@ -76,7 +76,7 @@
 //!         nodes[to].step(envelope).unwrap();
 //!     }
 //!     if let Some(leader) = nodes.iter_mut().find(|node| node.role() == RoleKind::Leader) {
-//!         let _ = leader.propose(bytes::Bytes::from_static(b"set x = 1"));
+//!         let _ = leader.propose(b"set x = 1".into());
 //!     }
 //! }
 //! assert_eq!(nodes.iter().filter(|node| node.role() == RoleKind::Leader).count(), 1);
@@ -109,6 +109,7 @@ mod entry;
 mod log;
 mod message;
 mod node;
+mod payload;
 mod progress;
 mod ready;
 mod replication;
@@ -124,6 +125,7 @@ pub use message::{
     RequestVote, RequestVoteResponse,
 };
 pub use node::{Node, ProposeError, RoleKind, StepError};
+pub use payload::{PAYLOAD_INLINE_BYTES, Payload};
 pub use progress::{Progress, ReplicationState};
 pub use ready::{DurableState, HardState, Ready};
 pub use types::{Index, NodeId, Term};

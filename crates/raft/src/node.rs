@@ -6,7 +6,7 @@ use thiserror::Error;
 
 use crate::{
     Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope, HardState, Index, Log,
-    Message, NodeId, Progress, Ready, Term,
+    Message, NodeId, Payload, Progress, Ready, Term,
 };
 
 /// A server's role, with the state only that role has (§5.1). Leader-only state cannot be
@@ -258,7 +258,7 @@ impl Node {
     /// Appends a command to the leader's log. Returns its index and term; the command is
     /// committed once an entry with that index *and term* is committed (a different term there
     /// means the command was lost with a deposed leader and must be retried).
-    pub fn propose(&mut self, command: bytes::Bytes) -> Result<(Index, Term), ProposeError> {
+    pub fn propose(&mut self, command: Payload) -> Result<(Index, Term), ProposeError> {
         if !matches!(self.role, Role::Leader(_)) {
             return Err(ProposeError::NotLeader { leader_hint: self.leader_hint() });
         }

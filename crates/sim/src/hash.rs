@@ -35,10 +35,10 @@ pub fn chain_event(previous: u64, encoding: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
+    use raftsim_raft::Payload;
 
     fn command(index: u64, term: u64, data: &'static [u8]) -> Entry {
-        Entry { index, term, data: EntryData::Command(Bytes::from_static(data)) }
+        Entry { index, term, data: EntryData::Command(Payload::from_slice(data)) }
     }
 
     #[test]

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use bytes::{BufMut, Bytes, BytesMut};
-use raftsim_raft::{Entry, EntryData, Index};
+use raftsim_raft::{Entry, EntryData, Index, PAYLOAD_INLINE_BYTES, Payload};
+use smallvec::SmallVec;
 
 use crate::hash::chain_entry;
 
@@ -27,13 +27,13 @@ pub const COMMAND_ID_BYTES: usize = 12;
 impl CommandId {
     /// A payload of at least `payload_bytes` carrying this id, padded with a pattern derived
     /// from it (so two commands' payloads differ wherever their ids do).
-    pub fn payload(self, payload_bytes: usize) -> Bytes {
-        let mut bytes = BytesMut::with_capacity(payload_bytes.max(COMMAND_ID_BYTES));
-        bytes.put_u32_le(self.client);
-        bytes.put_u64_le(self.sequence);
+    pub fn payload(self, payload_bytes: usize) -> Payload {
+        let mut bytes: SmallVec<[u8; PAYLOAD_INLINE_BYTES]> = SmallVec::new();
+        bytes.extend_from_slice(&self.client.to_le_bytes());
+        bytes.extend_from_slice(&self.sequence.to_le_bytes());
         let fill = (self.sequence as u8) ^ (self.client as u8);
         bytes.resize(payload_bytes.max(COMMAND_ID_BYTES), fill);
-        bytes.freeze()
+        Payload::from_slice(&bytes)
     }
 
     /// The id at the front of `payload`, if it is long enough.
