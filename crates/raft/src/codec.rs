@@ -85,7 +85,7 @@ impl FrameCodec {
         // Serialize into a slice sized by an upper bound of the encoding: postcard's slice
         // flavor is several times faster than growing a Vec byte by byte. Small messages (the
         // vast majority) go through a stack buffer, which is cheaper to zero than a Vec.
-        const SMALL_BYTES: usize = 512;
+        const SMALL_BYTES: usize = 256;
         let bound = encoded_size_bound(envelope);
         let mut small = [0u8; SMALL_BYTES];
         let mut large = Vec::new();

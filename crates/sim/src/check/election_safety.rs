@@ -19,7 +19,7 @@ pub struct ElectionSafety {
 
 impl ElectionSafety {
     /// `node` just became leader of `term`.
-    pub fn check(&mut self, node: NodeId, term: Term) -> Result<(), Violation> {
+    pub fn check(&mut self, node: NodeId, term: Term) -> Result<(), Box<Violation>> {
         match self.leaders.insert(term, node) {
             Some(other) if other != node => {
                 let detail = format!("nodes {other} and {node} both became leader of term {term}");

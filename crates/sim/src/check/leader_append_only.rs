@@ -19,7 +19,7 @@ impl LeaderAppendOnly {
         before: &NodeState,
         now: &NodeState,
         change: &Change,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         let same_reign = before.up
             && before.role == RoleKind::Leader
             && now.role == RoleKind::Leader

@@ -24,7 +24,7 @@ impl LeaderCompleteness {
         term: Term,
         prefix: &[u64],
         committed: &CommitRecord,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         let required = committed.last_index_committed_before(term);
         check_holds(node, term, prefix, required, committed)
     }
@@ -36,7 +36,7 @@ impl LeaderCompleteness {
         cluster: &impl ClusterView,
         committed_before: Index,
         committed: &CommitRecord,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         for node in cluster.node_ids() {
             let state = cluster.node_state(node);
             if !state.up || state.role != RoleKind::Leader {
@@ -57,7 +57,7 @@ fn check_holds(
     prefix: &[u64],
     required: Index,
     committed: &CommitRecord,
-) -> Result<(), Violation> {
+) -> Result<(), Box<Violation>> {
     if required == 0 {
         return Ok(());
     }

@@ -26,7 +26,7 @@ pub struct LogMatching {
 
 impl LogMatching {
     /// `prefix` is the writer's durable log after `change`.
-    pub fn check(&mut self, prefix: &[u64], change: &Change) -> Result<(), Violation> {
+    pub fn check(&mut self, prefix: &[u64], change: &Change) -> Result<(), Box<Violation>> {
         let Some(from) = change.written_from else { return Ok(()) };
         for entry in change.written {
             debug_assert!(entry.index >= from);

@@ -113,14 +113,15 @@ pub struct Violation {
 }
 
 impl Violation {
-    /// A violation of `property` by `nodes` at `index`.
+    /// A violation of `property` by `nodes` at `index`. Boxed: a violation is rare and large,
+    /// and the results that may carry one are returned through every step of the hot path.
     pub fn new(
         property: Property,
         nodes: Vec<NodeId>,
         index: Option<Index>,
         detail: String,
-    ) -> Violation {
-        Violation { property, nodes, index, detail }
+    ) -> Box<Violation> {
+        Box::new(Violation { property, nodes, index, detail })
     }
 }
 
@@ -222,7 +223,7 @@ impl Checker {
         &mut self,
         cluster: &impl ClusterView,
         change: &Change,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         let node = change.node;
         let now = cluster.node_state(node);
         let before = self.previous[node as usize - 1];

@@ -23,7 +23,11 @@ impl Monotonicity {
     }
 
     /// Term never decreases; at most one vote per term.
-    pub fn check_term_and_vote(&mut self, node: NodeId, now: &NodeState) -> Result<(), Violation> {
+    pub fn check_term_and_vote(
+        &mut self,
+        node: NodeId,
+        now: &NodeState,
+    ) -> Result<(), Box<Violation>> {
         let (term, vote) = &mut self.seen[node as usize - 1];
         if now.term < *term {
             let detail = format!("node {node}'s term went from {term} down to {}", now.term);
@@ -57,7 +61,7 @@ impl Monotonicity {
         before: &NodeState,
         now: &NodeState,
         restarted: bool,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         if !restarted && before.up && now.commit_index < before.commit_index {
             let detail = format!(
                 "node {node}'s commit index went from {} down to {}",

@@ -30,7 +30,7 @@ impl StateMachineSafety {
         commit_index: Index,
         prefix: &[u64],
         committed: &mut CommitRecord,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         if commit_index == 0 {
             return Ok(());
         }
@@ -73,7 +73,7 @@ impl StateMachineSafety {
         &mut self,
         node: NodeId,
         applied: &[(Index, u64)],
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         for &(index, hash) in applied {
             let slot = index as usize - 1;
             if slot == self.applied.len() {

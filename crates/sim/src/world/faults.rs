@@ -39,7 +39,7 @@ impl World {
 
     /// A fault's start time came. Faults with a trigger target are armed instead, and strike
     /// at the protocol moment they wait for (see [`World::triggered_fault`]).
-    pub(super) fn start_fault(&mut self, fault: u32) -> Result<(), Violation> {
+    pub(super) fn start_fault(&mut self, fault: u32) -> Result<(), Box<Violation>> {
         let target = self.spec.schedule[fault as usize].kind.target();
         if target.is_some_and(Target::is_trigger) {
             self.armed.push(fault);
@@ -72,7 +72,7 @@ impl World {
         &mut self,
         fault: u32,
         triggered: Option<NodeId>,
-    ) -> Result<(), Violation> {
+    ) -> Result<(), Box<Violation>> {
         let spec = &self.spec.schedule[fault as usize];
         let duration_us = spec.duration_us;
         let kind = spec.kind.clone();
@@ -138,7 +138,7 @@ impl World {
 
     /// Undoes what the fault's start did, if it is still active. Ending twice is harmless: the
     /// heal ends every fault that is still active.
-    pub(super) fn end_fault(&mut self, fault: u32) -> Result<(), Violation> {
+    pub(super) fn end_fault(&mut self, fault: u32) -> Result<(), Box<Violation>> {
         let Some(active) = self.active[fault as usize].take() else { return Ok(()) };
         match active {
             ActiveFault::Cuts(cuts) => {

@@ -14,7 +14,7 @@ use crate::state_machine::{Applied, CommandId};
 const PIPELINE_CLIENT: u32 = u32::MAX;
 
 impl World {
-    pub(super) fn on_tick(&mut self, node: NodeId) -> Result<(), Violation> {
+    pub(super) fn on_tick(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let sim_node = &mut self.nodes[node as usize - 1];
         let interval = (self.spec.options.tick_us * sim_node.tick_percent as u64 / 100).max(1);
         self.queue.push(self.now_us + interval, Event::Tick { node });
@@ -27,7 +27,7 @@ impl World {
     }
 
     /// An input reaches `node`: processed at once if the node is idle, queued otherwise.
-    pub(super) fn arrive(&mut self, node: NodeId, input: Input) -> Result<(), Violation> {
+    pub(super) fn arrive(&mut self, node: NodeId, input: Input) -> Result<(), Box<Violation>> {
         let capacity = self.spec.options.node.inbox_capacity as usize;
         let sim_node = &mut self.nodes[node as usize - 1];
         match sim_node.status {
@@ -68,7 +68,7 @@ impl World {
         }
     }
 
-    pub(super) fn on_process(&mut self, node: NodeId) -> Result<(), Violation> {
+    pub(super) fn on_process(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let sim_node = &mut self.nodes[node as usize - 1];
         sim_node.process_scheduled = false;
         if sim_node.status != Status::Up {
@@ -81,7 +81,7 @@ impl World {
     }
 
     /// Handles one input at a running node, which is then busy for its service time.
-    fn process(&mut self, node: NodeId, input: Input) -> Result<(), Violation> {
+    fn process(&mut self, node: NodeId, input: Input) -> Result<(), Box<Violation>> {
         let service_us = self.spec.options.node.service_time_us;
         let sim_node = &mut self.nodes[node as usize - 1];
         sim_node.busy_until_us = self.now_us + service_us * sim_node.slowdown as u64;
@@ -154,7 +154,11 @@ impl World {
     /// After any input: the node's output, then the pipeline workload's proposals if it leads.
     /// The pipeline proposes one entry at a time and drains each before the next, so that every
     /// proposal travels in its own append, as when each client request arrives on its own.
-    pub(super) fn after_input(&mut self, node: NodeId, restarted: bool) -> Result<(), Violation> {
+    pub(super) fn after_input(
+        &mut self,
+        node: NodeId,
+        restarted: bool,
+    ) -> Result<(), Box<Violation>> {
         self.drain_output(node, restarted)?;
         while self.propose_pipelined(node) {
             self.drain_output(node, false)?;
@@ -164,8 +168,8 @@ impl World {
 
     /// Processes the node's output as the sans-IO contract requires (persist, then send, then
     /// apply), then runs the checker on what changed.
-    fn drain_output(&mut self, node: NodeId, restarted: bool) -> Result<(), Violation> {
-        let mut ready = std::mem::take(&mut self.ready);
+    fn drain_output(&mut self, node: NodeId, restarted: bool) -> Result<(), Box<Violation>> {
+        let mut ready = self.ready.take().expect("drains do not nest");
         let index = node as usize - 1;
         self.nodes[index].raft_mut().ready(&mut ready);
         // 1. Persist. Nothing below may run before this: messages and applied entries may only
@@ -215,7 +219,7 @@ impl World {
         } else {
             Ok(())
         };
-        self.ready = ready;
+        self.ready = Some(ready);
         checked?;
         if let Some(fault) = fired {
             self.strike(fault, Some(node))?;
@@ -310,7 +314,7 @@ impl World {
 
     /// Restarts a crashed node from its disk and processes its first output (which re-applies
     /// its committed entries to a fresh state machine).
-    pub(super) fn restart(&mut self, node: NodeId) -> Result<(), Violation> {
+    pub(super) fn restart(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let config = self.fresh_config(node);
         self.nodes[node as usize - 1].restart(config);
         self.counters.restarts += 1;

@@ -137,7 +137,9 @@ pub struct World {
     event_hash: u64,
     records: Option<Vec<EventRecord>>,
     /// Reused output buffer of the node being driven.
-    ready: Ready,
+    /// Boxed, so that lending it out during a drain moves a pointer, not the whole value.
+    /// Invariant: `Some` except while a drain holds it.
+    ready: Option<Box<Ready>>,
     /// Reused buffer of `(index, applied hash)` for the checker.
     applied: Vec<(u64, u64)>,
     /// Encodes frames (every node encodes the same way).
@@ -214,7 +216,7 @@ impl World {
             counters: Counters::default(),
             event_hash: 0,
             records: record.then(Vec::new),
-            ready: Ready::default(),
+            ready: Some(Box::default()),
             applied: Vec::new(),
             encoder: FrameCodec::new(&voters, true),
             frame_pool: Vec::new(),
@@ -267,7 +269,7 @@ impl World {
             self.description = Some(self.describe(&event));
         }
         if let Err(violation) = self.apply(event) {
-            let failure = Failure { step: self.step, time_us, violation };
+            let failure = Failure { step: self.step, time_us, violation: *violation };
             self.verdict = Some(Verdict::Fail(failure));
         }
         self.verdict.as_ref()
@@ -303,7 +305,7 @@ impl World {
                 .map(|message| message.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic without a message".to_owned());
-            let violation = Violation::new(Property::Panic, Vec::new(), None, message);
+            let violation = *Violation::new(Property::Panic, Vec::new(), None, message);
             let failure = Failure { step: self.step, time_us: self.now_us, violation };
             self.verdict = Some(Verdict::Fail(failure));
         }
@@ -388,7 +390,7 @@ impl World {
         self.nodes.len()
     }
 
-    fn apply(&mut self, event: Event) -> Result<(), Violation> {
+    fn apply(&mut self, event: Event) -> Result<(), Box<Violation>> {
         match event {
             Event::Tick { node } => self.on_tick(node),
             Event::Deliver { to, from, frame, corrupted } => {
@@ -452,7 +454,7 @@ impl World {
 
     /// Ends the fault window: heals every active fault, restarts crashed nodes, resumes paused
     /// ones, turns the network's fault rules off, and starts the liveness clock.
-    fn heal(&mut self) -> Result<(), Violation> {
+    fn heal(&mut self) -> Result<(), Box<Violation>> {
         self.armed.clear();
         for fault in 0..self.active.len() as u32 {
             self.end_fault(fault)?;
@@ -477,7 +479,7 @@ impl World {
     }
 
     /// The liveness bound passed: say what is still pending.
-    fn liveness_violation(&self) -> Violation {
+    fn liveness_violation(&self) -> Box<Violation> {
         let mut states = Vec::new();
         for node in &self.nodes {
             let state = node.state();
