@@ -45,24 +45,20 @@ fn deliver_all(nodes: &mut [Node], ready: &mut Ready) {
     }
 }
 
+/// Node 1's first append of term 1 to node 2, carrying `entries` 16-byte commands.
+fn append_batch(entries: u64) -> Envelope {
+    let entries = (1..=entries)
+        .map(|index| Entry { index, term: 1, data: EntryData::Command(Payload::from(&[7; 16])) })
+        .collect();
+    let append =
+        AppendEntries { term: 1, prev_log_index: 0, prev_log_term: 0, entries, leader_commit: 0 };
+    Envelope { from: 1, to: 2, message: Message::AppendEntries(append) }
+}
+
 /// A follower appends a batch of `entries` 16-byte commands and answers.
 #[divan::bench(args = [1, 16, 64])]
 fn follower_steps_append_batch(bencher: Bencher, entries: u64) {
-    let payload = Payload::from(&[7; 16]);
-    let batch: Vec<Entry> = (1..=entries)
-        .map(|index| Entry { index, term: 1, data: EntryData::Command(payload.clone()) })
-        .collect();
-    let append = Envelope {
-        from: 1,
-        to: 2,
-        message: Message::AppendEntries(AppendEntries {
-            term: 1,
-            prev_log_index: 0,
-            prev_log_term: 0,
-            entries: batch,
-            leader_commit: 0,
-        }),
-    };
+    let append = append_batch(entries);
     let mut ready = Ready::default();
     bencher.with_inputs(|| (Node::new(config(2)).unwrap(), append.clone())).bench_local_values(
         |(mut node, append)| {
@@ -96,20 +92,7 @@ fn election(bencher: Bencher) {
 #[divan::bench]
 fn frame_round_trip(bencher: Bencher) {
     let codec = FrameCodec::new(&[1, 2, 3], true);
-    let entries = (1..=16)
-        .map(|index| Entry { index, term: 1, data: EntryData::Command(Payload::from(&[7; 16])) })
-        .collect();
-    let envelope = Envelope {
-        from: 1,
-        to: 2,
-        message: Message::AppendEntries(AppendEntries {
-            term: 1,
-            prev_log_index: 0,
-            prev_log_term: 0,
-            entries,
-            leader_commit: 0,
-        }),
-    };
+    let envelope = append_batch(16);
     let mut buffer = Vec::new();
     bencher.bench_local(|| {
         buffer.clear();

@@ -2,32 +2,48 @@
 
 use serde::{Deserialize, Serialize};
 
-macro_rules! counters {
-    ($( $(#[doc = $doc:literal])* $name:ident ),* $(,)?) => {
-        /// Counts of faults and protocol events over a run (or summed over a campaign).
+/// Declares a struct of named `u64` counts, with its field list and summation: the shape shared
+/// by [`Counters`] and [`crate::Coverage`].
+macro_rules! named_counts {
+    (
+        $(#[doc = $struct_doc:literal])*
+        $struct:ident { $( $(#[doc = $doc:literal])* $name:ident ),* $(,)? }
+    ) => {
+        $(#[doc = $struct_doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
-        pub struct Counters {
+        pub struct $struct {
             $( $(#[doc = $doc])* pub $name: u64, )*
         }
 
-        impl Counters {
-            /// Every counter as `(name, value)`, in a fixed order.
+        impl $struct {
+            /// Every count as `(name, value)`, in a fixed order.
             pub fn fields(&self) -> Vec<(&'static str, u64)> {
                 vec![$( (stringify!($name), self.$name) ),*]
             }
 
-            /// Adds `other` into `self`; `max_term` takes the maximum instead of the sum.
-            pub fn add(&mut self, other: &Counters) {
-                let max_term = self.max_term.max(other.max_term);
+            /// Adds every count of `other` into `self`.
+            fn sum(&mut self, other: &$struct) {
                 $( self.$name += other.$name; )*
-                self.max_term = max_term;
             }
         }
     };
 }
 
-counters! {
+pub(crate) use named_counts;
+
+impl Counters {
+    /// Adds `other` into `self`; `max_term` takes the maximum instead of the sum.
+    pub fn add(&mut self, other: &Counters) {
+        let max_term = self.max_term.max(other.max_term);
+        self.sum(other);
+        self.max_term = max_term;
+    }
+}
+
+named_counts! {
+    /// Counts of faults and protocol events over a run (or summed over a campaign).
+    Counters {
     /// Partitions started.
     partitions,
     /// Nodes paused.
@@ -70,6 +86,7 @@ counters! {
     client_requests,
     /// Ticks delivered to running nodes.
     ticks,
+    }
 }
 
 #[cfg(test)]

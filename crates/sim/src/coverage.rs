@@ -6,35 +6,23 @@
 
 use serde::{Deserialize, Serialize};
 
-macro_rules! coverage {
-    ($( $(#[doc = $doc:literal])* $name:ident ),* $(,)?) => {
-        /// How often each hard path was reached in a run (or summed over a campaign).
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-        #[serde(deny_unknown_fields)]
-        pub struct Coverage {
-            $( $(#[doc = $doc])* pub $name: u64, )*
-        }
+use crate::counters::named_counts;
 
-        impl Coverage {
-            /// Every path as `(name, count)`, in a fixed order.
-            pub fn fields(&self) -> Vec<(&'static str, u64)> {
-                vec![$( (stringify!($name), self.$name) ),*]
-            }
+impl Coverage {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &Coverage) {
+        self.sum(other);
+    }
 
-            /// Adds `other` into `self`.
-            pub fn add(&mut self, other: &Coverage) {
-                $( self.$name += other.$name; )*
-            }
-
-            /// Names of the paths never reached.
-            pub fn unreached(&self) -> Vec<&'static str> {
-                self.fields().into_iter().filter(|(_, count)| *count == 0).map(|(name, _)| name).collect()
-            }
-        }
-    };
+    /// Names of the paths never reached.
+    pub fn unreached(&self) -> Vec<&'static str> {
+        self.fields().into_iter().filter(|(_, count)| *count == 0).map(|(name, _)| name).collect()
+    }
 }
 
-coverage! {
+named_counts! {
+    /// How often each hard path was reached in a run (or summed over a campaign).
+    Coverage {
     /// Two candidates campaigned in the same term, splitting its votes.
     split_vote,
     /// A leader stepped down while holding entries it had not committed.
@@ -57,6 +45,7 @@ coverage! {
     one_way_partition_healed,
     /// A client retried after a redirect to the leader.
     client_retried_after_redirect,
+    }
 }
 
 #[cfg(test)]
