@@ -1,0 +1,543 @@
+//! Helpers shared by the integration tests of `raftsim-raft`: configurations with fixed seeds,
+//! builders for logs and messages, helpers that step a lone node and drain its output, and a
+//! small in-memory cluster whose network delivers messages only when the test script says so
+//! (its driver persists, then sends, then applies each `Ready`).
+//!
+//! Everything here uses the crate's public API only.
+
+#![allow(dead_code, reason = "each test file uses a different subset of these helpers")]
+
+pub mod render;
+
+use std::collections::{BTreeSet, VecDeque};
+
+use raftsim_raft::{
+    AppendEntries, AppendEntriesResponse, AppendOutcome, Config, ConflictHint, DurableState, Entry,
+    EntryData, Envelope, FrameCodec, HardState, Index, Message, Node, NodeId, ProposeError, Ready,
+    RequestVote, RequestVoteResponse, RoleKind, Term,
+};
+
+/// Voter ids `1..=count`.
+pub fn voters(count: u64) -> Vec<NodeId> {
+    (1..=count).collect()
+}
+
+/// The usual configuration for server `id` of `voters`, with its seed fixed to its id so that
+/// every run draws the same election timeouts.
+pub fn config(id: NodeId, voters: &[NodeId]) -> Config {
+    Config { seed: id, ..Config::new(id, voters.to_vec()) }
+}
+
+/// A configuration whose election timeout is exactly `ticks`: no randomness, for scripts that
+/// count ticks.
+pub fn config_with_timeout(id: NodeId, voters: &[NodeId], ticks: u32) -> Config {
+    Config {
+        election_timeout_ticks_min: ticks,
+        election_timeout_ticks_max: ticks,
+        ..config(id, voters)
+    }
+}
+
+/// A no-op entry.
+pub fn noop(index: Index, term: Term) -> Entry {
+    Entry { index, term, data: EntryData::Noop }
+}
+
+/// A command entry carrying `bytes`.
+pub fn command(index: Index, term: Term, bytes: &[u8]) -> Entry {
+    Entry { index, term, data: EntryData::Command(bytes.into()) }
+}
+
+/// Entries from index `first` on, one per term in `terms`. Each is a command naming its own
+/// position (`"3@2"`), so that two entries with the same index and term are also equal.
+pub fn entries_from(first: Index, terms: &[Term]) -> Vec<Entry> {
+    terms
+        .iter()
+        .enumerate()
+        .map(|(offset, &term)| {
+            let index = first + offset as Index;
+            command(index, term, format!("{index}@{term}").as_bytes())
+        })
+        .collect()
+}
+
+/// A whole log, from index 1, one entry per term in `terms`.
+pub fn log_of_terms(terms: &[Term]) -> Vec<Entry> {
+    entries_from(1, terms)
+}
+
+/// The terms of a log's entries, index 1 first.
+pub fn terms_of(entries: &[Entry]) -> Vec<Term> {
+    entries.iter().map(|entry| entry.term).collect()
+}
+
+/// The terms of `node`'s log, index 1 first.
+pub fn log_terms(node: &Node) -> Vec<Term> {
+    terms_of(node.log().entries())
+}
+
+/// A disk holding a log with `terms`, and the given hard state.
+pub fn durable(term: Term, vote: Option<NodeId>, commit: Index, terms: &[Term]) -> DurableState {
+    DurableState { hard_state: HardState { term, vote, commit }, entries: log_of_terms(terms) }
+}
+
+/// A server restarted from `durable`, its state machine caught up to the durable commit index
+/// (so that nothing is handed out again).
+pub fn restarted(config: Config, durable: &DurableState) -> Node {
+    Node::restart(config, durable, durable.hard_state.commit).expect("a valid configuration")
+}
+
+/// Server 1 of `voters` with the given durable state and a fixed seed.
+pub fn node_from(voters: &[NodeId], durable: &DurableState) -> Node {
+    restarted(config(1, voters), durable)
+}
+
+// --- Messages -------------------------------------------------------------------------------
+
+/// A RequestVote.
+pub fn request_vote(term: Term, last_log_index: Index, last_log_term: Term) -> Message {
+    Message::RequestVote(RequestVote { term, last_log_index, last_log_term })
+}
+
+/// A RequestVoteResponse.
+pub fn vote_response(term: Term, granted: bool) -> Message {
+    Message::RequestVoteResponse(RequestVoteResponse { term, granted })
+}
+
+/// An AppendEntries; `prev` is `(index, term)`.
+pub fn append(
+    term: Term,
+    prev: (Index, Term),
+    entries: Vec<Entry>,
+    leader_commit: Index,
+) -> Message {
+    Message::AppendEntries(AppendEntries {
+        term,
+        prev_log_index: prev.0,
+        prev_log_term: prev.1,
+        entries,
+        leader_commit,
+    })
+}
+
+/// An AppendEntriesResponse that accepts up to `match_index`.
+pub fn accepted(term: Term, match_index: Index) -> Message {
+    Message::AppendEntriesResponse(AppendEntriesResponse {
+        term,
+        outcome: AppendOutcome::Accepted { match_index },
+    })
+}
+
+/// An AppendEntriesResponse that rejects the append with previous index `rejected_index`.
+pub fn rejected(
+    term: Term,
+    rejected_index: Index,
+    index: Index,
+    conflict_term: Option<Term>,
+) -> Message {
+    Message::AppendEntriesResponse(AppendEntriesResponse {
+        term,
+        outcome: AppendOutcome::Rejected {
+            rejected_index,
+            hint: ConflictHint { index, conflict_term },
+        },
+    })
+}
+
+// --- Driving one node -----------------------------------------------------------------------
+
+/// Drains `node`'s output.
+pub fn take_ready(node: &mut Node) -> Ready {
+    let mut ready = Ready::default();
+    node.ready(&mut ready);
+    ready
+}
+
+/// Steps `message` from `from` into `node` and drains its output.
+#[track_caller]
+pub fn deliver(node: &mut Node, from: NodeId, message: Message) -> Ready {
+    let to = node.id();
+    node.step(Envelope { from, to, message }).expect("a valid sender and recipient");
+    take_ready(node)
+}
+
+/// The messages in `ready` that go to `to`.
+pub fn messages_to(ready: &Ready, to: NodeId) -> Vec<&Message> {
+    ready.messages.iter().filter(|envelope| envelope.to == to).map(|e| &e.message).collect()
+}
+
+/// The one message in `ready`, which must hold exactly one.
+#[track_caller]
+pub fn only_message(ready: &Ready) -> &Message {
+    assert_eq!(ready.messages.len(), 1, "expected one message, got {:#?}", ready.messages);
+    &ready.messages[0].message
+}
+
+/// The one message to `to` in `ready`.
+#[track_caller]
+pub fn only_message_to(ready: &Ready, to: NodeId) -> &Message {
+    let messages = messages_to(ready, to);
+    assert_eq!(messages.len(), 1, "expected one message to {to}, got {messages:#?}");
+    messages[0]
+}
+
+/// The outcome of the one AppendEntriesResponse in `ready`.
+#[track_caller]
+pub fn append_outcome(ready: &Ready) -> AppendOutcome {
+    match only_message(ready) {
+        Message::AppendEntriesResponse(response) => response.outcome,
+        other => panic!("expected an AppendEntriesResponse, got {other:?}"),
+    }
+}
+
+/// The one AppendEntries to `to` in `ready`.
+#[track_caller]
+pub fn append_to(ready: &Ready, to: NodeId) -> &AppendEntries {
+    match only_message_to(ready, to) {
+        Message::AppendEntries(append) => append,
+        other => panic!("expected an AppendEntries to {to}, got {other:?}"),
+    }
+}
+
+/// Every AppendEntries to `to` in `ready`, in order.
+pub fn appends_to(ready: &Ready, to: NodeId) -> Vec<&AppendEntries> {
+    messages_to(ready, to)
+        .into_iter()
+        .filter_map(|message| match message {
+            Message::AppendEntries(append) => Some(append),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Ticks `node` until it campaigns (or, alone, wins), draining after each tick. Returns the
+/// output of the tick that started the campaign.
+#[track_caller]
+pub fn tick_until_campaign(node: &mut Node) -> Ready {
+    let limit = node.config().election_timeout_ticks_max + 1;
+    let term = node.term();
+    for _ in 0..limit {
+        node.tick();
+        let ready = take_ready(node);
+        if node.term() > term {
+            return ready;
+        }
+    }
+    panic!("node {} did not campaign within {limit} ticks", node.id());
+}
+
+/// Makes `node` the leader of the next term with votes granted by its peers, in voter order.
+/// Returns the output of the vote that won the election (the appends carrying its no-op).
+#[track_caller]
+pub fn win_election(node: &mut Node) -> Ready {
+    let mut ready = tick_until_campaign(node);
+    let peers: Vec<NodeId> =
+        node.config().voters.iter().copied().filter(|&id| id != node.id()).collect();
+    for peer in peers {
+        if node.role() == RoleKind::Leader {
+            break;
+        }
+        ready = deliver(node, peer, vote_response(node.term(), true));
+    }
+    assert_eq!(node.role(), RoleKind::Leader, "node {} did not win", node.id());
+    ready
+}
+
+// --- A scripted cluster ---------------------------------------------------------------------
+
+/// A message the cluster's network saw being sent, for transcripts.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// The message.
+    pub envelope: Envelope,
+    /// Whether a cut link dropped it.
+    pub dropped: bool,
+}
+
+/// Servers `1..=n` with in-memory disks and state machines, and a network that holds every
+/// message until the script delivers or drops it. After every input to a server the cluster
+/// drains its `Ready` as a driver must: persist to its disk, then send, then apply.
+pub struct Cluster {
+    nodes: Vec<Node>,
+    /// Per server (id − 1): what it made durable.
+    pub disks: Vec<DurableState>,
+    /// Per server (id − 1): the entries it applied, in order.
+    pub applied: Vec<Vec<Entry>>,
+    /// Messages sent and not yet delivered, oldest first.
+    pub queue: VecDeque<Envelope>,
+    /// Directed links `(from, to)` that drop everything sent on them.
+    cut: BTreeSet<(NodeId, NodeId)>,
+    /// Every message sent since the last `take_sent`.
+    sent: Vec<Sent>,
+    codec: FrameCodec,
+}
+
+impl Cluster {
+    /// `count` servers with the usual configuration and seeds fixed to their ids.
+    pub fn new(count: u64) -> Cluster {
+        Cluster::with_configs(count, |_| {})
+    }
+
+    /// `count` servers whose configurations `adjust` changes first.
+    pub fn with_configs(count: u64, adjust: impl Fn(&mut Config)) -> Cluster {
+        let voters = voters(count);
+        let disks = vec![DurableState::default(); count as usize];
+        let configs = voters
+            .iter()
+            .map(|&id| {
+                let mut config = config(id, &voters);
+                adjust(&mut config);
+                config
+            })
+            .collect();
+        Cluster::from_disks(configs, disks)
+    }
+
+    /// Servers restarted from `disks` (one per configuration, in id order), their state
+    /// machines caught up to each disk's commit index.
+    pub fn from_disks(configs: Vec<Config>, disks: Vec<DurableState>) -> Cluster {
+        assert_eq!(configs.len(), disks.len());
+        let nodes: Vec<Node> =
+            configs.into_iter().zip(&disks).map(|(config, disk)| restarted(config, disk)).collect();
+        for (position, node) in nodes.iter().enumerate() {
+            assert_eq!(node.id(), position as NodeId + 1, "configs in id order");
+        }
+        let applied = disks
+            .iter()
+            .map(|disk| disk.entries[..disk.hard_state.commit as usize].to_vec())
+            .collect();
+        let codec = FrameCodec::new(&nodes[0].config().voters, true);
+        Cluster {
+            nodes,
+            disks,
+            applied,
+            queue: VecDeque::new(),
+            cut: BTreeSet::new(),
+            sent: Vec::new(),
+            codec,
+        }
+    }
+
+    /// The server with `id`.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize - 1]
+    }
+
+    /// All servers, in id order.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// The ids of all servers.
+    pub fn ids(&self) -> Vec<NodeId> {
+        self.nodes.iter().map(Node::id).collect()
+    }
+
+    /// The leader with the highest term, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .filter(|node| node.role() == RoleKind::Leader)
+            .max_by_key(|node| node.term())
+            .map(Node::id)
+    }
+
+    /// Processes `id`'s output as a driver must: persist, then send, then apply.
+    pub fn drain(&mut self, id: NodeId) {
+        let position = id as usize - 1;
+        let ready = take_ready(&mut self.nodes[position]);
+        ready.persist_into(&mut self.disks[position]);
+        for envelope in ready.messages {
+            let dropped = self.cut.contains(&(envelope.from, envelope.to));
+            if !dropped {
+                self.queue.push_back(envelope.clone());
+            }
+            self.sent.push(Sent { envelope, dropped });
+        }
+        self.applied[position].extend(ready.committed);
+    }
+
+    /// One tick of `id`'s clock.
+    pub fn tick(&mut self, id: NodeId) {
+        self.nodes[id as usize - 1].tick();
+        self.drain(id);
+    }
+
+    /// `times` ticks of `id`'s clock.
+    pub fn tick_times(&mut self, id: NodeId, times: u32) {
+        for _ in 0..times {
+            self.tick(id);
+        }
+    }
+
+    /// Ticks `id` until it starts a campaign. Returns the ticks it took.
+    #[track_caller]
+    pub fn tick_until_campaign(&mut self, id: NodeId) -> u32 {
+        let limit = self.node(id).config().election_timeout_ticks_max + 1;
+        let term = self.node(id).term();
+        for ticks in 1..=limit {
+            self.tick(id);
+            if self.node(id).term() > term {
+                return ticks;
+            }
+        }
+        panic!("node {id} did not campaign within {limit} ticks");
+    }
+
+    /// Makes `id` campaign, then delivers everything until the network is quiet; `id` must
+    /// have won.
+    #[track_caller]
+    pub fn elect(&mut self, id: NodeId) {
+        self.tick_until_campaign(id);
+        self.deliver_all();
+        assert_eq!(self.node(id).role(), RoleKind::Leader, "node {id} was not elected");
+    }
+
+    /// A client's command to `id`.
+    pub fn propose(&mut self, id: NodeId, bytes: &[u8]) -> Result<(Index, Term), ProposeError> {
+        let result = self.nodes[id as usize - 1].propose(bytes.into());
+        self.drain(id);
+        result
+    }
+
+    /// Delivers `envelope` now: through the codec, into its recipient, then drains it.
+    #[track_caller]
+    pub fn deliver_envelope(&mut self, envelope: Envelope) {
+        let frame = self.codec.encode(&envelope);
+        let decoded = self.codec.decode(&frame).expect("an undamaged frame decodes");
+        assert_eq!(decoded, envelope, "the codec round-trips");
+        let to = decoded.to;
+        self.nodes[to as usize - 1].step(decoded).expect("a valid sender and recipient");
+        self.drain(to);
+    }
+
+    /// Delivers the oldest queued message, if any, and returns it.
+    pub fn deliver_next(&mut self) -> Option<Envelope> {
+        let envelope = self.queue.pop_front()?;
+        self.deliver_envelope(envelope.clone());
+        Some(envelope)
+    }
+
+    /// Delivers every message queued now, oldest first; what they cause stays queued.
+    /// Returns how many were delivered.
+    pub fn deliver_round(&mut self) -> usize {
+        let round: Vec<Envelope> = self.queue.drain(..).collect();
+        let count = round.len();
+        for envelope in round {
+            self.deliver_envelope(envelope);
+        }
+        count
+    }
+
+    /// Delivers until the network is quiet.
+    #[track_caller]
+    pub fn deliver_all(&mut self) {
+        for _ in 0..10_000 {
+            if self.deliver_next().is_none() {
+                return;
+            }
+        }
+        panic!("the network did not go quiet within 10000 deliveries");
+    }
+
+    /// Delivers the queued messages that `wanted` selects, oldest first, and keeps the rest
+    /// queued. Returns how many were delivered.
+    pub fn deliver_where(&mut self, wanted: impl Fn(&Envelope) -> bool) -> usize {
+        let (chosen, kept): (Vec<Envelope>, Vec<Envelope>) =
+            self.queue.drain(..).partition(|envelope| wanted(envelope));
+        self.queue = kept.into();
+        let count = chosen.len();
+        for envelope in chosen {
+            self.deliver_envelope(envelope);
+        }
+        count
+    }
+
+    /// Removes the queued messages that `unwanted` selects. Returns how many were dropped.
+    pub fn drop_where(&mut self, unwanted: impl Fn(&Envelope) -> bool) -> usize {
+        let before = self.queue.len();
+        self.queue.retain(|envelope| !unwanted(envelope));
+        before - self.queue.len()
+    }
+
+    /// Cuts every link to and from `id`, and drops what is queued on them.
+    pub fn isolate(&mut self, id: NodeId) {
+        for other in self.ids() {
+            if other != id {
+                self.cut.insert((id, other));
+                self.cut.insert((other, id));
+            }
+        }
+        self.drop_where(|envelope| envelope.from == id || envelope.to == id);
+    }
+
+    /// Restores every link.
+    pub fn heal(&mut self) {
+        self.cut.clear();
+    }
+
+    /// Crashes `id` and restarts it from its disk, its state machine having applied up to
+    /// `applied_index`. Messages on their way to it are lost with its inbox.
+    pub fn restart(&mut self, id: NodeId, applied_index: Index) {
+        let position = id as usize - 1;
+        let config = self.nodes[position].config().clone();
+        self.nodes[position] =
+            Node::restart(config, &self.disks[position], applied_index).expect("a valid config");
+        self.applied[position].truncate(applied_index as usize);
+        self.drop_where(|envelope| envelope.to == id);
+        self.drain(id);
+    }
+
+    /// The messages sent since the last call.
+    pub fn take_sent(&mut self) -> Vec<Sent> {
+        std::mem::take(&mut self.sent)
+    }
+
+    /// Asserts Log Matching across the cluster: two logs with an entry of the same index and
+    /// term are identical up to it.
+    #[track_caller]
+    pub fn assert_log_matching(&self) {
+        for a in &self.nodes {
+            for b in &self.nodes {
+                let (a_log, b_log) = (a.log().entries(), b.log().entries());
+                let shared = a_log.len().min(b_log.len());
+                if let Some(last) =
+                    (0..shared).rev().find(|&position| a_log[position].term == b_log[position].term)
+                {
+                    assert_eq!(
+                        a_log[..=last],
+                        b_log[..=last],
+                        "nodes {} and {} break log matching",
+                        a.id(),
+                        b.id()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Asserts State Machine Safety: no two servers applied different entries at an index.
+    #[track_caller]
+    pub fn assert_applied_agree(&self) {
+        for a in &self.applied {
+            for b in &self.applied {
+                let shared = a.len().min(b.len());
+                assert_eq!(a[..shared], b[..shared], "two servers applied different entries");
+            }
+        }
+    }
+
+    /// Asserts that every server holds the same log and commit index, and applied all of it.
+    #[track_caller]
+    pub fn assert_converged(&self) {
+        let first = &self.nodes[0];
+        for node in &self.nodes {
+            assert_eq!(node.log(), first.log(), "node {} has another log", node.id());
+            assert_eq!(node.commit_index(), first.commit_index(), "node {} commit", node.id());
+            assert_eq!(node.commit_index(), node.log().last_index(), "all committed");
+        }
+        for (position, applied) in self.applied.iter().enumerate() {
+            assert_eq!(applied.as_slice(), first.log().entries(), "node {} applied", position + 1);
+        }
+    }
+}

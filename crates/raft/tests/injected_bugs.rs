@@ -1,0 +1,261 @@
+//! Every injected [`Bug`] breaks exactly the rule it documents: for each one, the smallest
+//! situation where the rule matters, run twice with the same script — once correct, once with
+//! the bug — showing the rule kept and then broken.
+
+mod common;
+
+use common::*;
+use raftsim_raft::{
+    AppendOutcome, Bug, Bugs, Config, DurableState, Envelope, FrameCodec, Message, Node, NodeId,
+    RequestVoteResponse, RoleKind,
+};
+
+/// Runs `script` without bugs and with `bug` alone. Returns `(correct, buggy)`.
+fn run_both<T>(bug: Bug, script: impl Fn(Bugs) -> T) -> (T, T) {
+    (script(Bugs::NONE), script(Bugs::NONE.with(bug)))
+}
+
+/// The configuration of server `id` of `count` with `bugs`.
+fn config_with(id: NodeId, count: u64, bugs: Bugs) -> Config {
+    Config { bugs, ..config(id, &voters(count)) }
+}
+
+/// Whether `ready` carries a granted vote.
+fn granted(ready: &raftsim_raft::Ready) -> bool {
+    matches!(only_message(ready), Message::RequestVoteResponse(response) if response.granted)
+}
+
+#[test]
+fn vote_without_log_check_elects_a_candidate_with_a_stale_log() {
+    let (correct, buggy) = run_both(Bug::VoteWithoutLogCheck, |bugs| {
+        let mut voter = restarted(config_with(1, 3, bugs), &durable(2, None, 0, &[1, 2]));
+        // The candidate's last entry is of term 1; the voter holds one of term 2.
+        granted(&deliver(&mut voter, 2, request_vote(3, 5, 1)))
+    });
+    assert!(!correct, "a less up-to-date log is refused");
+    assert!(buggy, "the bug grants it");
+}
+
+#[test]
+fn double_vote_backs_two_candidates_in_one_term() {
+    let (correct, buggy) = run_both(Bug::DoubleVote, |bugs| {
+        let mut voter = restarted(config_with(1, 3, bugs), &durable(1, Some(3), 0, &[]));
+        let granted = granted(&deliver(&mut voter, 2, request_vote(1, 0, 0)));
+        (granted, voter.vote())
+    });
+    assert_eq!(correct, (false, Some(3)), "one vote per term");
+    assert_eq!(buggy, (true, Some(2)), "the bug votes again");
+
+    // A candidate has voted for itself: under the bug it backs a rival too, and stands down.
+    let (correct, buggy) = run_both(Bug::DoubleVote, |bugs| {
+        let mut candidate = restarted(config_with(1, 3, bugs), &durable(0, None, 0, &[]));
+        tick_until_campaign(&mut candidate);
+        let granted = granted(&deliver(&mut candidate, 2, request_vote(1, 0, 0)));
+        (granted, candidate.role())
+    });
+    assert_eq!(correct, (false, RoleKind::Candidate));
+    assert_eq!(buggy, (true, RoleKind::Follower));
+}
+
+#[test]
+fn forget_vote_on_restart_votes_again_in_the_same_term_after_a_crash() {
+    let (correct, buggy) = run_both(Bug::ForgetVoteOnRestart, |bugs| {
+        let config = config_with(1, 3, bugs);
+        let mut voter = Node::new(config.clone()).unwrap();
+        let mut disk = DurableState::default();
+        let ready = deliver(&mut voter, 2, request_vote(1, 0, 0));
+        assert!(granted(&ready));
+        ready.persist_into(&mut disk);
+        let mut voter = Node::restart(config, &disk, 0).unwrap();
+        granted(&deliver(&mut voter, 3, request_vote(1, 0, 0)))
+    });
+    assert!(!correct, "the durable vote binds after a restart");
+    assert!(buggy, "the bug forgets it");
+}
+
+#[test]
+fn commit_prior_term_commits_an_old_entry_by_counting_replicas() {
+    let (correct, buggy) = run_both(Bug::CommitPriorTerm, |bugs| {
+        // Entry 2 is of term 2 and uncommitted; the leader of term 3 sees it on a majority.
+        let mut leader = restarted(config_with(1, 3, bugs), &durable(2, None, 1, &[1, 2]));
+        win_election(&mut leader);
+        assert_eq!(leader.term(), 3);
+        deliver(&mut leader, 2, accepted(3, 2));
+        leader.commit_index()
+    });
+    assert_eq!(correct, 1, "Figure 8: not committed by counting");
+    assert_eq!(buggy, 2, "the bug commits it");
+}
+
+#[test]
+fn commit_without_quorum_commits_an_entry_held_by_a_minority() {
+    let (correct, buggy) = run_both(Bug::CommitWithoutQuorum, |bugs| {
+        let mut leader = Node::new(config_with(1, 5, bugs)).unwrap();
+        win_election(&mut leader);
+        // The no-op is on the leader and node 2: two of five.
+        deliver(&mut leader, 2, accepted(1, 1));
+        leader.commit_index()
+    });
+    assert_eq!(correct, 0, "three of five are needed");
+    assert_eq!(buggy, 1, "the bug commits with two");
+}
+
+#[test]
+fn truncate_on_stale_append_erases_entries_already_acknowledged() {
+    let (correct, buggy) = run_both(Bug::TruncateOnStaleAppend, |bugs| {
+        let mut follower = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[1, 1, 1]));
+        // A delayed duplicate of the leader's first append, whose entry is already stored.
+        let ready = deliver(&mut follower, 2, append(1, (0, 0), entries_from(1, &[1]), 0));
+        assert_eq!(append_outcome(&ready), AppendOutcome::Accepted { match_index: 1 });
+        log_terms(&follower)
+    });
+    assert_eq!(correct, vec![1, 1, 1], "no conflict, no truncation");
+    assert_eq!(buggy, vec![1], "the bug drops the acknowledged suffix");
+}
+
+#[test]
+fn skip_prev_log_check_appends_after_an_entry_the_leader_does_not_have() {
+    let (correct, buggy) = run_both(Bug::SkipPrevLogCheck, |bugs| {
+        let mut follower = restarted(config_with(1, 3, bugs), &durable(2, None, 0, &[1, 1]));
+        // The leader's entry 2 is of term 2; the follower's is of term 1.
+        let ready = deliver(&mut follower, 2, append(2, (2, 2), entries_from(3, &[2]), 0));
+        (append_outcome(&ready), log_terms(&follower))
+    });
+    let rejection = AppendOutcome::Rejected {
+        rejected_index: 2,
+        hint: raftsim_raft::ConflictHint { index: 1, conflict_term: Some(1) },
+    };
+    assert_eq!(correct, (rejection, vec![1, 1]));
+    assert_eq!(buggy, (AppendOutcome::Accepted { match_index: 3 }, vec![1, 1, 2]));
+}
+
+#[test]
+fn accept_stale_term_follows_a_deposed_leader() {
+    let (correct, buggy) = run_both(Bug::AcceptStaleTerm, |bugs| {
+        let mut follower = restarted(config_with(1, 3, bugs), &durable(3, None, 0, &[]));
+        let ready = deliver(&mut follower, 2, append(2, (0, 0), entries_from(1, &[2]), 0));
+        let accepted = matches!(append_outcome(&ready), AppendOutcome::Accepted { .. });
+        (accepted, log_terms(&follower), follower.leader_hint())
+    });
+    assert_eq!(correct, (false, vec![], None), "term 2 < term 3: rejected");
+    assert_eq!(buggy, (true, vec![2], Some(2)), "the bug takes the stale leader's entries");
+}
+
+#[test]
+fn apply_uncommitted_hands_out_entries_before_they_are_committed() {
+    let (correct, buggy) = run_both(Bug::ApplyUncommitted, |bugs| {
+        let mut follower = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[]));
+        let ready = deliver(&mut follower, 2, append(1, (0, 0), entries_from(1, &[1, 1]), 0));
+        (ready.committed.len(), follower.commit_index(), follower.applied_index())
+    });
+    assert_eq!(correct, (0, 0, 0), "nothing is committed, nothing is applied");
+    assert_eq!(buggy, (2, 0, 2), "the bug applies past the commit index");
+}
+
+#[test]
+fn ignore_checksum_acts_on_a_damaged_frame() {
+    let message = Message::RequestVoteResponse(RequestVoteResponse { term: 7, granted: true });
+    let envelope = Envelope { from: 2, to: 1, message };
+    let (correct, buggy) = run_both(Bug::IgnoreChecksum, |bugs| {
+        // The simulator builds each server's codec this way from its configuration.
+        let config = config_with(1, 3, bugs);
+        let codec = FrameCodec::new(&config.voters, !config.bugs.contains(Bug::IgnoreChecksum));
+        let mut frame = codec.encode(&envelope);
+        let last = frame.len() - 1;
+        frame[last] ^= 1; // `granted` flips: the payload still decodes
+        codec.decode(&frame).ok()
+    });
+    assert_eq!(correct, None, "the checksum rejects the frame");
+    let decoded = buggy.expect("the bug decodes the damaged frame");
+    assert_eq!(
+        decoded.message,
+        Message::RequestVoteResponse(RequestVoteResponse { term: 7, granted: false })
+    );
+}
+
+#[test]
+fn unpersisted_truncation_leaves_a_removed_suffix_on_disk() {
+    let (correct, buggy) = run_both(Bug::UnpersistedTruncation, |bugs| {
+        let mut disk = durable(1, None, 1, &[1, 1, 1]);
+        let config = config_with(1, 3, bugs);
+        let mut follower = restarted(config.clone(), &disk);
+        deliver(&mut follower, 2, append(2, (1, 1), entries_from(2, &[2]), 1))
+            .persist_into(&mut disk);
+        assert_eq!(log_terms(&follower), vec![1, 2], "in memory the conflict is resolved");
+        let restarted = Node::restart(config, &disk, 1).unwrap();
+        (terms_of(&disk.entries), log_terms(&restarted))
+    });
+    assert_eq!(correct, (vec![1, 2], vec![1, 2]), "the disk follows the log");
+    assert_eq!(buggy, (vec![1, 1, 1], vec![1, 1, 1]), "the bug keeps the removed entries");
+}
+
+/// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
+/// compile until it has a test here.
+fn test_for(bug: Bug) -> (&'static str, fn()) {
+    match bug {
+        Bug::VoteWithoutLogCheck => (
+            "vote_without_log_check_elects_a_candidate_with_a_stale_log",
+            vote_without_log_check_elects_a_candidate_with_a_stale_log,
+        ),
+        Bug::DoubleVote => (
+            "double_vote_backs_two_candidates_in_one_term",
+            double_vote_backs_two_candidates_in_one_term,
+        ),
+        Bug::ForgetVoteOnRestart => (
+            "forget_vote_on_restart_votes_again_in_the_same_term_after_a_crash",
+            forget_vote_on_restart_votes_again_in_the_same_term_after_a_crash,
+        ),
+        Bug::CommitPriorTerm => (
+            "commit_prior_term_commits_an_old_entry_by_counting_replicas",
+            commit_prior_term_commits_an_old_entry_by_counting_replicas,
+        ),
+        Bug::CommitWithoutQuorum => (
+            "commit_without_quorum_commits_an_entry_held_by_a_minority",
+            commit_without_quorum_commits_an_entry_held_by_a_minority,
+        ),
+        Bug::TruncateOnStaleAppend => (
+            "truncate_on_stale_append_erases_entries_already_acknowledged",
+            truncate_on_stale_append_erases_entries_already_acknowledged,
+        ),
+        Bug::SkipPrevLogCheck => (
+            "skip_prev_log_check_appends_after_an_entry_the_leader_does_not_have",
+            skip_prev_log_check_appends_after_an_entry_the_leader_does_not_have,
+        ),
+        Bug::AcceptStaleTerm => (
+            "accept_stale_term_follows_a_deposed_leader",
+            accept_stale_term_follows_a_deposed_leader,
+        ),
+        Bug::ApplyUncommitted => (
+            "apply_uncommitted_hands_out_entries_before_they_are_committed",
+            apply_uncommitted_hands_out_entries_before_they_are_committed,
+        ),
+        Bug::IgnoreChecksum => {
+            ("ignore_checksum_acts_on_a_damaged_frame", ignore_checksum_acts_on_a_damaged_frame)
+        }
+        Bug::UnpersistedTruncation => (
+            "unpersisted_truncation_leaves_a_removed_suffix_on_disk",
+            unpersisted_truncation_leaves_a_removed_suffix_on_disk,
+        ),
+    }
+}
+
+#[test]
+fn every_injected_bug_has_a_test_and_each_test_passes() {
+    let mut names = std::collections::BTreeSet::new();
+    for &bug in Bug::ALL {
+        let (name, test) = test_for(bug);
+        assert!(names.insert(name), "{bug} shares its test with another bug");
+        assert!(
+            name.starts_with(&bug.name().replace('-', "_")),
+            "the test for {bug} is named after it: {name}"
+        );
+        test();
+    }
+    assert_eq!(names.len(), Bug::ALL.len());
+}
+
+#[test]
+fn no_bug_is_enabled_by_default() {
+    assert!(Config::new(1, vec![1, 2, 3]).bugs.is_empty());
+    assert_eq!(Bugs::default(), Bugs::NONE);
+}
