@@ -6,7 +6,11 @@ use crate::{Bug, EntryData, Message, Node, NodeId, Progress, RequestVote, Reques
 impl Node {
     /// Starts an election: a new term, a vote for itself, and a vote request to every peer.
     pub(crate) fn campaign(&mut self) {
-        let term = self.term + 1;
+        let Some(term) = self.term.checked_add(1) else {
+            // Only reachable if a peer claimed the largest term there is: nothing can follow it.
+            self.reset_election_timer();
+            return;
+        };
         self.term = term;
         self.vote = Some(self.config.id);
         let own = 1 << self.voter_position(self.config.id);

@@ -39,6 +39,22 @@ impl Message {
         }
     }
 
+    /// Whether the message is internally consistent, as every message a correct server sends
+    /// is: an append's entries follow `prev_log_index` contiguously, with terms that never
+    /// decrease, starting at or above `prev_log_term` and ending at or below the leader's term.
+    /// A node refuses anything else rather than act on it (or panic on it).
+    pub fn is_well_formed(&self) -> bool {
+        let Message::AppendEntries(append) = self else { return true };
+        let mut previous = (append.prev_log_index, append.prev_log_term);
+        for entry in &append.entries {
+            if Some(entry.index) != previous.0.checked_add(1) || entry.term < previous.1 {
+                return false;
+            }
+            previous = (entry.index, entry.term);
+        }
+        previous.1 <= append.term || append.entries.is_empty()
+    }
+
     /// A short name for logs and timelines.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -76,6 +76,12 @@ pub enum StepError {
         /// The sender named in the envelope.
         from: NodeId,
     },
+    /// The message contradicts itself (see [`Message::is_well_formed`]).
+    #[error("malformed message from node {from}")]
+    Malformed {
+        /// The sender named in the envelope.
+        from: NodeId,
+    },
 }
 
 /// One Raft server, without I/O. See the crate documentation for the driver contract.
@@ -239,6 +245,9 @@ impl Node {
         }
         if from == self.config.id || !self.config.voters.contains(&from) {
             return Err(StepError::UnknownSender { from });
+        }
+        if !message.is_well_formed() {
+            return Err(StepError::Malformed { from });
         }
         let term = message.term();
         if term > self.term {

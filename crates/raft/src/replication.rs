@@ -186,6 +186,12 @@ impl Node {
         for entry in request.entries {
             match self.log.term(entry.index) {
                 Some(term) if term == entry.term => continue,
+                Some(_) if entry.index <= self.commit_index && bugs.is_empty() => {
+                    // A log that contradicts a committed entry cannot be a legitimate leader's
+                    // (Leader Completeness); nothing has been changed yet, so refuse it whole.
+                    let hint = ConflictHint { index: self.commit_index + 1, conflict_term: None };
+                    return AppendOutcome::Rejected { rejected_index: prev, hint };
+                }
                 Some(_) => self.truncate_log_after(entry.index - 1),
                 None => {}
             }
@@ -229,9 +235,15 @@ impl Node {
             return;
         }
         let position = self.voter_position(from);
+        let last_index = self.log.last_index();
         let Role::Leader(leadership) = &mut self.role else { return };
         let progress = &mut leadership.progress[position];
         match response.outcome {
+            // A follower never acknowledges, or is asked about, entries beyond the leader's
+            // log; such an answer cannot come from an honest peer, and is ignored.
+            AppendOutcome::Accepted { match_index }
+            | AppendOutcome::Rejected { rejected_index: match_index, .. }
+                if match_index > last_index => {}
             AppendOutcome::Accepted { match_index } => {
                 if progress.on_accepted(match_index) {
                     self.maybe_commit();

@@ -12,7 +12,7 @@ use proptest::strategy::ValueTree;
 use raftsim_raft::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, Config, ConflictHint, DurableState, Entry,
     EntryData, Envelope, FRAME_HEADER_BYTES, FrameCodec, Message, Node, NodeId, Payload, Ready,
-    RequestVote, RequestVoteResponse, RoleKind, Term,
+    RequestVote, RequestVoteResponse, RoleKind, StepError, Term,
 };
 
 const MEMBERS: [NodeId; 5] = [1, 2, 3, 4, 5];
@@ -211,11 +211,42 @@ proptest! {
 enum Input {
     Ticks(u8),
     Propose(Vec<u8>),
-    RequestVote { from: Position, term: i8, last_index: u8, last_term: i8 },
-    VoteResponse { from: Position, term: i8, granted: bool },
-    Append { from: Position, term: i8, prev: u8, mismatch: bool, steps: Vec<bool>, commit: u8 },
-    AppendResponse { from: Position, term: i8, accepted: bool, index: u8, hint: u8, conflict: i8 },
-    Restart { applied: u8 },
+    RequestVote {
+        from: Position,
+        term: i8,
+        last_index: u8,
+        last_term: i8,
+    },
+    VoteResponse {
+        from: Position,
+        term: i8,
+        granted: bool,
+    },
+    Append {
+        from: Position,
+        term: i8,
+        prev: u8,
+        mismatch: bool,
+        steps: Vec<bool>,
+        commit: u8,
+    },
+    AppendResponse {
+        from: Position,
+        term: i8,
+        accepted: bool,
+        index: u8,
+        hint: u8,
+        conflict: i8,
+    },
+    Restart {
+        applied: u8,
+    },
+    /// A message with arbitrary fields from an arbitrary peer, as a faulty or hostile peer (or
+    /// a frame damaged past its checksum) could send: refused or survived, never a panic.
+    Arbitrary {
+        from: Position,
+        message: Message,
+    },
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -244,6 +275,8 @@ fn input() -> impl Strategy<Value = Input> {
             from, term, accepted, index, hint, conflict,
         }),
         1 => any::<u8>().prop_map(|applied| Input::Restart { applied }),
+        2 => (any::<Position>(), message())
+            .prop_map(|(from, message)| Input::Arbitrary { from, message }),
     ]
 }
 
@@ -285,7 +318,9 @@ fn resolve(node: &Node, input: &Input) -> Option<(NodeId, Message)> {
         node.config().voters.iter().copied().filter(|&id| id != node.id()).collect();
     let (term, log, last) = (node.term(), node.log(), node.log().last_index());
     let message = match input {
-        Input::Ticks(_) | Input::Propose(_) | Input::Restart { .. } => return None,
+        Input::Ticks(_) | Input::Propose(_) | Input::Restart { .. } | Input::Arbitrary { .. } => {
+            return None;
+        }
         Input::RequestVote { term: offset, last_index, last_term, .. } => {
             let last_index = u64::from(*last_index) % (last + 3);
             let last_term = offset_term(log.last_term(), *last_term);
@@ -344,7 +379,9 @@ fn resolve(node: &Node, input: &Input) -> Option<(NodeId, Message)> {
         | Input::VoteResponse { from, .. }
         | Input::Append { from, .. }
         | Input::AppendResponse { from, .. } => from,
-        Input::Ticks(_) | Input::Propose(_) | Input::Restart { .. } => unreachable!(),
+        Input::Ticks(_) | Input::Propose(_) | Input::Restart { .. } | Input::Arbitrary { .. } => {
+            unreachable!()
+        }
     };
     Some((*from.get(&peers), message))
 }
@@ -389,10 +426,26 @@ impl Driver {
                 self.check_ready(&ready)?;
                 self.check_node(before)
             }
+            Input::Arbitrary { from, message } => {
+                let peers: Vec<NodeId> = self.node.config().voters.clone();
+                let from = *from.get(&peers);
+                let to = self.node.id();
+                let envelope = Envelope { from, to, message: message.clone() };
+                self.checked(|driver| {
+                    let _ = driver.node.step(envelope);
+                })
+            }
             _ => {
                 let (from, message) = resolve(&self.node, input).unwrap();
                 let to = self.node.id();
-                self.checked(|driver| driver.node.step(Envelope { from, to, message }).unwrap())
+                // The generator can pair a stale term with entries of a later one, which no
+                // leader sends: the node refuses such a message as malformed, and nothing else.
+                let mut stepped = Ok(());
+                self.checked(|driver| stepped = driver.node.step(Envelope { from, to, message }))?;
+                match stepped {
+                    Ok(()) | Err(StepError::Malformed { .. }) => Ok(()),
+                    Err(error) => Err(TestCaseError::fail(format!("a plausible message: {error}"))),
+                }
             }
         }
     }
