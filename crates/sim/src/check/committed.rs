@@ -6,7 +6,9 @@ use raftsim_raft::{Index, Term};
 /// to it and the term in which it was first seen committed.
 ///
 /// Invariant: `prefixes.len() == terms.len()`, and terms never decrease along the record (an
-/// index is committed no later than any index above it).
+/// index is committed no later than any index above it). Terms are lowered when a later index
+/// turns out to be committed in an earlier term; a walk back over the terms it lowers, each
+/// at most once per distinct term, keeps the cost proportional to what changed.
 #[derive(Clone, Debug, Default)]
 pub struct CommitRecord {
     prefixes: Vec<u64>,
@@ -33,7 +35,15 @@ impl CommitRecord {
     /// the next index.
     pub fn push(&mut self, index: Index, term: Term, prefix: u64) {
         assert_eq!(index, self.last_index() + 1, "commit record grows one index at a time");
-        let term = term.max(self.terms.last().copied().unwrap_or(0));
+        // Committing `index` in `term` commits every index below it by `term` too: a stale
+        // leader may commit after a later-term leader first committed lower indexes, and then
+        // those are committed "in" the older term as well. Lowering keeps the record sorted.
+        for earlier in self.terms.iter_mut().rev() {
+            if *earlier <= term {
+                break;
+            }
+            *earlier = term;
+        }
         self.prefixes.push(prefix);
         self.terms.push(term);
     }

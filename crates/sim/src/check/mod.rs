@@ -249,7 +249,10 @@ impl Checker {
         }
         self.monotonicity.check_commit(node, &before, &now, change.restarted)?;
         let committed_before = self.committed.last_index();
-        if now.commit_index > before.commit_index || change.restarted {
+        // Also after a log write below the commit index: a node that rewrites committed entries
+        // without moving its commit index must be compared with the record all the same.
+        let rewrote_committed = change.written_from.is_some_and(|from| from <= now.commit_index);
+        if now.commit_index > before.commit_index || change.restarted || rewrote_committed {
             self.state_machine_safety.check_commit(
                 node,
                 now.term,
