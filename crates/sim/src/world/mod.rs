@@ -497,7 +497,7 @@ impl World {
                 node.inbox.len()
             ));
         }
-        let bound_ms = self.spec.options.liveness_bound_us / 1000;
+        let bound_ms = self.spec.options.liveness_bound_us as f64 / 1000.0;
         let detail = format!(
             "no new command committed within {bound_ms} ms after the heal; nodes: {}",
             states.join(", ")

@@ -1,0 +1,147 @@
+//! One seed, one run: the same spec on the same binary produces the same events, byte for byte,
+//! whether or not it records, on however many threads, and when replayed from its trace.
+
+mod common;
+
+use common::{JOBS, run_seeds, scenario, shortened};
+use proptest::prelude::*;
+use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::trace::{Outcome, Trace, first_divergence};
+use raftsim_sim::{RunResult, RunSpec, World};
+
+/// Runs `spec`, recording, and returns the result with its trace.
+fn run_recorded(spec: &RunSpec) -> (RunResult, Trace) {
+    let (result, records) = World::new(spec.clone(), true).run_catching();
+    let records = records.expect("a recording world keeps its records");
+    assert_eq!(records.len() as u64, result.events, "one record per step");
+    let trace = Trace::new(spec, records, &result);
+    (result, trace)
+}
+
+#[test]
+fn the_same_seed_runs_the_same_twice() {
+    for name in ["default", "figure8", "overload", "stale-messages"] {
+        let scenario = scenario(name);
+        for seed in [0, 1, 7, 0xdead_beef, u64::MAX] {
+            let spec = RunSpec::from_seed(&scenario, seed, Bugs::NONE);
+            assert_eq!(spec, RunSpec::from_seed(&scenario, seed, Bugs::NONE), "{name} {seed}");
+            let first = World::new(spec.clone(), false).run();
+            let again = World::new(spec, false).run();
+            assert_eq!(first, again, "{name} seed {seed}: two runs differ");
+            assert!(first.events > 0);
+        }
+    }
+}
+
+#[test]
+fn recording_does_not_change_the_run() {
+    let scenario = scenario("default");
+    for seed in 0..8 {
+        let spec = RunSpec::from_seed(&scenario, seed, Bugs::NONE);
+        let silent = World::new(spec.clone(), false).run();
+        let (recorded, _) = run_recorded(&spec);
+        assert_eq!(silent.event_hash, recorded.event_hash, "seed {seed}");
+        assert_eq!(silent.verdict, recorded.verdict, "seed {seed}");
+        assert_eq!(silent, recorded, "seed {seed}");
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_jobs_or_the_order_of_seeds() {
+    let scenario = shortened("default", 2000);
+    let alone = run_seeds(&scenario, 0..16, Bugs::NONE, 1);
+    let split = run_seeds(&scenario, 0..16, Bugs::NONE, JOBS);
+    assert_eq!(alone, split);
+    let backwards: Vec<RunResult> = (0..16)
+        .rev()
+        .map(|seed| World::new(RunSpec::from_seed(&scenario, seed, Bugs::NONE), false).run())
+        .collect();
+    assert!(alone.iter().eq(backwards.iter().rev()), "running seeds in reverse changed a result");
+}
+
+#[test]
+fn the_event_hash_tells_seeds_apart() {
+    let scenario = shortened("default", 500);
+    let hashes: std::collections::BTreeSet<u64> =
+        run_seeds(&scenario, 0..64, Bugs::NONE, JOBS).iter().map(|run| run.event_hash).collect();
+    assert_eq!(hashes.len(), 64, "two of 64 seeds share an event hash");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn any_seed_runs_the_same_twice(seed in any::<u64>()) {
+        let scenario = shortened("default", 1000);
+        let spec = RunSpec::from_seed(&scenario, seed, Bugs::NONE);
+        let first = World::new(spec.clone(), false).run();
+        let again = World::new(spec, false).run();
+        prop_assert_eq!(first, again);
+    }
+}
+
+#[test]
+fn a_trace_replays_to_identical_records() {
+    // Seed 5 of `default` draws a delay-spike rate that its trace does not carry exactly (see
+    // `a_trace_carries_its_options_exactly`); its replay must reproduce the run all the same.
+    let runs =
+        [("default", 3), ("default", 5), ("default", 0xfeed), ("figure8", 11), ("overload", 5)];
+    for (name, seed) in runs {
+        let spec = RunSpec::from_seed(&scenario(name), seed, Bugs::NONE);
+        let (result, trace) = run_recorded(&spec);
+        let parsed = Trace::parse(&trace.to_jsonl())
+            .unwrap_or_else(|error| panic!("{name} seed {seed}: {error}"));
+        assert_eq!(parsed.header.seed, seed);
+        assert_eq!(parsed.header.bugs, spec.bugs);
+        assert_eq!(parsed.schedule, spec.schedule, "{name} seed {seed}: the schedule changed");
+        assert_eq!(parsed.events, trace.events, "{name} seed {seed}: the events changed");
+        assert_eq!(parsed.outcome, trace.outcome, "{name} seed {seed}: the outcome changed");
+
+        let (replayed, replay) = run_recorded(&parsed.spec());
+        assert_eq!(first_divergence(&parsed.events, &replay.events), None, "{name} {seed}");
+        assert_eq!(replayed.event_hash, result.event_hash, "{name} seed {seed}");
+        assert_eq!(Outcome::of(&replayed), parsed.outcome, "{name} seed {seed}");
+    }
+}
+
+#[test]
+fn a_trace_carries_its_options_exactly() {
+    let scenario = shortened("default", 100);
+    for seed in 0..32 {
+        let spec = RunSpec::from_seed(&scenario, seed, Bugs::NONE);
+        let (_, trace) = run_recorded(&spec);
+        let text = trace.to_jsonl();
+        let parsed = Trace::parse(&text).expect("a trace parses");
+        assert_eq!(parsed.spec(), spec, "seed {seed}: the trace changed the spec");
+        assert_eq!(parsed, trace, "seed {seed}: the trace does not round-trip through text");
+        assert_eq!(parsed.to_jsonl(), text, "seed {seed}: rewriting the trace changed it");
+    }
+}
+
+/// The first seed of `scenario` on which `bug` is caught.
+fn first_failing_spec(name: &str, bug: Bug) -> RunSpec {
+    let scenario = scenario(name);
+    (0..200)
+        .map(|seed| RunSpec::from_seed(&scenario, seed, Bugs::NONE.with(bug)))
+        .find(|spec| World::new(spec.clone(), false).run_catching().0.failure().is_some())
+        .unwrap_or_else(|| panic!("{bug} is not caught in 200 seeds of {name}"))
+}
+
+#[test]
+fn a_failing_run_reproduces_its_failure_at_the_same_step() {
+    for (name, bug) in [("default", Bug::DoubleVote), ("figure8", Bug::CommitPriorTerm)] {
+        let spec = first_failing_spec(name, bug);
+        let (first, trace) = run_recorded(&spec);
+        let (again, _) = World::new(spec.clone(), false).run_catching();
+        let failure = first.failure().expect("the seed fails");
+        assert_eq!(again.failure(), Some(failure), "{bug} seed {}", spec.seed);
+        assert_eq!(failure.step, first.events, "a violation ends the run at its step");
+
+        let parsed = Trace::parse(&trace.to_jsonl()).expect("a failure's trace parses");
+        assert_eq!(parsed.outcome.failure.as_ref(), Some(failure));
+        let (replayed, replay) = run_recorded(&parsed.spec());
+        assert_eq!(replayed.failure(), Some(failure), "{bug} seed {}: replay", spec.seed);
+        assert_eq!(first_divergence(&trace.events, &replay.events), None);
+        assert_eq!(replayed.event_hash, first.event_hash);
+    }
+}
