@@ -80,9 +80,17 @@ fn bugs_lists_every_bug_with_the_rule_it_breaks() {
     for bug in list {
         let (name, rule) = (bug["name"].as_str().unwrap(), bug["rule"].as_str().unwrap());
         assert!(!rule.is_empty(), "{name} names no rule");
-        let line = text.lines().find(|line| line.split_whitespace().next() == Some(name));
-        let line = line.unwrap_or_else(|| panic!("`{name}` not listed:\n{text}"));
-        assert!(line.contains(&format!("breaks: {rule}")), "{line}");
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines.iter().position(|line| line.trim() == name);
+        let at = at.unwrap_or_else(|| panic!("`{name}` not listed:\n{text}"));
+        assert!(lines[at + 1].contains(rule), "{}", lines[at + 1]);
+        let (scenario, property) =
+            (bug["scenario"].as_str().unwrap(), bug["caught_by"].as_str().unwrap());
+        assert!(
+            lines[at + 2].contains(&format!("by {property} on `{scenario}`")),
+            "{}",
+            lines[at + 2]
+        );
     }
     let names: Vec<&Value> = list.iter().map(|bug| &bug["name"]).collect();
     assert!(names.contains(&&Value::from("commit-prior-term")), "{names:?}");

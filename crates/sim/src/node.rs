@@ -92,8 +92,6 @@ pub struct SimNode {
     pub tick_percent: u32,
     /// Its state machine (volatile).
     pub state_machine: StateMachine,
-    /// How many times it has been started: seeds each incarnation's election timer apart.
-    pub incarnation: u64,
     /// Its frame decoder.
     pub codec: FrameCodec,
 }
@@ -114,7 +112,6 @@ impl SimNode {
             slowdown: 1,
             tick_percent: 100,
             state_machine: StateMachine::default(),
-            incarnation: 0,
             codec,
         }
     }
@@ -137,7 +134,6 @@ impl SimNode {
     /// Restarts from the disk with `config` (whose seed differs per incarnation).
     pub fn restart(&mut self, config: Config) {
         assert_eq!(self.status, Status::Crashed);
-        self.incarnation += 1;
         let raft = Node::restart(config, &self.disk.durable, 0)
             .expect("the simulator builds valid configs");
         self.raft = Some(raft);

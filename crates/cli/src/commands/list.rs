@@ -3,6 +3,7 @@
 use anyhow::{Result, anyhow};
 use clap::Args;
 use raftsim_raft::Bug;
+use raftsim_sim::hunt::plan;
 use raftsim_sim::scenario::{BUILTIN, Scenario};
 
 use crate::exit::Exit;
@@ -22,7 +23,7 @@ pub struct ScenariosArgs {
     after_help = "Examples:\n  raftsim bugs\n  raftsim fuzz --bug commit-prior-term --scenario figure8"
 )]
 pub struct BugsArgs {
-    /// Print a JSON array of {name, rule}.
+    /// Print a JSON array of {name, rule, scenario, caught_by}.
     #[arg(long)]
     json: bool,
 }
@@ -62,13 +63,23 @@ pub fn bugs(args: BugsArgs) -> Result<Exit> {
     if args.json {
         let list: Vec<serde_json::Value> = Bug::ALL
             .iter()
-            .map(|bug| serde_json::json!({ "name": bug.name(), "rule": bug.rule() }))
+            .map(|bug| {
+                let hunt = plan(*bug);
+                serde_json::json!({
+                    "name": bug.name(),
+                    "rule": bug.rule(),
+                    "scenario": hunt.scenario,
+                    "caught_by": hunt.property.name(),
+                })
+            })
             .collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else {
-        let width = Bug::ALL.iter().map(|bug| bug.name().len()).max().unwrap_or(0);
         for bug in Bug::ALL {
-            println!("{:width$}  breaks: {}", bug.name(), bug.rule());
+            let hunt = plan(*bug);
+            println!("{}", bug.name());
+            println!("    breaks:  {}", bug.rule());
+            println!("    caught:  by {} on `{}`: {}", hunt.property, hunt.scenario, hunt.why);
         }
         println!("\nInject one with `raftsim fuzz --bug NAME` to see the harness catch it.");
     }
