@@ -227,7 +227,7 @@ impl Node {
                 if self.election_elapsed >= self.election_timeout {
                     self.campaign();
                 } else if matches!(self.role, Role::Candidate { .. })
-                    && self.election_elapsed % self.config.heartbeat_interval_ticks == 0
+                    && self.election_elapsed.is_multiple_of(self.config.heartbeat_interval_ticks)
                 {
                     self.request_votes();
                 }
