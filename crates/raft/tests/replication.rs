@@ -562,7 +562,7 @@ fn replication_converges_after_losing_every_third_message() {
         cluster.tick(1);
         while let Some(envelope) = cluster.queue.pop_front() {
             sent += 1;
-            if sent % 3 != 0 {
+            if !sent.is_multiple_of(3) {
                 cluster.deliver_envelope(envelope);
             }
         }
