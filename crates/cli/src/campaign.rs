@@ -12,9 +12,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use raftsim_raft::Bugs;
+use raftsim_sim::trace::Trace;
 use raftsim_sim::{Counters, Coverage, Failure, RunSpec, Scenario, World};
 
-use crate::panics::WORKER_THREAD_PREFIX;
+use crate::panics::{WORKER_THREAD_PREFIX, quietly};
 use crate::seeds::Shard;
 
 /// What to run.
@@ -94,6 +95,14 @@ impl Summary {
             self.failures.push((outcome.seed, failure));
         }
     }
+}
+
+/// Runs `spec` with recording on, turning panics into `panic` violations quietly, and returns
+/// the result with its trace: how every command that keeps a trace makes it.
+pub fn record_run(spec: &RunSpec) -> (raftsim_sim::RunResult, Trace) {
+    let (result, records) = quietly(|| World::new(spec.clone(), true).run_catching());
+    let trace = Trace::new(spec, records.expect("recording was on"), &result);
+    (result, trace)
 }
 
 /// Runs one seed, turning panics into `panic` violations.

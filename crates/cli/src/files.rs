@@ -58,6 +58,11 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     result
 }
 
+/// Writes `trace` to `path` as JSON Lines, atomically.
+pub fn write_trace(path: &Path, trace: &Trace) -> Result<()> {
+    write_atomically(path, trace.to_jsonl().as_bytes())
+}
+
 /// The file name of a trace: scenario, bugs, seed and property, so a directory of traces
 /// reads as a list of findings.
 pub fn trace_file_name(

@@ -221,39 +221,37 @@ impl Shrinker<'_> {
         progress
     }
 
-    /// Fewer clients (or a smaller pipeline window).
+    /// Fewer clients (straight to one, failing that by halving), or a smaller pipeline window
+    /// (by halving).
     fn reduce_workload(&mut self) -> bool {
-        let mut progress = false;
-        loop {
-            let mut candidate = self.best.clone();
+        let size = |spec: &RunSpec| match &spec.options.workload {
+            Workload::Clients(clients) => clients.clients,
+            Workload::Pipeline(pipeline) => pipeline.window,
+        };
+        let with_size = |spec: &RunSpec, size: u32| {
+            let mut candidate = spec.clone();
             match &mut candidate.options.workload {
-                Workload::Clients(clients) if clients.clients > 1 => {
-                    clients.clients = if progress { clients.clients / 2 } else { 1 }.max(1);
-                }
-                Workload::Pipeline(pipeline) if pipeline.window > 1 => {
-                    pipeline.window /= 2;
-                }
-                _ => return progress,
+                Workload::Clients(clients) => clients.clients = size,
+                Workload::Pipeline(pipeline) => pipeline.window = size,
             }
-            if !self.try_candidate(candidate) {
-                // Going straight to one client failed; halving may still help.
-                if !progress
-                    && let Workload::Clients(clients) = &self.best.options.workload
-                    && clients.clients > 2
-                {
-                    let mut halved = self.best.clone();
-                    if let Workload::Clients(clients) = &mut halved.options.workload {
-                        clients.clients /= 2;
-                    }
-                    if self.try_candidate(halved) {
-                        progress = true;
-                        continue;
-                    }
-                }
-                return progress;
+            candidate
+        };
+        if let Workload::Clients(clients) = &self.best.options.workload {
+            let clients = clients.clients;
+            if clients <= 1 || self.try_candidate(with_size(&self.best, 1)) {
+                return clients > 1;
             }
+            if clients <= 2 {
+                return false; // Halving two is the one client just tried.
+            }
+        }
+        let mut progress = false;
+        while size(&self.best) > 1
+            && self.try_candidate(with_size(&self.best, size(&self.best) / 2))
+        {
             progress = true;
         }
+        progress
     }
 
     /// Turns each per-frame fault off, or failing that halves its rate.

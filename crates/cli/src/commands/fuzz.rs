@@ -10,15 +10,14 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use raftsim_raft::{Bug, Bugs};
 use raftsim_sim::hunt::plan;
-use raftsim_sim::trace::{Trace, format_hash};
-use raftsim_sim::{Failure, RunSpec, Scenario, World};
+use raftsim_sim::trace::format_hash;
+use raftsim_sim::{Failure, RunSpec, Scenario};
 
 use super::{parse_bug, shell_word};
-use crate::campaign::{Campaign, Summary};
+use crate::campaign::{Campaign, Summary, record_run};
 use crate::exit::Exit;
-use crate::files::{load_scenario, trace_file_name, write_atomically};
+use crate::files::{load_scenario, trace_file_name, write_atomically, write_trace};
 use crate::output::{counters_json, counters_text, failure_line, progress_bar, rate};
-use crate::panics::quietly;
 use crate::seeds::{Shard, parse_positive, parse_seconds, parse_seed, parse_seed_count};
 
 /// Run a seeded campaign: every seed of a range (or until a deadline), all cores, every
@@ -216,7 +215,7 @@ fn report_failures(
             failure.violation.property.name(),
         ));
         let spec = RunSpec::from_seed(scenario, *seed, bugs);
-        let (result, records) = quietly(|| World::new(spec.clone(), true).run_catching());
+        let (result, trace) = record_run(&spec);
         let same = result.failure().is_some_and(|again| {
             again.step == failure.step && again.violation.property == failure.violation.property
         });
@@ -229,8 +228,7 @@ fn report_failures(
                 result.failure().map(|again| (again.violation.property, again.step))
             );
         }
-        let trace = Trace::new(&spec, records.expect("recording"), &result);
-        write_atomically(&path, trace.to_jsonl().as_bytes())?;
+        write_trace(&path, &trace)?;
         reported.push(Reported {
             seed: *seed,
             failure: failure.clone(),

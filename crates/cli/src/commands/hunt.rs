@@ -8,15 +8,14 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::Args;
 use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::RunSpec;
 use raftsim_sim::hunt::{SEEDS_MAX, plan};
-use raftsim_sim::trace::Trace;
-use raftsim_sim::{RunSpec, World};
 
 use super::parse_bug;
 use super::shrink::shrink_with_budget;
-use crate::campaign::Campaign;
+use crate::campaign::{Campaign, record_run};
 use crate::exit::Exit;
-use crate::files::{load_scenario, trace_file_name, write_atomically};
+use crate::files::{load_scenario, trace_file_name, write_trace};
 use crate::seeds::{Shard, parse_positive};
 
 /// For every injectable bug (or those given), fuzz the scenario that suits it from seed 0 until
@@ -93,9 +92,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                 let shrunk = shrink_with_budget(spec, Duration::from_secs_f64(args.shrink_budget))?;
                 let trace = match &args.out {
                     Some(directory) => {
-                        let (result, records) = crate::panics::quietly(|| {
-                            World::new(shrunk.spec.clone(), true).run_catching()
-                        });
+                        let (result, trace) = record_run(&shrunk.spec);
                         let property = result.failure().expect("still failing").violation.property;
                         let name = trace_file_name(
                             hunt.scenario,
@@ -104,8 +101,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                             property.name(),
                         );
                         let path = directory.join(name);
-                        let trace = Trace::new(&shrunk.spec, records.expect("recording"), &result);
-                        write_atomically(&path, trace.to_jsonl().as_bytes())?;
+                        write_trace(&path, &trace)?;
                         Some(path)
                     }
                     None => None,

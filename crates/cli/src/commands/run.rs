@@ -10,7 +10,7 @@ use raftsim_sim::{RunSpec, World};
 
 use super::{parse_bug, shell_word};
 use crate::exit::Exit;
-use crate::files::{load_scenario, write_atomically};
+use crate::files::{load_scenario, write_trace};
 use crate::output::{counters_json, counters_text, failure_line, options_banner};
 use crate::seeds::parse_seed;
 
@@ -44,7 +44,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     let banner = options_banner(args.seed, &spec.options, &bugs);
     let (result, records) = World::new(spec.clone(), args.trace.is_some()).run_catching();
     if let (Some(path), Some(records)) = (&args.trace, records) {
-        write_atomically(path, Trace::new(&spec, records, &result).to_jsonl().as_bytes())?;
+        write_trace(path, &Trace::new(&spec, records, &result))?;
     }
     let failure = result.failure();
     if args.json {

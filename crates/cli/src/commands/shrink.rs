@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow};
 use clap::Args;
 use raftsim_sim::shrink::{Progress, shrink};
-use raftsim_sim::trace::Trace;
 use raftsim_sim::{RunResult, RunSpec, World};
 
 use super::shell_word;
+use crate::campaign::record_run;
 use crate::exit::Exit;
-use crate::files::{read_trace, write_atomically};
+use crate::files::{read_trace, write_trace};
 use crate::output::{failure_line, progress_bar};
 
 /// Shrink a failing trace: fewer faults, shorter ones, fewer clients and nodes, a quieter
@@ -83,11 +83,9 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
     let (original, _) = crate::panics::quietly(|| World::new(spec.clone(), false).run_catching());
     let before = Size::of(&spec, &original);
     let shrunk = shrink_with_budget(spec, Duration::from_secs_f64(args.budget))?;
-    let (result, records) =
-        crate::panics::quietly(|| World::new(shrunk.spec.clone(), true).run_catching());
+    let (result, shrunk_trace) = record_run(&shrunk.spec);
     assert_eq!(result.event_hash, shrunk.result.event_hash, "a shrunk run replays identically");
-    let shrunk_trace = Trace::new(&shrunk.spec, records.expect("recording"), &result);
-    write_atomically(&output, shrunk_trace.to_jsonl().as_bytes())?;
+    write_trace(&output, &shrunk_trace)?;
     let failure = result.failure().expect("a shrunk run still fails");
     println!("before: {before}");
     println!("after:  {}", Size::of(&shrunk.spec, &result));
