@@ -33,7 +33,11 @@ fn deliver_all(nodes: &mut [Node], ready: &mut Ready) {
     loop {
         for node in nodes.iter_mut() {
             node.ready(ready);
+            if let Some(write_id) = ready.write_id {
+                node.on_persisted(write_id);
+            }
             in_flight.append(&mut ready.messages);
+            in_flight.append(&mut ready.persisted_messages);
         }
         if in_flight.is_empty() {
             return;
@@ -64,7 +68,7 @@ fn follower_steps_append_batch(bencher: Bencher, entries: u64) {
         |(mut node, append)| {
             node.step(append).unwrap();
             node.ready(&mut ready);
-            black_box(ready.messages.len())
+            black_box(ready.persisted_messages.len())
         },
     );
 }

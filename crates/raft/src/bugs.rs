@@ -70,6 +70,20 @@ bugs! {
     /// it removed in memory, and later writes land after it.
     UnpersistedTruncation = "unpersisted-truncation",
         "persistent state, the log included, is updated on stable storage before responding (Figure 2)";
+    /// A voter that already voted for another candidate in this term grants the request too,
+    /// leaving its recorded vote unchanged: its durable state never shows the second vote.
+    UnrecordedVote = "unrecorded-vote",
+        "each server votes for at most one candidate in a term, and records the vote (§5.2)";
+    /// A follower applies each entry to its state machine as soon as it appends it.
+    EagerApply = "eager-apply",
+        "only committed entries are applied to the state machine (§5.3)";
+    /// After two rejected appends in a row, the leader stops probing that follower and never
+    /// retries, so the follower never catches up (a majority still commits without it).
+    StalledFollower = "stalled-follower",
+        "a leader retries AppendEntries to a follower indefinitely until its log matches (§5.3)";
+    /// The up-to-date check compares last indexes only, ignoring last terms.
+    VoteByIndexOnly = "vote-by-index-only",
+        "a log is more up-to-date if its last term is later, or equal with a longer log (§5.4.1)";
 }
 
 impl fmt::Display for Bug {
@@ -110,9 +124,9 @@ impl<'de> Deserialize<'de> for Bug {
 
 /// A set of enabled bugs; empty (correct Raft) by default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Bugs(u32);
+pub struct Bugs(u64);
 
-const _: () = assert!(Bug::ALL.len() <= 32, "Bugs is a 32-bit set");
+const _: () = assert!(Bug::ALL.len() <= 64, "Bugs is a 64-bit set");
 
 impl Bugs {
     /// No bugs: the correct protocol.
@@ -120,12 +134,12 @@ impl Bugs {
 
     /// Whether `bug` is enabled.
     pub fn contains(self, bug: Bug) -> bool {
-        self.0 & (1 << bug as u32) != 0
+        self.0 & (1 << bug as u64) != 0
     }
 
     /// This set with `bug` enabled too.
     pub fn with(self, bug: Bug) -> Bugs {
-        Bugs(self.0 | 1 << bug as u32)
+        Bugs(self.0 | 1 << bug as u64)
     }
 
     /// Whether no bug is enabled.

@@ -45,10 +45,24 @@ impl Node {
     /// candidate's log is at least as up-to-date as its own (§5.2, §5.4.1).
     pub(crate) fn handle_request_vote(&mut self, from: NodeId, request: RequestVote) {
         let bugs = self.config.bugs;
+        let up_to_date = if bugs.contains(Bug::VoteByIndexOnly) {
+            request.last_log_index >= self.log.last_index()
+        } else {
+            self.log.is_up_to_date(request.last_log_index, request.last_log_term)
+        };
+        let free = self.vote.is_none_or(|vote| vote == from);
         let granted = request.term == self.term
-            && (self.vote.is_none_or(|vote| vote == from) || bugs.contains(Bug::DoubleVote))
-            && (self.log.is_up_to_date(request.last_log_index, request.last_log_term)
-                || bugs.contains(Bug::VoteWithoutLogCheck));
+            && (free || bugs.contains(Bug::DoubleVote) || bugs.contains(Bug::UnrecordedVote))
+            && (up_to_date || bugs.contains(Bug::VoteWithoutLogCheck));
+        if granted && !free && bugs.contains(Bug::UnrecordedVote) {
+            // The grant leaves, but the recorded vote (and so the disk) still names the first
+            // candidate.
+            self.send(
+                from,
+                Message::RequestVoteResponse(RequestVoteResponse { term: self.term, granted }),
+            );
+            return;
+        }
         if granted {
             self.vote = Some(from);
             if let Role::Candidate { .. } = self.role {
@@ -90,8 +104,12 @@ impl Node {
         assert!(matches!(self.role, Role::Candidate { .. }), "only a candidate becomes leader");
         assert_eq!(self.vote, Some(self.config.id), "a leader voted for itself");
         let next_index = self.log.last_index() + 1;
-        let progress =
+        let mut progress: Vec<Progress> =
             self.config.voters.iter().map(|&voter| Progress::new(voter, next_index)).collect();
+        // The leader's own log is its match as far as it is durable; the rest counts once the
+        // driver acknowledges it.
+        let own = self.voter_position(self.config.id);
+        progress[own].on_accepted(self.stable_index);
         self.role = Role::Leader(Leadership { progress, heartbeat_elapsed: 0 });
         self.append_as_leader(EntryData::Noop);
     }

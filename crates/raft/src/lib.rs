@@ -28,8 +28,11 @@
 //! # The driver contract
 //!
 //! After any input the driver takes a [`Ready`] and must, in this order:
-//! 1. **persist** its hard state and log write (durably, before anything else),
-//! 2. **send** its messages,
+//! 1. **write** its hard state and log write to stable storage, and acknowledge them with
+//!    [`Node::on_persisted`] once they are durable (at once, for a synchronous disk; when the
+//!    fsync completes, for an asynchronous one),
+//! 2. **send** its messages: `messages` at once, `persisted_messages` once every write handed
+//!    out so far is durable,
 //! 3. **apply** its committed entries.
 //!
 //! [`Ready`]'s documentation explains why. To restart a crashed server, hand
@@ -64,8 +67,11 @@
 //!     loop {
 //!         for i in 0..3 {
 //!             nodes[i].ready(&mut ready);
-//!             ready.persist_into(&mut disks[i]); // 1. persist
-//!             for envelope in &ready.messages {
+//!             ready.persist_into(&mut disks[i]); // 1. write, synchronously, and acknowledge
+//!             if let Some(write_id) = ready.write_id {
+//!                 nodes[i].on_persisted(write_id);
+//!             }
+//!             for envelope in ready.all_messages() {
 //!                 network.push(codec.encode(envelope)); // 2. send
 //!             }
 //!             applied[i].extend(ready.committed.iter().map(|entry| entry.index)); // 3. apply
@@ -127,5 +133,5 @@ pub use message::{
 pub use node::{Node, ProposeError, RoleKind, StepError};
 pub use payload::{PAYLOAD_INLINE_BYTES, Payload};
 pub use progress::{Progress, ReplicationState};
-pub use ready::{DurableState, HardState, Ready};
+pub use ready::{DurableState, HardState, Ready, WriteId};
 pub use types::{Index, NodeId, Term};

@@ -1,12 +1,14 @@
 //! One server's protocol state and its inputs: `tick`, `step`, `propose`; and its output, `ready`.
 
+use std::collections::VecDeque;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
 use crate::{
     Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope, HardState, Index, Log,
-    Message, NodeId, Payload, Progress, Ready, Term,
+    Message, NodeId, Payload, Progress, Ready, Term, WriteId,
 };
 
 /// A server's role, with the state only that role has (§5.1). Leader-only state cannot be
@@ -101,8 +103,10 @@ pub struct Node {
     pub(crate) election_elapsed: u32,
     pub(crate) election_timeout: u32,
     rng: ChaCha8Rng,
-    /// Messages produced since the last `Ready`.
+    /// Messages produced since the last `Ready` that may leave at once (a leader's).
     pub(crate) messages: Vec<Envelope>,
+    /// Messages produced since the last `Ready` that must wait for the disk.
+    pub(crate) persisted_messages: Vec<Envelope>,
     /// The hard state last handed out in a `Ready` (or restored from disk).
     persisted_hard_state: HardState,
     /// Lowest log index written or removed since the last `Ready`.
@@ -110,6 +114,24 @@ pub struct Node {
     /// The last index handed out for persisting (only the `unpersisted-truncation` bug needs
     /// it).
     persisted_last_index: Index,
+    /// Writes handed out and not yet acknowledged durable, oldest first.
+    pending_writes: VecDeque<PendingWrite>,
+    /// Id of the last write handed out.
+    last_write_id: WriteId,
+    /// Highest index up to which the in-memory log is known durable: every entry up to it was
+    /// acknowledged, and no write still pending replaces it.
+    /// Invariant: `stable_index <= log.last_index()`.
+    pub(crate) stable_index: Index,
+}
+
+/// A write handed out in a `Ready` and not yet acknowledged.
+#[derive(Clone, Copy, Debug)]
+struct PendingWrite {
+    id: WriteId,
+    /// First index it replaces, if it writes the log.
+    log_from: Option<Index>,
+    /// Last index of the log once it is durable.
+    last_index: Index,
 }
 
 impl Node {
@@ -148,9 +170,13 @@ impl Node {
             election_elapsed: 0,
             election_timeout: 0,
             messages: Vec::new(),
+            persisted_messages: Vec::new(),
             persisted_hard_state: hard_state,
             log_dirty_from: None,
             persisted_last_index: durable.entries.len() as Index,
+            pending_writes: VecDeque::new(),
+            last_write_id: 0,
+            stable_index: durable.entries.len() as Index,
             config,
         };
         node.reset_election_timer();
@@ -283,14 +309,15 @@ impl Node {
     /// Whether a [`Ready`] would carry anything.
     pub fn has_ready(&self) -> bool {
         !self.messages.is_empty()
+            || !self.persisted_messages.is_empty()
             || self.log_dirty_from.is_some()
             || self.hard_state() != self.persisted_hard_state
             || self.applied_index < self.apply_limit()
             || self.has_appends_to_send()
     }
 
-    /// Drains this node's output into `out` (cleared first). The driver must then persist, send
-    /// and apply, in that order: see [`Ready`].
+    /// Drains this node's output into `out` (cleared first). The driver must then write, send
+    /// and apply, in that order, and acknowledge the write: see [`Ready`].
     pub fn ready(&mut self, out: &mut Ready) {
         out.clear();
         self.send_appends();
@@ -310,11 +337,52 @@ impl Node {
                 self.persisted_last_index = self.log.last_index();
             }
         }
+        if out.hard_state.is_some() || out.log_from.is_some() {
+            self.last_write_id += 1;
+            out.write_id = Some(self.last_write_id);
+            self.pending_writes.push_back(PendingWrite {
+                id: self.last_write_id,
+                log_from: out.log_from,
+                last_index: self.log.last_index(),
+            });
+        }
         std::mem::swap(&mut out.messages, &mut self.messages);
+        std::mem::swap(&mut out.persisted_messages, &mut self.persisted_messages);
         let limit = self.apply_limit();
         if self.applied_index < limit {
             out.committed.extend_from_slice(self.log.slice(self.applied_index + 1, limit));
             self.applied_index = limit;
+        }
+        self.check_invariants();
+    }
+
+    /// The driver's acknowledgement that every write up to `write_id` is durable (see
+    /// [`Ready`]). Entries become appliable once durable here, and a leader counts its own
+    /// entries toward a quorum only from now on. Acknowledging a write twice, or one that a
+    /// crash made moot, is harmless.
+    pub fn on_persisted(&mut self, write_id: WriteId) {
+        assert!(
+            write_id <= self.last_write_id,
+            "node {}: write {write_id} acknowledged, only {} handed out",
+            self.config.id,
+            self.last_write_id
+        );
+        let mut durable_last = None;
+        while self.pending_writes.front().is_some_and(|write| write.id <= write_id) {
+            durable_last = self.pending_writes.pop_front().map(|write| write.last_index);
+        }
+        let Some(durable_last) = durable_last else { return };
+        // Later writes still pending replace the log from their first index on: only the part
+        // before that is both durable and still this node's log.
+        let replaced_from = self.pending_writes.iter().filter_map(|write| write.log_from).min();
+        let stable = replaced_from.map_or(durable_last, |from| durable_last.min(from - 1));
+        self.stable_index = stable.min(self.log.last_index());
+        if let Role::Leader(leadership) = &mut self.role {
+            let own = self.config.voters.iter().position(|&voter| voter == self.config.id);
+            let own = own.expect("a leader is a voter");
+            if leadership.progress[own].on_accepted(self.stable_index) {
+                self.maybe_commit();
+            }
         }
         self.check_invariants();
     }
@@ -324,13 +392,17 @@ impl Node {
         HardState { term: self.term, vote: self.vote, commit: self.commit_index }
     }
 
-    /// How far entries may be handed out for applying: the commit index, or under the
-    /// `apply-uncommitted` bug the whole log.
+    /// How far entries may be handed out for applying: the commit index, as far as the log is
+    /// durable here. Under the `apply-uncommitted` bug the whole durable log, and under
+    /// `eager-apply` a follower's.
     fn apply_limit(&self) -> Index {
-        if self.config.bugs.contains(Bug::ApplyUncommitted) {
-            self.log.last_index()
+        let bugs = self.config.bugs;
+        if bugs.contains(Bug::ApplyUncommitted)
+            || (bugs.contains(Bug::EagerApply) && matches!(self.role, Role::Follower { .. }))
+        {
+            self.stable_index.max(self.applied_index)
         } else {
-            self.commit_index
+            self.commit_index.min(self.stable_index).max(self.applied_index)
         }
     }
 
@@ -363,10 +435,17 @@ impl Node {
         self.config.voters.len() / 2 + 1
     }
 
-    /// Queues `message` for `to`.
+    /// Queues `message` for `to`: a leader's leaves at once, anyone else's once the disk has
+    /// caught up (see [`Ready`]).
     pub(crate) fn send(&mut self, to: NodeId, message: Message) {
         debug_assert_ne!(to, self.config.id, "a node never messages itself");
-        self.messages.push(Envelope { from: self.config.id, to, message });
+        let envelope = Envelope { from: self.config.id, to, message };
+        match self.role {
+            Role::Leader(_) => self.messages.push(envelope),
+            Role::Follower { .. } | Role::Candidate { .. } => {
+                self.persisted_messages.push(envelope)
+            }
+        }
     }
 
     /// Appends `entry` to the log and records that the log must be persisted from there.

@@ -38,6 +38,11 @@ pub struct Progress {
     /// two in a row mean an append was lost, and the leader falls back to probing from
     /// `match_index`.
     silent_heartbeats: u32,
+    /// Rejections acted upon since the last acceptance.
+    pub(crate) rejections_in_a_row: u32,
+    /// Given up on: only set under the `stalled-follower` bug, after which the leader sends
+    /// this follower nothing but heartbeats and ignores its answers.
+    pub(crate) abandoned: bool,
 }
 
 impl Progress {
@@ -52,11 +57,16 @@ impl Progress {
             state: ReplicationState::Probe { sent: false },
             inflight: VecDeque::new(),
             silent_heartbeats: 0,
+            rejections_in_a_row: 0,
+            abandoned: false,
         }
     }
 
     /// Whether the leader may send another append carrying entries now.
     pub fn can_send(&self, window: usize) -> bool {
+        if self.abandoned {
+            return false;
+        }
         match self.state {
             ReplicationState::Probe { sent } => !sent,
             ReplicationState::Replicate => self.inflight.len() < window,
@@ -80,6 +90,7 @@ impl Progress {
     /// Records that the follower matches up to `index`. Returns whether `match_index` advanced.
     /// Acknowledgements may arrive out of order and duplicated: only an advance counts.
     pub fn on_accepted(&mut self, index: Index) -> bool {
+        self.rejections_in_a_row = 0;
         while self.inflight.front().is_some_and(|&last| last <= index) {
             self.inflight.pop_front();
         }

@@ -23,23 +23,36 @@ pub struct DurableState {
     pub entries: Vec<Entry>,
 }
 
+/// Identifies one write a [`Ready`] hands out: writes are numbered 1, 2, 3, ... in the order
+/// they are handed out, and acknowledged in that order with [`crate::Node::on_persisted`].
+pub type WriteId = u64;
+
 /// The output of a node since its last `Ready`, which the driver must process **in this
 /// order**:
 ///
-/// 1. **Persist** `hard_state` and the log write (`log_from` and `entries`), and wait for them
-///    to be durable.
-/// 2. **Send** `messages`.
-/// 3. **Apply** `committed` entries to the state machine, in index order.
+/// 1. **Write** `hard_state` and the log write (`log_from` and `entries`) to stable storage,
+///    after every earlier write, and acknowledge with [`crate::Node::on_persisted`]`(write_id)`
+///    once it (and so every earlier one) is durable. A driver that writes synchronously
+///    acknowledges at once; one with an asynchronous disk acknowledges when its fsync completes.
+/// 2. **Send** `messages` at once, and `persisted_messages` only once every write handed out so
+///    far (this one included) is durable.
+/// 3. **Apply** `committed` entries to the state machine, in index order. They are committed and
+///    already durable on this server, so they may be applied at once.
 ///
 /// Why the order matters: a vote, a term or an acknowledged entry that is sent before it is
 /// durable can be forgotten by a crash after the peer has acted on it: the server could then
 /// vote twice in a term, or a leader could count an entry that no longer exists toward a quorum.
-/// Applying after persisting means the state machine never runs ahead of the durable log.
+/// So every message a follower or candidate sends waits for the disk. A leader's own messages
+/// (appends and heartbeats) need not wait: the leader counts *itself* toward a quorum only once
+/// its entries are acknowledged durable, so its disk and its followers' work in parallel (the
+/// thesis, §10.2.1).
 ///
 /// A driver that takes a `Ready` commits to processing all of it; the node treats its contents
 /// as handed over. `Ready` owns its data, and may be reused across calls to avoid allocation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ready {
+    /// The id of this `Ready`'s write, if it has one (`hard_state` or `log_from` set).
+    pub write_id: Option<WriteId>,
     /// The new hard state, if it changed since the last `Ready`.
     pub hard_state: Option<HardState>,
     /// If set, the durable log must become its entries before `log_from` followed by `entries`:
@@ -48,19 +61,23 @@ pub struct Ready {
     pub log_from: Option<Index>,
     /// Entries to write from `log_from` on, contiguous. Empty when only truncating.
     pub entries: Vec<Entry>,
-    /// Messages to send, after persisting.
+    /// Messages that may be sent at once (a leader's).
     pub messages: Vec<Envelope>,
-    /// Entries to apply, after persisting, in index order.
+    /// Messages to send only once every write handed out so far is durable.
+    pub persisted_messages: Vec<Envelope>,
+    /// Entries to apply, in index order.
     pub committed: Vec<Entry>,
 }
 
 impl Ready {
     /// Empties every field, keeping allocated capacity.
     pub fn clear(&mut self) {
+        self.write_id = None;
         self.hard_state = None;
         self.log_from = None;
         self.entries.clear();
         self.messages.clear();
+        self.persisted_messages.clear();
         self.committed.clear();
     }
 
@@ -69,7 +86,14 @@ impl Ready {
         self.hard_state.is_none()
             && self.log_from.is_none()
             && self.messages.is_empty()
+            && self.persisted_messages.is_empty()
             && self.committed.is_empty()
+    }
+
+    /// Every message, in the order a synchronous driver sends them: `messages`, then
+    /// `persisted_messages`.
+    pub fn all_messages(&self) -> impl Iterator<Item = &Envelope> {
+        self.messages.iter().chain(&self.persisted_messages)
     }
 
     /// Applies this `Ready`'s persistence half to `durable`: the reference implementation of

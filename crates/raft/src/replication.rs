@@ -10,14 +10,12 @@ use crate::{
 
 impl Node {
     /// Appends an entry of the current term to a leader's own log. Returns its index.
+    /// The leader's own progress advances only when the driver acknowledges the write
+    /// ([`Node::on_persisted`]): counting an entry that is not yet durable here toward a quorum
+    /// could commit an entry that a crash of the leader then loses.
     pub(crate) fn append_as_leader(&mut self, data: EntryData) -> Index {
         let index = self.log.last_index() + 1;
         self.append_to_log(Entry { index, term: self.term, data });
-        let own = self.voter_position(self.config.id);
-        let Role::Leader(leadership) = &mut self.role else { unreachable!("caller is leader") };
-        leadership.progress[own].on_accepted(index);
-        // A single-voter cluster commits on its own append.
-        self.maybe_commit();
         index
     }
 
@@ -114,11 +112,11 @@ impl Node {
                 progress.become_probe(match_index + 1);
             }
             match progress.state {
-                ReplicationState::Probe { .. } => {
+                ReplicationState::Probe { .. } if !progress.abandoned => {
                     let next_index = progress.next_index;
                     self.send_append(position, next_index);
                 }
-                ReplicationState::Replicate => {
+                ReplicationState::Probe { .. } | ReplicationState::Replicate => {
                     // An empty append at the known match point: always accepted, it carries
                     // the commit index without resending entries that may still be in flight.
                     let match_index = progress.match_index;
@@ -218,6 +216,7 @@ impl Node {
         // Under an injected bug a committed entry may be cut; keep the local invariant
         // commit <= last index so that the global checker, not an assertion, reports it.
         self.commit_index = self.commit_index.min(index);
+        self.stable_index = self.stable_index.min(index);
         if self.log.truncate_after(index) > 0 {
             self.mark_log_dirty(index + 1);
         }
@@ -238,6 +237,9 @@ impl Node {
         let last_index = self.log.last_index();
         let Role::Leader(leadership) = &mut self.role else { return };
         let progress = &mut leadership.progress[position];
+        if progress.abandoned {
+            return;
+        }
         match response.outcome {
             // A follower never acknowledges, or is asked about, entries beyond the leader's
             // log; such an answer cannot come from an honest peer, and is ignored.
@@ -269,6 +271,13 @@ impl Node {
                 };
                 let next = next.min(rejected_index).max(progress.match_index + 1);
                 progress.become_probe(next);
+                progress.rejections_in_a_row += 1;
+                if self.config.bugs.contains(Bug::StalledFollower)
+                    && progress.rejections_in_a_row >= 2
+                {
+                    progress.abandoned = true;
+                    return;
+                }
                 self.send_append(position, next);
             }
         }

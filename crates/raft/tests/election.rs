@@ -158,9 +158,10 @@ fn vote_is_granted_only_by_the_rules_of_term_vote_and_log() {
             term: case.term_after,
             granted: case.granted,
         });
-        assert_eq!(ready.messages.len(), 1, "{}: one response", case.name);
-        assert_eq!(ready.messages[0].to, case.candidate, "{}: answers the candidate", case.name);
-        assert_eq!(ready.messages[0].message, expected, "{}", case.name);
+        let messages = sent(&ready);
+        assert_eq!(messages.len(), 1, "{}: one response", case.name);
+        assert_eq!(messages[0].to, case.candidate, "{}: answers the candidate", case.name);
+        assert_eq!(messages[0].message, expected, "{}", case.name);
         assert_eq!(voter.term(), case.term_after, "{}: term", case.name);
         assert_eq!(voter.vote(), case.vote_after, "{}: vote", case.name);
         assert_eq!(voter.role(), RoleKind::Follower, "{}: role", case.name);
@@ -281,7 +282,7 @@ fn campaign_starts_a_new_term_with_a_vote_for_itself_and_asks_every_peer() {
     for peer in [2, 3] {
         assert_eq!(only_message_to(&ready, peer), &request_vote(5, 2, 4));
     }
-    assert_eq!(ready.messages.len(), 2, "no message to itself");
+    assert_eq!(sent(&ready).len(), 2, "no message to itself");
 }
 
 /// Ticks until a fresh server with `seed` campaigns.
@@ -349,7 +350,7 @@ fn candidate_asks_again_only_the_voters_that_have_not_answered() {
     let mut resent = Vec::new();
     for _ in 0..interval {
         node.tick();
-        resent.extend(take_ready(&mut node).messages);
+        resent.extend(sent(&take_ready(&mut node)).into_iter().cloned());
     }
     assert_eq!(node.role(), RoleKind::Candidate);
     assert_eq!(resent.len(), 1, "one retry: {resent:?}");
@@ -364,7 +365,7 @@ fn candidate_without_a_majority_starts_a_new_term_when_its_timeout_expires() {
     deliver(&mut node, 3, vote_response(1, false));
     let ready = tick_until_campaign(&mut node);
     assert_eq!((node.role(), node.term(), node.vote()), (RoleKind::Candidate, 2, Some(1)));
-    assert_eq!(ready.messages.len(), 2, "a fresh campaign asks every peer again");
+    assert_eq!(sent(&ready).len(), 2, "a fresh campaign asks every peer again");
 }
 
 #[test]
@@ -408,15 +409,16 @@ fn single_node_cluster_elects_itself_and_commits_alone() {
     let mut node = Node::new(config(1, &[1])).unwrap();
     let ready = tick_until_campaign(&mut node);
     assert_eq!((node.role(), node.term()), (RoleKind::Leader, 1));
-    assert_eq!(ready.committed, vec![noop(1, 1)], "its no-op commits at once");
-    assert!(ready.messages.is_empty());
+    assert_eq!(ready.committed, vec![noop(1, 1)], "its no-op commits once durable");
+    assert!(sent(&ready).is_empty());
     let (index, term) = node.propose(b"x".into()).unwrap();
     assert_eq!((index, term), (2, 1));
-    assert_eq!(node.commit_index(), 2);
+    assert_eq!(node.commit_index(), 1, "not before the disk has it");
     let ready = take_ready(&mut node);
+    assert_eq!(node.commit_index(), 2);
     assert_eq!(ready.committed, vec![command(2, 1, b"x")]);
     assert_eq!(ready.entries, vec![command(2, 1, b"x")]);
-    assert!(ready.messages.is_empty());
+    assert!(sent(&ready).is_empty());
 }
 
 #[test]

@@ -189,6 +189,62 @@ fn unpersisted_truncation_leaves_a_removed_suffix_on_disk() {
     assert_eq!(buggy, (vec![1, 1, 1], vec![1, 1, 1]), "the bug keeps the removed entries");
 }
 
+#[test]
+fn unrecorded_vote_grants_a_second_candidate_without_recording_it() {
+    let (correct, buggy) = run_both(Bug::UnrecordedVote, |bugs| {
+        let mut voter = restarted(config_with(1, 3, bugs), &durable(1, Some(3), 0, &[]));
+        let ready = deliver(&mut voter, 2, request_vote(1, 0, 0));
+        (granted(&ready), voter.vote(), ready.hard_state)
+    });
+    assert_eq!(correct, (false, Some(3), None), "one vote per term");
+    assert_eq!(buggy, (true, Some(3), None), "the grant leaves; the recorded vote stays");
+}
+
+#[test]
+fn eager_apply_applies_a_follower_entry_as_soon_as_it_is_appended() {
+    let (correct, buggy) = run_both(Bug::EagerApply, |bugs| {
+        let mut follower = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[]));
+        // Once entry 1 is durable, the bug hands it out to apply.
+        let ready = deliver(&mut follower, 2, append(1, (0, 0), entries_from(1, &[1]), 0));
+        (ready.committed.len(), follower.commit_index(), follower.applied_index())
+    });
+    assert_eq!(correct, (0, 0, 0), "nothing is committed, nothing is applied");
+    assert_eq!(buggy, (1, 0, 1), "the bug applies what it appended");
+}
+
+#[test]
+fn stalled_follower_is_never_probed_again_after_two_rejections() {
+    let (correct, buggy) = run_both(Bug::StalledFollower, |bugs| {
+        let mut leader = restarted(config_with(1, 3, bugs), &durable(2, None, 0, &[1, 1, 2, 2]));
+        win_election(&mut leader);
+        let term = leader.term();
+        // Node 2 holds only entries of term 1 the leader lacks: it rejects the probe after entry
+        // 4, then the one after entry 2.
+        let first = deliver(&mut leader, 2, rejected(term, 4, 3, Some(1)));
+        let second = deliver(&mut leader, 2, rejected(term, 2, 1, None));
+        let probes = appends_to(&first, 2).len() + appends_to(&second, 2).len();
+        // A heartbeat interval later, does the leader still send node 2 entries?
+        leader.tick();
+        leader.tick();
+        let later = take_ready(&mut leader);
+        let entries: usize = appends_to(&later, 2).iter().map(|append| append.entries.len()).sum();
+        (probes, entries > 0)
+    });
+    assert_eq!(correct, (2, true), "the leader probes after each rejection and keeps going");
+    assert_eq!(buggy, (1, false), "the bug gives up after the second rejection");
+}
+
+#[test]
+fn vote_by_index_only_elects_a_longer_log_of_an_older_term() {
+    let (correct, buggy) = run_both(Bug::VoteByIndexOnly, |bugs| {
+        let mut voter = restarted(config_with(1, 3, bugs), &durable(2, None, 0, &[1, 2]));
+        // The candidate's log is longer but ends in term 1; the voter's ends in term 2.
+        granted(&deliver(&mut voter, 2, request_vote(3, 5, 1)))
+    });
+    assert!(!correct, "a later last term is more up-to-date than a longer log");
+    assert!(buggy, "the bug compares lengths only");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -235,6 +291,22 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::UnpersistedTruncation => (
             "unpersisted_truncation_leaves_a_removed_suffix_on_disk",
             unpersisted_truncation_leaves_a_removed_suffix_on_disk,
+        ),
+        Bug::UnrecordedVote => (
+            "unrecorded_vote_grants_a_second_candidate_without_recording_it",
+            unrecorded_vote_grants_a_second_candidate_without_recording_it,
+        ),
+        Bug::EagerApply => (
+            "eager_apply_applies_a_follower_entry_as_soon_as_it_is_appended",
+            eager_apply_applies_a_follower_entry_as_soon_as_it_is_appended,
+        ),
+        Bug::StalledFollower => (
+            "stalled_follower_is_never_probed_again_after_two_rejections",
+            stalled_follower_is_never_probed_again_after_two_rejections,
+        ),
+        Bug::VoteByIndexOnly => (
+            "vote_by_index_only_elects_a_longer_log_of_an_older_term",
+            vote_by_index_only_elects_a_longer_log_of_an_older_term,
         ),
     }
 }

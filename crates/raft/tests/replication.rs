@@ -335,7 +335,7 @@ fn leader_ignores_a_rejection_of_a_probe_it_no_longer_waits_for() {
     take_ready(&mut leader);
     // The outstanding probe to node 2 has prev index 0; a rejection of prev index 5 is stale.
     let ready = deliver(&mut leader, 2, rejected(1, 5, 1, None));
-    assert!(ready.messages.is_empty(), "no new probe: {:?}", ready.messages);
+    assert!(sent(&ready).is_empty(), "no new probe: {:?}", sent(&ready));
 }
 
 /// Server 1 of three, leader of term 1, with node 2 acknowledging its no-op (so the leader

@@ -146,11 +146,37 @@ pub fn rejected(
 
 // --- Driving one node -----------------------------------------------------------------------
 
-/// Drains `node`'s output.
+/// Drains `node`'s output as a driver with a synchronous disk does, acknowledging each write at
+/// once, until the node has nothing more to say; returns everything it said as one `Ready` (an
+/// acknowledgement can release more: a leader's commit, a follower's entries to apply).
+#[track_caller]
 pub fn take_ready(node: &mut Node) -> Ready {
+    let mut all = Ready::default();
     let mut ready = Ready::default();
-    node.ready(&mut ready);
-    ready
+    loop {
+        node.ready(&mut ready);
+        if let Some(write_id) = ready.write_id {
+            node.on_persisted(write_id);
+        }
+        if ready.log_from.is_some() {
+            assert!(all.log_from.is_none(), "one input wrote the log twice: {all:?} {ready:?}");
+            all.log_from = ready.log_from;
+            all.entries.append(&mut ready.entries);
+        }
+        all.write_id = ready.write_id.or(all.write_id);
+        all.hard_state = ready.hard_state.or(all.hard_state);
+        all.messages.append(&mut ready.messages);
+        all.persisted_messages.append(&mut ready.persisted_messages);
+        all.committed.append(&mut ready.committed);
+        if !node.has_ready() {
+            return all;
+        }
+    }
+}
+
+/// Every message in `ready`, those that wait for the disk included, in sending order.
+pub fn sent(ready: &Ready) -> Vec<&Envelope> {
+    ready.all_messages().collect()
 }
 
 /// Steps `message` from `from` into `node` and drains its output.
@@ -163,14 +189,15 @@ pub fn deliver(node: &mut Node, from: NodeId, message: Message) -> Ready {
 
 /// The messages in `ready` that go to `to`.
 pub fn messages_to(ready: &Ready, to: NodeId) -> Vec<&Message> {
-    ready.messages.iter().filter(|envelope| envelope.to == to).map(|e| &e.message).collect()
+    ready.all_messages().filter(|envelope| envelope.to == to).map(|e| &e.message).collect()
 }
 
 /// The one message in `ready`, which must hold exactly one.
 #[track_caller]
 pub fn only_message(ready: &Ready) -> &Message {
-    assert_eq!(ready.messages.len(), 1, "expected one message, got {:#?}", ready.messages);
-    &ready.messages[0].message
+    let messages = sent(ready);
+    assert_eq!(messages.len(), 1, "expected one message, got {messages:#?}");
+    &messages[0].message
 }
 
 /// The one message to `to` in `ready`.
@@ -342,12 +369,24 @@ impl Cluster {
             .map(Node::id)
     }
 
-    /// Processes `id`'s output as a driver must: persist, then send, then apply.
+    /// Processes `id`'s output as a driver with a synchronous disk must: persist (and
+    /// acknowledge), then send, then apply, until the node has nothing more to say.
     pub fn drain(&mut self, id: NodeId) {
         let position = id as usize - 1;
-        let ready = take_ready(&mut self.nodes[position]);
+        while self.nodes[position].has_ready() {
+            self.drain_once(position);
+        }
+    }
+
+    fn drain_once(&mut self, position: usize) {
+        let mut ready = Ready::default();
+        self.nodes[position].ready(&mut ready);
         ready.persist_into(&mut self.disks[position]);
-        for envelope in ready.messages {
+        if let Some(write_id) = ready.write_id {
+            self.nodes[position].on_persisted(write_id);
+        }
+        let messages = std::mem::take(&mut ready.messages);
+        for envelope in messages.into_iter().chain(ready.persisted_messages) {
             let dropped = self.cut.contains(&(envelope.from, envelope.to));
             if !dropped {
                 self.queue.push_back(envelope.clone());
