@@ -12,15 +12,18 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use raftsim_raft::Bugs;
+use raftsim_sim::engine::{Engine, Settings};
 use raftsim_sim::trace::Trace;
-use raftsim_sim::{Counters, Coverage, Failure, RunSpec, Scenario, World};
+use raftsim_sim::{Counters, Coverage, Failure, RunSpec, Scenario};
 
 use crate::panics::{WORKER_THREAD_PREFIX, quietly};
 use crate::seeds::Shard;
 
 /// What to run.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Campaign {
+    /// The Raft under test.
+    pub engine: &'static dyn Engine,
     /// The scenario.
     pub scenario: Scenario,
     /// Injected bugs.
@@ -97,18 +100,23 @@ impl Summary {
     }
 }
 
-/// Runs `spec` with recording on, turning panics into `panic` violations quietly, and returns
-/// the result with its trace: how every command that keeps a trace makes it.
-pub fn record_run(spec: &RunSpec) -> (raftsim_sim::RunResult, Trace) {
-    let (result, records) = quietly(|| World::new(spec.clone(), true).run_catching());
+/// Runs `spec` on `engine` with recording on, turning panics into `panic` violations quietly,
+/// and returns the result with its trace: how every command that keeps a trace makes it.
+pub fn record_run(engine: &dyn Engine, spec: &RunSpec) -> (raftsim_sim::RunResult, Trace) {
+    let (result, records) = quietly(|| engine.run(spec.clone(), Settings::RECORD));
     let trace = Trace::new(spec, records.expect("recording was on"), &result);
     (result, trace)
 }
 
+/// The spec of `seed` of `scenario` with `bugs`, for `engine`.
+pub fn seed_spec(engine: &dyn Engine, scenario: &Scenario, bugs: Bugs, seed: u64) -> RunSpec {
+    RunSpec::from_seed(scenario, seed, bugs).with_raft(engine.name())
+}
+
 /// Runs one seed, turning panics into `panic` violations.
-pub fn run_seed(scenario: &Scenario, bugs: Bugs, seed: u64) -> SeedOutcome {
-    let spec = RunSpec::from_seed(scenario, seed, bugs);
-    let (result, _) = World::new(spec, false).run_catching();
+pub fn run_seed(engine: &dyn Engine, scenario: &Scenario, bugs: Bugs, seed: u64) -> SeedOutcome {
+    let spec = seed_spec(engine, scenario, bugs, seed);
+    let (result, _) = engine.run(spec, Settings::default());
     SeedOutcome {
         seed,
         failure: result.failure().cloned(),
@@ -218,7 +226,7 @@ impl Campaign {
             if seed > stop_at_seed.load(Ordering::SeqCst) {
                 return;
             }
-            let outcome = run_seed(&self.scenario, self.bugs, seed);
+            let outcome = run_seed(self.engine, &self.scenario, self.bugs, seed);
             if outcome.failure.is_some() && !self.keep_going {
                 stop_at_seed.fetch_min(seed, Ordering::SeqCst);
             }
@@ -238,6 +246,7 @@ mod tests {
         let mut scenario = builtin("default").unwrap();
         scenario.fault_window_ms = 300;
         Campaign {
+            engine: &raftsim_sim::engine::RAFTSIM_ENGINE,
             scenario,
             bugs: Bugs::NONE,
             start: 10,

@@ -5,6 +5,7 @@
 
 mod campaign;
 mod commands;
+mod engines;
 mod exit;
 mod files;
 mod output;

@@ -4,9 +4,9 @@
 use rand::Rng;
 
 use crate::event::{Event, EventQueue, Reply};
+use crate::raft_under_test::NodeId;
 use crate::rng::Stream;
 use crate::scenario::ClientParams;
-use raftsim_raft::NodeId;
 
 /// Client ids from here on are one-shot burst requests, which expect no reply.
 pub const BURST_CLIENT_BASE: u32 = 1 << 20;
@@ -27,6 +27,8 @@ struct Client {
     awaiting: Option<NodeId>,
     /// When the current attempt was sent.
     sent_at_us: u64,
+    /// When the attempt that completed its last request was sent, if any completed.
+    last_completed_sent_at_us: Option<u64>,
 }
 
 /// A reply that completed a request.
@@ -60,8 +62,14 @@ impl Clients {
         queue: &mut EventQueue,
     ) -> Clients {
         let count = params.clients as usize;
-        let idle =
-            Client { sequence: 1, attempt: 0, leader_hint: None, awaiting: None, sent_at_us: 0 };
+        let idle = Client {
+            sequence: 1,
+            attempt: 0,
+            leader_hint: None,
+            awaiting: None,
+            sent_at_us: 0,
+            last_completed_sent_at_us: None,
+        };
         let mut clients = Clients {
             params,
             nodes,
@@ -122,6 +130,25 @@ impl Clients {
             .is_some_and(|state| state.sequence == sequence && state.awaiting == Some(node))
     }
 
+    /// Whether some client completed a request it sent at or after `since_us`.
+    pub fn any_completed_since(&self, since_us: u64) -> bool {
+        self.clients.iter().any(|client| client.last_completed_sent_at_us >= Some(since_us))
+    }
+
+    /// Whether every client completed a request it sent at or after `since_us`.
+    pub fn all_completed_since(&self, since_us: u64) -> bool {
+        self.waiting_since(since_us).is_empty()
+    }
+
+    /// The clients that have not completed a request sent at or after `since_us`.
+    pub fn waiting_since(&self, since_us: u64) -> Vec<u32> {
+        (0..self.clients.len() as u32)
+            .filter(|&client| {
+                self.clients[client as usize].last_completed_sent_at_us < Some(since_us)
+            })
+            .collect()
+    }
+
     /// A reply arrived. Returns the completion if it finished the current request.
     pub fn on_reply(
         &mut self,
@@ -146,6 +173,7 @@ impl Clients {
                 state.attempt = 0;
                 state.awaiting = None;
                 state.leader_hint = leader;
+                state.last_completed_sent_at_us = Some(completion.sent_at_us);
                 self.completed += 1;
                 queue.push(now_us + think, Event::ClientSend { client });
                 Some(completion)

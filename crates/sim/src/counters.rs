@@ -52,6 +52,8 @@ named_counts! {
     crashes,
     /// Nodes restarted after a crash.
     restarts,
+    /// Nodes left faulty for the liveness phase (core mode): not counted as crashes or pauses.
+    left_out_of_core,
     /// Overload episodes (slowed nodes and client bursts).
     overloads,
     /// Inputs dropped because an inbox was full.
@@ -68,6 +70,8 @@ named_counts! {
     frames_corrupted,
     /// Frames a receiver's decoder rejected.
     frames_rejected,
+    /// Decoded frames a receiver refused to act on (misaddressed or malformed).
+    frames_refused,
     /// Clock skew episodes.
     clock_skews,
     /// Elections started (a node became candidate).

@@ -6,7 +6,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use raftsim_raft::NodeId;
+use crate::raft_under_test::NodeId;
 use serde::{Deserialize, Serialize};
 
 /// Something that happens at an instant of virtual time.
@@ -100,6 +100,18 @@ pub enum Reply {
     Busy,
 }
 
+impl Reply {
+    /// The reply in words, for timelines.
+    pub fn describe(&self) -> String {
+        match self {
+            Reply::Applied => "applied".to_owned(),
+            Reply::Redirect(Some(leader)) => format!("redirect to n{leader}"),
+            Reply::Redirect(None) => "redirect, leader unknown".to_owned(),
+            Reply::Busy => "busy".to_owned(),
+        }
+    }
+}
+
 /// The record of an event, as traces store it and as the event hash covers it.
 ///
 /// Its canonical encoding is fixed-width little-endian: `time_us`, `kind`, `node`, `a`, `b`.
@@ -155,14 +167,14 @@ impl EventRecord {
 }
 
 impl Event {
-    /// The record of this event at `time_us`. Frames are represented by their length and
-    /// checksum field (a digest of their content), so hashing stays cheap.
+    /// The record of this event at `time_us`. Frames are represented by their length and a
+    /// 32-bit digest of their content, so hashing stays cheap.
     pub fn record(&self, time_us: u64) -> EventRecord {
         let (kind, node, a, b) = match self {
             Event::Tick { node } => (0, *node, 0, 0),
             Event::Deliver { to, from, frame, corrupted } => {
-                let checksum = raftsim_raft::FrameCodec::frame_checksum(frame) as u64;
-                (1, *to, *from | (*corrupted as u64) << 32, checksum | (frame.len() as u64) << 32)
+                let digest = crate::hash::frame_digest(frame) as u64;
+                (1, *to, *from | (*corrupted as u64) << 32, digest | (frame.len() as u64) << 32)
             }
             Event::Process { node } => (2, *node, 0, 0),
             Event::ClientSend { client } => (3, *client as u64, 0, 0),

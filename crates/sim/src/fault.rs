@@ -9,9 +9,9 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use crate::options::Options;
+use crate::raft_under_test::NodeId;
 use crate::rng::{Concern, Stream, stream};
 use crate::scenario::{PartitionShape, Span, TargetPolicy};
-use raftsim_raft::NodeId;
 
 /// One fault: what happens, when, and for how long.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +43,16 @@ pub enum Target {
 }
 
 impl Target {
+    /// The target in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Node(node) => format!("n{node}"),
+            Target::Leader { fallback } => format!("the leader (n{fallback} if none)"),
+            Target::NewLeader => "the next new leader".to_owned(),
+            Target::NewVoter => "the next node to grant a vote".to_owned(),
+        }
+    }
+
     /// Whether the fault waits for a protocol moment rather than striking at its start time.
     pub fn is_trigger(self) -> bool {
         matches!(self, Target::NewLeader | Target::NewVoter)
@@ -125,6 +135,39 @@ impl FaultKind {
             | FaultKind::Slow { target, .. }
             | FaultKind::ClockSkew { target, .. } => Some(*target),
             FaultKind::Partition(_) | FaultKind::Burst { .. } => None,
+        }
+    }
+
+    /// The fault in words, for timelines and banners.
+    pub fn describe(&self) -> String {
+        let nodes = |group: &[NodeId]| {
+            group.iter().map(|node| format!("n{node}")).collect::<Vec<_>>().join(",")
+        };
+        match self {
+            FaultKind::Partition(Partition::Split { minority }) => {
+                format!("partition cutting off {} from the rest", nodes(minority))
+            }
+            FaultKind::Partition(Partition::IsolateLeader { fallback }) => {
+                format!("partition isolating the leader (n{fallback} if none)")
+            }
+            FaultKind::Partition(Partition::OneWay { from, to }) => {
+                format!("one-way partition: {} not heard by {}", nodes(from), nodes(to))
+            }
+            FaultKind::Partition(Partition::Bridge { left, bridge }) => {
+                format!(
+                    "bridge partition: {} apart from the rest, joined by n{bridge}",
+                    nodes(left)
+                )
+            }
+            FaultKind::Pause { target } => format!("pause of {}", target.describe()),
+            FaultKind::Crash { target } => format!("crash of {}", target.describe()),
+            FaultKind::Slow { target, factor } => {
+                format!("{} slowed {factor} times", target.describe())
+            }
+            FaultKind::Burst { requests } => format!("burst of {requests} client requests"),
+            FaultKind::ClockSkew { target, tick_percent } => {
+                format!("{}'s ticks at {tick_percent}% of normal", target.describe())
+            }
         }
     }
 

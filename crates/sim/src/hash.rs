@@ -3,7 +3,7 @@
 //! is part of the trace format, so its encoding must not change without a new trace version;
 //! entry hashes live only inside one run's checker.
 
-use raftsim_raft::{Entry, EntryData};
+use crate::raft_under_test::{EntryData, LogEntry};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// The hash of a log prefix that ends with `entry`, given the hash of the prefix before it.
@@ -11,7 +11,7 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 /// Chaining makes one `u64` stand for a whole prefix: two logs with equal prefix hashes at an
 /// index agree on every entry up to it, which turns Log Matching and State Machine Safety into
 /// O(1) comparisons per entry.
-pub fn chain_entry(previous: u64, entry: &Entry) -> u64 {
+pub fn chain_entry(previous: u64, entry: &LogEntry) -> u64 {
     // Index, term and a data tag, then the payload: one XXH3 call over a stack buffer for
     // the payloads that fit it (almost all), two chained calls otherwise.
     const HEADER: usize = 17;
@@ -20,7 +20,7 @@ pub fn chain_entry(previous: u64, entry: &Entry) -> u64 {
     buffer[..8].copy_from_slice(&entry.index.to_le_bytes());
     buffer[8..16].copy_from_slice(&entry.term.to_le_bytes());
     match &entry.data {
-        EntryData::Noop => xxh3_64_with_seed(&buffer[..HEADER], previous),
+        EntryData::Empty => xxh3_64_with_seed(&buffer[..HEADER], previous),
         EntryData::Command(payload) if payload.len() <= INLINE => {
             buffer[16] = 1;
             buffer[HEADER..HEADER + payload.len()].copy_from_slice(payload);
@@ -33,6 +33,12 @@ pub fn chain_entry(previous: u64, entry: &Entry) -> u64 {
     }
 }
 
+/// A 32-bit digest of a frame's bytes, which stands for the frame in its event record: any
+/// implementation's frames, whatever their layout.
+pub fn frame_digest(frame: &[u8]) -> u32 {
+    xxh3_64_with_seed(frame, 0) as u32
+}
+
 /// Folds one event's canonical encoding into the running event hash.
 pub fn chain_event(previous: u64, encoding: &[u8]) -> u64 {
     xxh3_64_with_seed(encoding, previous)
@@ -41,10 +47,10 @@ pub fn chain_event(previous: u64, encoding: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raftsim_raft::Payload;
+    use crate::raft_under_test::Payload;
 
-    fn command(index: u64, term: u64, data: &'static [u8]) -> Entry {
-        Entry { index, term, data: EntryData::Command(Payload::from_slice(data)) }
+    fn command(index: u64, term: u64, data: &'static [u8]) -> LogEntry {
+        LogEntry { index, term, data: EntryData::Command(Payload::from_slice(data)) }
     }
 
     #[test]
@@ -55,13 +61,13 @@ mod tests {
         assert_ne!(base, chain_entry(0, &command(2, 1, b"a")));
         assert_ne!(base, chain_entry(0, &command(1, 1, b"b")));
         assert_ne!(base, chain_entry(1, &command(1, 1, b"a")));
-        assert_ne!(base, chain_entry(0, &Entry { index: 1, term: 1, data: EntryData::Noop }));
+        assert_ne!(base, chain_entry(0, &LogEntry { index: 1, term: 1, data: EntryData::Empty }));
     }
 
     #[test]
     fn long_payloads_hash_too() {
         let long =
-            |byte| Entry { index: 1, term: 1, data: EntryData::Command(vec![byte; 100].into()) };
+            |byte| LogEntry { index: 1, term: 1, data: EntryData::Command(vec![byte; 100].into()) };
         assert_eq!(chain_entry(0, &long(1)), chain_entry(0, &long(1)));
         assert_ne!(chain_entry(0, &long(1)), chain_entry(0, &long(2)));
     }

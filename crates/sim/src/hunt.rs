@@ -39,14 +39,13 @@ pub fn plan(bug: Bug) -> Hunt {
         ),
         Bug::CommitPriorTerm => (
             "figure8",
-            Property::LeaderCompleteness,
-            "an old-term entry committed by counting is overwritten by a later leader",
+            Property::AppliedCommitted,
+            "an old-term entry counted onto a majority by a later leader is applied, though no \
+             majority stored it in its own term",
         ),
-        Bug::CommitWithoutQuorum => (
-            "figure8",
-            Property::LeaderCompleteness,
-            "an entry committed on a minority is missing from the next leader",
-        ),
+        Bug::CommitWithoutQuorum => {
+            ("figure8", Property::AppliedCommitted, "an entry stored on a minority is applied")
+        }
         Bug::TruncateOnStaleAppend => (
             "stale-messages",
             Property::LeaderCompleteness,
@@ -64,8 +63,8 @@ pub fn plan(bug: Bug) -> Hunt {
         ),
         Bug::ApplyUncommitted => (
             "default",
-            Property::StateMachineSafety,
-            "an entry applied before commit is later replaced",
+            Property::AppliedCommitted,
+            "an entry is applied before a majority holds it durably",
         ),
         Bug::IgnoreChecksum => (
             "corruption",
@@ -76,6 +75,26 @@ pub fn plan(bug: Bug) -> Hunt {
             "partitions",
             Property::LogMatching,
             "the disk keeps a removed suffix, and new entries land after it",
+        ),
+        Bug::UnrecordedVote => (
+            "default",
+            Property::SingleVote,
+            "a second grant in a term leaves on the wire while the disk still names the first",
+        ),
+        Bug::EagerApply => (
+            "calm",
+            Property::AppliedCommitted,
+            "a follower applies an entry before a majority holds it, though nothing diverges",
+        ),
+        Bug::StalledFollower => (
+            "default",
+            Property::Liveness,
+            "a follower the leader gave up on never catches up after the heal",
+        ),
+        Bug::VoteByIndexOnly => (
+            "figure8",
+            Property::LeaderCompleteness,
+            "a longer log of an older term wins an election without a committed entry",
         ),
     };
     Hunt { bug, scenario, property, why }

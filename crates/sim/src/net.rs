@@ -9,8 +9,8 @@
 use rand::Rng;
 
 use crate::options::NetworkOptions;
+use crate::raft_under_test::NodeId;
 use crate::rng::Stream;
-use raftsim_raft::NodeId;
 
 /// What the rules decided for one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,11 +96,14 @@ impl Network {
         self.rules = rules;
     }
 
-    /// Heals the network: no cut links, and only the partition rule left (which now passes
-    /// everything).
-    pub fn heal(&mut self) {
+    /// Heals the network: no cut links, and of the per-frame faults only a loss of
+    /// `loss_rate` left (the mildly lossy network of the liveness phase).
+    pub fn heal(&mut self, loss_rate: f64) {
         self.cuts.iter_mut().for_each(|cut| *cut = 0);
         self.rules.truncate(1);
+        if loss_rate > 0.0 {
+            self.rules.push(Rule::Loss(loss_rate));
+        }
     }
 
     fn link(&self, from: NodeId, to: NodeId) -> usize {
@@ -209,7 +212,7 @@ mod tests {
         let mut frame = [0u8; 16];
         network.set_cut(3, 1, true);
         assert!(network.transit(3, 1, &mut frame).dropped);
-        network.heal();
+        network.heal(0.0);
         assert!(!network.transit(3, 1, &mut frame).dropped);
     }
 

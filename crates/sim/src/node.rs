@@ -1,11 +1,10 @@
-//! A simulated server: a Raft node with its disk, its inbox, its state machine and its status.
+//! A simulated server: a Raft under test with its disk, its inbox, its state machine and its
+//! status.
 
 use std::collections::VecDeque;
 
-use raftsim_raft::{Config, DurableState, FrameCodec, Node, NodeId, Ready, RoleKind};
-
-use crate::check::NodeState;
-use crate::hash::chain_entry;
+use crate::disk::Disk;
+use crate::raft_under_test::{NodeId, NodeSetup, Observation, RaftUnderTest};
 use crate::state_machine::StateMachine;
 
 /// Whether a server runs.
@@ -17,6 +16,17 @@ pub enum Status {
     Paused,
     /// Down: volatile state lost, inputs dropped, until it restarts from its disk.
     Crashed,
+}
+
+impl Status {
+    /// The status's name, for timelines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Up => "up",
+            Status::Paused => "paused",
+            Status::Crashed => "crashed",
+        }
+    }
 }
 
 /// An input waiting in a server's inbox.
@@ -40,43 +50,13 @@ pub enum Input {
     },
 }
 
-/// What survives a crash: the hard state and log the server persisted, with the chained prefix
-/// hash of that log (kept alongside so the checker never rehashes a log).
-#[derive(Clone, Debug, Default)]
-pub struct Disk {
-    /// The persisted state, as [`Node::restart`] takes it.
-    pub durable: DurableState,
-    /// `prefix[i - 1]`: chained hash of entries `1..=i` of `durable.entries`.
-    pub prefix: Vec<u64>,
-}
-
-impl Disk {
-    /// Persists the storage half of `ready`. Returns whether it truncated existing entries.
-    pub fn persist(&mut self, ready: &Ready) -> bool {
-        let mut truncated = false;
-        if let Some(from) = ready.log_from {
-            let keep = from as usize - 1;
-            truncated = keep < self.durable.entries.len();
-            self.prefix.truncate(keep);
-            let mut hash = self.prefix.last().copied().unwrap_or(0);
-            for entry in &ready.entries {
-                hash = chain_entry(hash, entry);
-                self.prefix.push(hash);
-            }
-        }
-        ready.persist_into(&mut self.durable);
-        debug_assert_eq!(self.prefix.len(), self.durable.entries.len());
-        truncated
-    }
-}
-
 /// One simulated server.
-pub struct SimNode {
+pub struct SimNode<R> {
     /// Its id.
     pub id: NodeId,
     /// The protocol state; `None` while crashed.
-    pub raft: Option<Node>,
-    /// What it made durable.
+    pub raft: Option<R>,
+    /// What survives a crash.
     pub disk: Disk,
     /// Running, paused or crashed.
     pub status: Status,
@@ -92,19 +72,19 @@ pub struct SimNode {
     pub tick_percent: u32,
     /// Its state machine (volatile).
     pub state_machine: StateMachine,
-    /// Its frame decoder.
-    pub codec: FrameCodec,
 }
 
-impl SimNode {
+impl<R: RaftUnderTest> SimNode<R> {
     /// A freshly booted server, with an empty disk.
-    pub fn new(config: Config, codec: FrameCodec) -> SimNode {
-        let id = config.id;
-        let raft = Node::new(config).expect("the simulator builds valid configs");
+    pub fn boot(setup: NodeSetup, tuning: &R::Tuning) -> SimNode<R> {
+        let disk = Disk::default();
+        let raft = R::boot(&setup, tuning, disk.image()).unwrap_or_else(|error| {
+            panic!("node {} cannot boot on an empty disk: {error}", setup.id)
+        });
         SimNode {
-            id,
+            id: setup.id,
             raft: Some(raft),
-            disk: Disk::default(),
+            disk,
             status: Status::Up,
             inbox: VecDeque::new(),
             busy_until_us: 0,
@@ -112,12 +92,11 @@ impl SimNode {
             slowdown: 1,
             tick_percent: 100,
             state_machine: StateMachine::default(),
-            codec,
         }
     }
 
     /// The running protocol state. Precondition: the node is not crashed.
-    pub fn raft_mut(&mut self) -> &mut Node {
+    pub fn raft_mut(&mut self) -> &mut R {
         self.raft.as_mut().expect("the node is not crashed")
     }
 
@@ -131,42 +110,23 @@ impl SimNode {
         self.slowdown = 1;
     }
 
-    /// Restarts from the disk with `config` (whose seed differs per incarnation).
-    pub fn restart(&mut self, config: Config) {
+    /// Restarts from the disk with `setup` (whose seed differs per incarnation).
+    pub fn restart(&mut self, setup: NodeSetup, tuning: &R::Tuning) {
         assert_eq!(self.status, Status::Crashed);
-        let raft = Node::restart(config, &self.disk.durable, 0)
-            .expect("the simulator builds valid configs");
+        let raft = R::boot(&setup, tuning, self.disk.image())
+            .unwrap_or_else(|error| panic!("node {} cannot boot from its disk: {error}", self.id));
         self.raft = Some(raft);
         self.status = Status::Up;
     }
 
-    /// The node as the checker sees it: live state when running, durable state when crashed.
-    pub fn state(&self) -> NodeState {
-        match &self.raft {
-            Some(raft) => NodeState {
-                up: true,
-                role: raft.role(),
-                term: raft.term(),
-                vote: raft.vote(),
-                commit_index: raft.commit_index(),
-                last_index: raft.log().last_index(),
-            },
-            None => {
-                let hard_state = self.disk.durable.hard_state;
-                NodeState {
-                    up: false,
-                    role: RoleKind::Follower,
-                    term: hard_state.term,
-                    vote: hard_state.vote,
-                    commit_index: hard_state.commit,
-                    last_index: self.disk.durable.entries.len() as u64,
-                }
-            }
-        }
+    /// Its account of itself, unless crashed.
+    pub fn observation(&self) -> Option<Observation> {
+        self.raft.as_ref().map(R::observe)
     }
 
     /// Whether it leads (and is running).
     pub fn is_leader(&self) -> bool {
-        self.raft.as_ref().is_some_and(|raft| raft.role() == RoleKind::Leader)
+        self.observation()
+            .is_some_and(|observation| observation.role == crate::raft_under_test::Role::Leader)
     }
 }

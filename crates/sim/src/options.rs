@@ -4,13 +4,15 @@
 //! (or a shrunk trace, whose options may have been reduced) does not depend on re-deriving them.
 
 use rand::Rng;
+use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::raft_under_test::NodeId;
 use crate::rng::{Concern, stream};
 use crate::scenario::{
-    DURATION_MS_MAX, FaultParams, NODES_MAX, NodeParams, RaftParams, Scenario, ScenarioError, Span,
-    Workload, check_span, check_value, validate_faults, validate_node, validate_raft,
-    validate_workload,
+    DURATION_MS_MAX, FaultParams, LeftOut, NODES_MAX, NodeParams, RaftParams, Scenario,
+    ScenarioError, Span, Workload, check_span, check_value, field_error, validate_faults,
+    validate_node, validate_raft, validate_workload,
 };
 
 /// Everything that shapes one run besides the seed and the fault schedule.
@@ -38,6 +40,19 @@ pub struct Options {
     /// The windowed fault kinds this seed enables (partitions, pauses, crashes, overload,
     /// clock skew), with their bounds; the per-frame kinds are resolved into `network`.
     pub faults: FaultParams,
+    /// How the liveness phase heals, as this seed drew it.
+    pub liveness: LivenessOptions,
+}
+
+/// How this seed's liveness phase heals.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LivenessOptions {
+    /// Probability that a frame is still lost after the heal.
+    pub loss_rate: f64,
+    /// The nodes left out of the core, each with the fault it keeps; empty when everything
+    /// heals.
+    pub left_out: Vec<(NodeId, LeftOut)>,
 }
 
 /// The network's per-frame behaviour, with concrete rates.
@@ -115,6 +130,7 @@ impl Options {
                 Span(params.delay_ms.min() * MS, params.delay_ms.max() * MS)
             }),
         };
+        let liveness = draw_liveness(&mut rng, scenario);
         Options {
             scenario: scenario.name.clone(),
             nodes: scenario.nodes,
@@ -126,6 +142,7 @@ impl Options {
             network,
             workload: scenario.workload.clone(),
             faults: windowed,
+            liveness,
         }
     }
 
@@ -150,7 +167,23 @@ impl Options {
         ] {
             check_value(&format!("options.network.{name}"), rate, 0.0, 1.0)?;
         }
-        check_span("options.network.delay_spike_us", network.delay_spike_us, 0, 600_000 * MS)
+        check_span("options.network.delay_spike_us", network.delay_spike_us, 0, 600_000 * MS)?;
+        let liveness = &self.liveness;
+        check_value("options.liveness.loss_rate", liveness.loss_rate, 0.0, 0.5)?;
+        let mut left_out: Vec<NodeId> = liveness.left_out.iter().map(|&(node, _)| node).collect();
+        left_out.sort_unstable();
+        left_out.dedup();
+        let majority = self.nodes as usize / 2 + 1;
+        if left_out.len() != liveness.left_out.len()
+            || left_out.iter().any(|&node| node == 0 || node > self.nodes as NodeId)
+            || self.nodes as usize - left_out.len() < majority
+        {
+            return Err(field_error(
+                "options.liveness.left_out",
+                "must name distinct nodes of the cluster and leave a majority in the core",
+            ));
+        }
+        Ok(())
     }
 
     /// The enabled fault kinds, by name, for banners and reports.
@@ -172,6 +205,24 @@ impl Options {
         .filter_map(|(name, on)| on.then_some(name))
         .collect()
     }
+}
+
+/// Draws whether this seed heals only a core, and if so which nodes are left out and how.
+/// Drawn last from the options stream, so that it shifts no other draw.
+fn draw_liveness(rng: &mut impl Rng, scenario: &Scenario) -> LivenessOptions {
+    let params = &scenario.liveness;
+    let nodes = scenario.nodes as usize;
+    let spare = nodes - (nodes / 2 + 1);
+    let mut left_out = Vec::new();
+    if spare > 0 && params.core_probability > 0.0 && rng.random_bool(params.core_probability) {
+        let mut ids: Vec<NodeId> = (1..=nodes as NodeId).collect();
+        ids.shuffle(rng);
+        for &node in &ids[..spare] {
+            left_out.push((node, params.left_out[rng.random_range(0..params.left_out.len())]));
+        }
+        left_out.sort_unstable();
+    }
+    LivenessOptions { loss_rate: params.loss_rate, left_out }
 }
 
 #[cfg(test)]

@@ -61,6 +61,64 @@ pub struct Scenario {
     /// The fault kinds this scenario may inject, with their bounds. Absent kinds never happen.
     #[serde(default)]
     pub faults: FaultParams,
+    /// How the liveness phase heals the cluster.
+    #[serde(default)]
+    pub liveness: LivenessParams,
+}
+
+/// How the liveness phase heals: the network stays mildly lossy, and some seeds heal only a
+/// *core* (a random majority), leaving every other node faulty for the rest of the run, as
+/// TigerBeetle's VOPR does: the core alone must then elect a stable leader and converge, and
+/// no stale or half-connected node may hold it hostage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LivenessParams {
+    /// Probability that a frame is still lost after the heal.
+    pub loss_rate: f64,
+    /// Probability that a seed heals only a core.
+    pub core_probability: f64,
+    /// What may happen to a node left out of the core, drawn per node.
+    pub left_out: Vec<LeftOut>,
+}
+
+impl Default for LivenessParams {
+    fn default() -> LivenessParams {
+        LivenessParams {
+            loss_rate: 0.01,
+            core_probability: 0.25,
+            left_out: vec![LeftOut::Isolate, LeftOut::Mute, LeftOut::Pause, LeftOut::Crash],
+        }
+    }
+}
+
+/// The fault a node left out of the core keeps for the whole liveness phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeftOut {
+    /// Cut off from everyone, both ways.
+    Isolate,
+    /// Hears everyone, heard by no one.
+    Mute,
+    /// Heard by everyone, hears no one: it sees no leader and keeps campaigning, which only
+    /// PreVote keeps from disrupting the core.
+    Deaf,
+    /// Paused: its inputs pile up, unprocessed.
+    Pause,
+    /// Crashed, never restarted.
+    Crash,
+}
+
+impl LeftOut {
+    /// The kind's name, for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            LeftOut::Isolate => "isolated",
+            LeftOut::Mute => "muted",
+            LeftOut::Deaf => "deafened",
+            LeftOut::Pause => "paused",
+            LeftOut::Crash => "crashed",
+        }
+    }
 }
 
 /// Raft timing and limits, passed to every node's `Config`.
@@ -392,8 +450,22 @@ impl Scenario {
         validate_node("node", &self.node)?;
         check_span("network.latency_ms", self.network.latency_ms, 0, 60_000)?;
         validate_workload("workload", &self.workload)?;
-        validate_faults("faults", &self.faults, self.nodes)
+        validate_faults("faults", &self.faults, self.nodes)?;
+        validate_liveness("liveness", &self.liveness)
     }
+}
+
+/// Checks the liveness phase's parameters.
+pub(crate) fn validate_liveness(at: &str, liveness: &LivenessParams) -> Result<(), ScenarioError> {
+    check_value(&format!("{at}.loss_rate"), liveness.loss_rate, 0.0, 0.5)?;
+    check_value(&format!("{at}.core_probability"), liveness.core_probability, 0.0, 1.0)?;
+    if liveness.core_probability > 0.0 && liveness.left_out.is_empty() {
+        return Err(field_error(
+            &format!("{at}.left_out"),
+            "must name at least one fault when core_probability is above 0",
+        ));
+    }
+    Ok(())
 }
 
 /// Checks protocol parameters; `at` prefixes field names in errors.

@@ -3,7 +3,8 @@
 //! A failing run is reduced by deterministic re-runs, each a candidate that is kept only if it
 //! still violates the property: cut the fault window just past the violation, delta-debug the
 //! fault schedule (drop halves, quarters, ... single faults), shorten each remaining fault,
-//! reduce the clients, lower the network's fault rates, and try fewer nodes. Passes repeat
+//! reduce the clients, lower the network's fault rates, heal everything after the window, and
+//! try fewer nodes. Passes repeat
 //! until none makes progress or the caller's budget runs out.
 //!
 //! A run is chaotic: removing one fault changes when messages are sent, and so every later
@@ -16,12 +17,13 @@
 //! Replays of the result do not depend on the random draws of removed faults: the schedule is
 //! explicit in the trace, and every concern draws from its own stream.
 
-use raftsim_raft::NodeId;
+use crate::raft_under_test::NodeId;
 
 use crate::check::Property;
+use crate::engine::{Engine, Settings};
 use crate::fault::{Fault, FaultKind, Partition, Target};
 use crate::scenario::Workload;
-use crate::world::{RunResult, RunSpec, World};
+use crate::world::{RunResult, RunSpec};
 
 /// How far a shrink has come, for progress displays and budgets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +62,7 @@ const RESEEDS: u64 = 100;
 const RESEED_STRIDE: u64 = 0x9e37_79b9_7f4a_7c15;
 
 struct Shrinker<'a> {
+    engine: &'a dyn Engine,
     property: Property,
     best: RunSpec,
     best_result: RunResult,
@@ -68,15 +71,17 @@ struct Shrinker<'a> {
     should_continue: &'a mut dyn FnMut(&Progress) -> bool,
 }
 
-/// Shrinks `spec`, which must fail. `should_continue` is asked before every candidate run; it
-/// implements the budget (and can drive a progress bar).
+/// Shrinks `spec`, which must fail on `engine`. `should_continue` is asked before every
+/// candidate run; it implements the budget (and can drive a progress bar).
 pub fn shrink(
+    engine: &dyn Engine,
     spec: RunSpec,
     should_continue: &mut dyn FnMut(&Progress) -> bool,
 ) -> Result<Shrunk, NothingToShrink> {
-    let (result, _) = World::new(spec.clone(), false).run_catching();
+    let (result, _) = engine.run(spec.clone(), Settings::default());
     let property = result.failure().ok_or(NothingToShrink)?.violation.property;
     let mut shrinker = Shrinker {
+        engine,
         property,
         best: spec,
         best_result: result,
@@ -93,6 +98,7 @@ pub fn shrink(
         progress |= shrinker.shorten_faults();
         progress |= shrinker.reduce_workload();
         progress |= shrinker.quiet_network();
+        progress |= shrinker.heal_fully();
         progress |= shrinker.remove_nodes();
         if !progress || shrinker.out_of_budget {
             break;
@@ -126,7 +132,7 @@ impl Shrinker<'_> {
             }
             self.runs += 1;
             candidate.seed = original_seed.wrapping_add(attempt.wrapping_mul(RESEED_STRIDE));
-            let (result, _) = World::new(candidate.clone(), false).run_catching();
+            let (result, _) = self.engine.run(candidate.clone(), Settings::default());
             if result.failure().is_some_and(|failure| failure.violation.property == self.property) {
                 self.best = candidate;
                 self.best_result = result;
@@ -284,6 +290,22 @@ impl Shrinker<'_> {
         progress
     }
 
+    /// Heals everything after the fault window (no core mode) and then a lossless network.
+    fn heal_fully(&mut self) -> bool {
+        let mut progress = false;
+        if !self.best.options.liveness.left_out.is_empty() {
+            let mut candidate = self.best.clone();
+            candidate.options.liveness.left_out.clear();
+            progress |= self.try_candidate(candidate);
+        }
+        if self.best.options.liveness.loss_rate > 0.0 {
+            let mut candidate = self.best.clone();
+            candidate.options.liveness.loss_rate = 0.0;
+            progress |= self.try_candidate(candidate);
+        }
+        progress
+    }
+
     /// Tries clusters one node smaller, dropping the faults that only concern removed nodes.
     fn remove_nodes(&mut self) -> bool {
         let mut progress = false;
@@ -291,6 +313,9 @@ impl Shrinker<'_> {
             let nodes = self.best.options.nodes - 1;
             let mut candidate = self.best.clone();
             candidate.options.nodes = nodes;
+            let liveness = &mut candidate.options.liveness;
+            liveness.left_out.retain(|&(node, _)| node <= nodes as NodeId);
+            liveness.left_out.truncate(nodes as usize - (nodes as usize / 2 + 1));
             candidate.schedule = self
                 .best
                 .schedule
@@ -358,41 +383,46 @@ mod tests {
     use raftsim_raft::{Bug, Bugs};
 
     use super::*;
+    use crate::engine::RAFTSIM_ENGINE;
     use crate::scenario::builtin;
+
+    fn run(spec: &RunSpec) -> RunResult {
+        RAFTSIM_ENGINE.run(spec.clone(), Settings::default()).0
+    }
 
     fn failing_spec(bug: Bug, scenario: &str) -> RunSpec {
         let scenario = builtin(scenario).unwrap();
         (0..2000)
             .map(|seed| RunSpec::from_seed(&scenario, seed, Bugs::NONE.with(bug)))
-            .find(|spec| World::new(spec.clone(), false).run().failure().is_some())
+            .find(|spec| run(spec).failure().is_some())
             .expect("the bug is caught within 2000 seeds")
     }
 
     #[test]
     fn shrinking_keeps_the_property_and_never_grows_the_run() {
         let spec = failing_spec(Bug::CommitWithoutQuorum, "figure8");
-        let (original, _) = World::new(spec.clone(), false).run_catching();
-        let shrunk = shrink(spec.clone(), &mut |_| true).unwrap();
+        let original = run(&spec);
+        let shrunk = shrink(&RAFTSIM_ENGINE, spec.clone(), &mut |_| true).unwrap();
         assert!(shrunk.complete);
         let property = original.failure().unwrap().violation.property;
         assert_eq!(shrunk.result.failure().unwrap().violation.property, property);
         assert!(shrunk.spec.schedule.len() <= spec.schedule.len());
         assert!(shrunk.result.events <= original.events);
-        let again = World::new(shrunk.spec.clone(), true).run();
+        let again = run(&shrunk.spec);
         assert_eq!(again.event_hash, shrunk.result.event_hash, "the shrunk run is reproducible");
     }
 
     #[test]
     fn a_passing_run_cannot_be_shrunk() {
         let spec = RunSpec::from_seed(&builtin("calm").unwrap(), 1, Bugs::NONE);
-        assert_eq!(shrink(spec, &mut |_| true).unwrap_err(), NothingToShrink);
+        assert_eq!(shrink(&RAFTSIM_ENGINE, spec, &mut |_| true).unwrap_err(), NothingToShrink);
     }
 
     #[test]
     fn the_budget_stops_shrinking() {
         let spec = failing_spec(Bug::CommitWithoutQuorum, "figure8");
         let mut calls = 0;
-        let shrunk = shrink(spec, &mut |_| {
+        let shrunk = shrink(&RAFTSIM_ENGINE, spec, &mut |_| {
             calls += 1;
             calls <= 3
         })

@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use raftsim_raft::{Entry, EntryData, Index, PAYLOAD_INLINE_BYTES, Payload};
+use raftsim_raft::PAYLOAD_INLINE_BYTES;
+
+use crate::raft_under_test::{EntryData, Index, LogEntry, Payload};
 use smallvec::SmallVec;
 
 use crate::hash::chain_entry;
@@ -69,7 +71,7 @@ pub struct StateMachine {
 
 impl StateMachine {
     /// Applies `entry`, which must be the next index. Returns what it did.
-    pub fn apply(&mut self, entry: &Entry) -> Applied {
+    pub fn apply(&mut self, entry: &LogEntry) -> Applied {
         assert_eq!(entry.index, self.applied_index + 1, "entries apply in index order");
         self.applied_index = entry.index;
         self.applied_hash = chain_entry(self.applied_hash, entry);
@@ -98,9 +100,9 @@ impl StateMachine {
 mod tests {
     use super::*;
 
-    fn entry(index: Index, client: u32, sequence: u64) -> Entry {
+    fn entry(index: Index, client: u32, sequence: u64) -> LogEntry {
         let data = EntryData::Command(CommandId { client, sequence }.payload(16));
-        Entry { index, term: 1, data }
+        LogEntry { index, term: 1, data }
     }
 
     #[test]
@@ -114,7 +116,7 @@ mod tests {
             Applied::Command(CommandId { client: 7, sequence: 2 })
         );
         assert_eq!(
-            machine.apply(&Entry { index: 4, term: 1, data: EntryData::Noop }),
+            machine.apply(&LogEntry { index: 4, term: 1, data: EntryData::Empty }),
             Applied::Noop
         );
         assert_eq!(machine.applied_index(), 4);

@@ -28,7 +28,7 @@ use crate::world::{Failure, RunResult, RunSpec, Verdict};
 pub const FORMAT: &str = "raftsim-trace";
 
 /// The trace format version this build reads and writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The first line of a trace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +40,8 @@ pub struct Header {
     pub version: u32,
     /// The raftsim version that wrote it.
     pub raftsim_version: String,
+    /// The Raft implementation the run drove.
+    pub raft: String,
     /// The root seed.
     pub seed: u64,
     /// The resolved options.
@@ -174,6 +176,7 @@ impl Trace {
                 format: FORMAT.to_owned(),
                 version: VERSION,
                 raftsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+                raft: spec.raft.clone(),
                 seed: spec.seed,
                 options: spec.options.clone(),
                 bugs: spec.bugs,
@@ -188,6 +191,7 @@ impl Trace {
     pub fn spec(&self) -> RunSpec {
         RunSpec {
             seed: self.header.seed,
+            raft: self.header.raft.clone(),
             options: self.header.options.clone(),
             schedule: self.schedule.clone(),
             bugs: self.header.bugs,
@@ -367,17 +371,15 @@ pub fn first_divergence(recorded: &[EventRecord], replayed: &[EventRecord]) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::World;
+    use crate::engine::{Engine, RAFTSIM_ENGINE, Settings};
     use crate::scenario::builtin;
 
     fn sample() -> Trace {
         let scenario = builtin("calm").unwrap();
         let mut spec = RunSpec::from_seed(&scenario, 5, Bugs::NONE);
         spec.options.fault_window_us = 200_000;
-        let mut world = World::new(spec.clone(), true);
-        while world.step().is_none() {}
-        let result = world.result();
-        Trace::new(&spec, world.take_records().unwrap(), &result)
+        let (result, records) = RAFTSIM_ENGINE.run(spec.clone(), Settings::RECORD);
+        Trace::new(&spec, records.unwrap(), &result)
     }
 
     #[test]
@@ -397,7 +399,7 @@ mod tests {
         assert!(matches!(Trace::parse(&truncated), Err(TraceError::Truncated(_))));
         let other = text.replacen(FORMAT, "other-format", 1);
         assert_eq!(Trace::parse(&other), Err(TraceError::Format("other-format".into())));
-        let newer = text.replacen(r#""version":1"#, r#""version":9"#, 1);
+        let newer = text.replacen(r#""version":2"#, r#""version":9"#, 1);
         assert_eq!(Trace::parse(&newer), Err(TraceError::Version(9)));
         let mut missing_event = lines.clone();
         missing_event.remove(5);

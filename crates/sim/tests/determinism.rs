@@ -6,12 +6,13 @@ mod common;
 use common::{JOBS, run_seeds, scenario, shortened};
 use proptest::prelude::*;
 use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
 use raftsim_sim::trace::{Outcome, Trace, first_divergence};
-use raftsim_sim::{RunResult, RunSpec, World};
+use raftsim_sim::{RunResult, RunSpec};
 
 /// Runs `spec`, recording, and returns the result with its trace.
 fn run_recorded(spec: &RunSpec) -> (RunResult, Trace) {
-    let (result, records) = World::new(spec.clone(), true).run_catching();
+    let (result, records) = RAFTSIM_ENGINE.run(spec.clone(), Settings::RECORD);
     let records = records.expect("a recording world keeps its records");
     assert_eq!(records.len() as u64, result.events, "one record per step");
     let trace = Trace::new(spec, records, &result);
@@ -25,8 +26,8 @@ fn the_same_seed_runs_the_same_twice() {
         for seed in [0, 1, 7, 0xdead_beef, u64::MAX] {
             let spec = RunSpec::from_seed(&scenario, seed, Bugs::NONE);
             assert_eq!(spec, RunSpec::from_seed(&scenario, seed, Bugs::NONE), "{name} {seed}");
-            let first = World::new(spec.clone(), false).run();
-            let again = World::new(spec, false).run();
+            let first = RAFTSIM_ENGINE.run(spec.clone(), Settings::default()).0;
+            let again = RAFTSIM_ENGINE.run(spec, Settings::default()).0;
             assert_eq!(first, again, "{name} seed {seed}: two runs differ");
             assert!(first.events > 0);
         }
@@ -38,7 +39,7 @@ fn recording_does_not_change_the_run() {
     let scenario = scenario("default");
     for seed in 0..8 {
         let spec = RunSpec::from_seed(&scenario, seed, Bugs::NONE);
-        let silent = World::new(spec.clone(), false).run();
+        let silent = RAFTSIM_ENGINE.run(spec.clone(), Settings::default()).0;
         let (recorded, _) = run_recorded(&spec);
         assert_eq!(silent.event_hash, recorded.event_hash, "seed {seed}");
         assert_eq!(silent.verdict, recorded.verdict, "seed {seed}");
@@ -54,7 +55,11 @@ fn results_do_not_depend_on_the_number_of_jobs_or_the_order_of_seeds() {
     assert_eq!(alone, split);
     let backwards: Vec<RunResult> = (0..16)
         .rev()
-        .map(|seed| World::new(RunSpec::from_seed(&scenario, seed, Bugs::NONE), false).run())
+        .map(|seed| {
+            RAFTSIM_ENGINE
+                .run(RunSpec::from_seed(&scenario, seed, Bugs::NONE), Settings::default())
+                .0
+        })
         .collect();
     assert!(alone.iter().eq(backwards.iter().rev()), "running seeds in reverse changed a result");
 }
@@ -74,8 +79,8 @@ proptest! {
     fn any_seed_runs_the_same_twice(seed in any::<u64>()) {
         let scenario = shortened("default", 1000);
         let spec = RunSpec::from_seed(&scenario, seed, Bugs::NONE);
-        let first = World::new(spec.clone(), false).run();
-        let again = World::new(spec, false).run();
+        let first = RAFTSIM_ENGINE.run(spec.clone(), Settings::default()).0;
+        let again = RAFTSIM_ENGINE.run(spec, Settings::default()).0;
         prop_assert_eq!(first, again);
     }
 }
@@ -123,7 +128,7 @@ fn first_failing_spec(name: &str, bug: Bug) -> RunSpec {
     let scenario = scenario(name);
     (0..200)
         .map(|seed| RunSpec::from_seed(&scenario, seed, Bugs::NONE.with(bug)))
-        .find(|spec| World::new(spec.clone(), false).run_catching().0.failure().is_some())
+        .find(|spec| RAFTSIM_ENGINE.run(spec.clone(), Settings::default()).0.failure().is_some())
         .unwrap_or_else(|| panic!("{bug} is not caught in 200 seeds of {name}"))
 }
 
@@ -132,7 +137,7 @@ fn a_failing_run_reproduces_its_failure_at_the_same_step() {
     for (name, bug) in [("default", Bug::DoubleVote), ("figure8", Bug::CommitPriorTerm)] {
         let spec = first_failing_spec(name, bug);
         let (first, trace) = run_recorded(&spec);
-        let (again, _) = World::new(spec.clone(), false).run_catching();
+        let (again, _) = RAFTSIM_ENGINE.run(spec.clone(), Settings::default());
         let failure = first.failure().expect("the seed fails");
         assert_eq!(again.failure(), Some(failure), "{bug} seed {}", spec.seed);
         assert_eq!(failure.step, first.events, "a violation ends the run at its step");

@@ -2,8 +2,9 @@
 //! 2,000 seeds of `default`, every path that `Coverage` counts must be reached.
 
 use raftsim_raft::Bugs;
+use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
 use raftsim_sim::scenario::builtin;
-use raftsim_sim::{Coverage, RunSpec, World};
+use raftsim_sim::{Coverage, RunSpec};
 
 #[test]
 fn a_default_campaign_reaches_every_hard_path() {
@@ -11,7 +12,9 @@ fn a_default_campaign_reaches_every_hard_path() {
     let run = |seeds: std::ops::Range<u64>| {
         let mut coverage = Coverage::default();
         for seed in seeds {
-            let result = World::new(RunSpec::from_seed(&scenario, seed, Bugs::NONE), false).run();
+            let result = RAFTSIM_ENGINE
+                .run(RunSpec::from_seed(&scenario, seed, Bugs::NONE), Settings::default())
+                .0;
             assert!(result.failure().is_none(), "seed {seed}: {:?}", result.failure());
             coverage.add(&result.coverage);
         }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use raftsim_raft::Bug;
-use raftsim_sim::World;
+use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
 use raftsim_sim::hunt::plan;
 use raftsim_sim::trace::{Outcome, Trace, first_divergence};
 
@@ -37,7 +37,7 @@ fn every_kept_trace_replays_bit_for_bit() {
     assert!(!traces.is_empty(), "traces/ holds the regression corpus");
     for path in traces {
         let trace = load(&path);
-        let (result, records) = World::new(trace.spec(), true).run_catching();
+        let (result, records) = RAFTSIM_ENGINE.run(trace.spec(), Settings::RECORD);
         let records = records.expect("recording");
         assert_eq!(first_divergence(&trace.events, &records), None, "{}", path.display());
         assert_eq!(Outcome::of(&result), trace.outcome, "{}", path.display());

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use clap::Args;
 use raftsim_raft::Bugs;
+use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
 use raftsim_sim::scenario::builtin;
-use raftsim_sim::{RunSpec, World};
 
-use crate::campaign::Campaign;
+use crate::campaign::{Campaign, seed_spec};
 use crate::exit::Exit;
 use crate::seeds::{Shard, parse_positive};
 
@@ -41,6 +41,9 @@ pub struct BenchArgs {
     /// Seeds in the campaign measurement (run on one thread).
     #[arg(long, default_value_t = 500, value_name = "N")]
     campaign_seeds: u64,
+    /// The Raft under test in the reference workload: `raftsim` or `raft-rs`.
+    #[arg(long, default_value = raftsim_sim::RAFTSIM, value_name = "NAME")]
+    raft: String,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -76,6 +79,7 @@ impl Stat {
 pub fn run(args: BenchArgs) -> Result<Exit> {
     // The campaign runs first, so that its peak memory is not the reference runs' (whose logs
     // grow to hundreds of thousands of entries).
+    let engine = crate::engines::by_name(&args.raft)?;
     let campaign = if args.reference { None } else { Some(campaign_figures(&args)?) };
     let sizes = match args.nodes {
         Some(nodes) => vec![nodes as u32],
@@ -84,7 +88,7 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
     let mut reference = Vec::new();
     for &nodes in &sizes {
         let runs: Vec<ReferenceRun> = (0..args.repeat)
-            .map(|_| reference_run(nodes, args.deliveries))
+            .map(|_| reference_run(engine, nodes, args.deliveries))
             .collect::<Result<_>>()?;
         let per_second = |count: fn(&ReferenceRun) -> u64| {
             Stat::of(runs.iter().map(|run| count(run) as f64 / run.elapsed.as_secs_f64()).collect())
@@ -96,8 +100,9 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
         );
         if !args.json {
             println!(
-                "reference, {nodes} nodes, full checker: {:.0} events/s (spread {:.0}..{:.0}), \
-                 {:.0} committed entries/s, {:.1} ns/event; median of {}",
+                "reference, {nodes} nodes, {}, full checker: {:.0} events/s (spread \
+                 {:.0}..{:.0}), {:.0} committed entries/s, {:.1} ns/event; median of {}",
+                engine.name(),
                 events_per_s.median,
                 events_per_s.min,
                 events_per_s.max,
@@ -107,6 +112,7 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
             );
         }
         reference.push(serde_json::json!({
+            "raft": engine.name(),
             "nodes": nodes,
             "events_per_s": events_per_s.median,
             "committed_per_s": committed_per_s.median,
@@ -152,22 +158,21 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
     Ok(Exit::Pass)
 }
 
-/// One run of the reference workload until `deliveries` frames were delivered.
+/// One run of the reference workload on `engine` until `deliveries` frames were delivered.
 #[allow(clippy::disallowed_methods, reason = "a benchmark measures wall time")]
-fn reference_run(nodes: u32, deliveries: u64) -> Result<ReferenceRun> {
+fn reference_run(engine: &dyn Engine, nodes: u32, deliveries: u64) -> Result<ReferenceRun> {
     let mut scenario = builtin("reference").map_err(|error| anyhow::anyhow!("{error}"))?;
     scenario.nodes = nodes;
-    let mut spec = RunSpec::from_seed(&scenario, 1, Bugs::NONE);
+    let mut spec = seed_spec(engine, &scenario, Bugs::NONE, 1);
     spec.options.fault_window_us = u64::MAX / 4;
-    let mut world = World::new(spec, false);
     let started = Instant::now();
-    while world.counters().frames_delivered < deliveries {
-        if let Some(verdict) = world.step() {
-            anyhow::bail!("the reference run ended early: {verdict:?}");
-        }
-    }
+    let (result, _) = engine.run_observed(spec, Settings::default(), &mut |world| {
+        world.counters().frames_delivered < deliveries
+    });
     let elapsed = started.elapsed();
-    let result = world.result();
+    if result.counters.frames_delivered < deliveries {
+        anyhow::bail!("the reference run ended early: {:?}", result.verdict);
+    }
     Ok(ReferenceRun {
         events: result.counters.frames_delivered + result.counters.ticks,
         committed: result.counters.commits,
@@ -191,6 +196,7 @@ fn default_campaign(seeds: u64, jobs: usize, fault_window_factor: u64) -> Result
     let mut scenario = builtin("default").map_err(|error| anyhow::anyhow!("{error}"))?;
     scenario.fault_window_ms *= fault_window_factor;
     Ok(Campaign {
+        engine: &RAFTSIM_ENGINE,
         scenario,
         bugs: Bugs::NONE,
         start: 0,
@@ -240,9 +246,8 @@ fn campaign_figures(args: &BenchArgs) -> Result<CampaignFigures> {
 fn unchecked_campaign_seconds(scenario: &raftsim_sim::Scenario, seeds: u64) -> f64 {
     let started = Instant::now();
     for seed in 0..seeds {
-        let mut world = World::new(RunSpec::from_seed(scenario, seed, Bugs::NONE), false);
-        world.set_checking(false);
-        world.run();
+        let spec = seed_spec(&RAFTSIM_ENGINE, scenario, Bugs::NONE, seed);
+        RAFTSIM_ENGINE.run(spec, Settings { unchecked: true, ..Settings::default() });
     }
     started.elapsed().as_secs_f64()
 }

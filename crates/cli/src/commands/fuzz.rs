@@ -11,10 +11,10 @@ use clap::Args;
 use raftsim_raft::{Bug, Bugs};
 use raftsim_sim::hunt::plan;
 use raftsim_sim::trace::format_hash;
-use raftsim_sim::{Failure, RunSpec, Scenario};
+use raftsim_sim::{Failure, Scenario};
 
 use super::{parse_bug, shell_word};
-use crate::campaign::{Campaign, Summary, record_run};
+use crate::campaign::{Campaign, Summary, record_run, seed_spec};
 use crate::exit::Exit;
 use crate::files::{load_scenario, trace_file_name, write_atomically, write_trace};
 use crate::output::{counters_json, counters_text, failure_line, progress_bar, rate};
@@ -50,9 +50,12 @@ pub struct FuzzArgs {
     /// Run shard K of N (1-based): the seeds with seed % N == K-1.
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
-    /// Inject a bug (repeatable); see `raftsim bugs`.
+    /// Inject a bug into raftsim's Raft (repeatable); see `raftsim bugs`.
     #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
     bugs: Vec<Bug>,
+    /// The Raft under test: `raftsim` (this repository's) or `raft-rs` (tikv's).
+    #[arg(long, default_value = raftsim_sim::RAFTSIM, value_name = "NAME")]
+    raft: String,
     /// Where failure traces are written.
     #[arg(long, default_value = "traces", value_name = "DIR")]
     out: PathBuf,
@@ -84,6 +87,10 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
         (None, _) => "default".to_owned(),
     };
     let scenario = load_scenario(&scenario_name)?;
+    let engine = crate::engines::by_name(&args.raft)?;
+    engine
+        .accepts(&seed_spec(engine, &scenario, bugs, args.start))
+        .map_err(|error| anyhow::anyhow!("--raft {}: {error}", args.raft))?;
     let seeds = args.seeds.or(if args.duration.is_some() { None } else { Some(1000) });
     if let Some(count) = seeds
         && args.start.checked_add(count - 1).is_none()
@@ -94,6 +101,7 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()));
     let campaign = Campaign {
+        engine,
         scenario: scenario.clone(),
         bugs,
         start: args.start,
@@ -131,7 +139,7 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let reported = report_failures(&scenario, bugs, &summary, &args.out)?;
+    let reported = report_failures(engine, &scenario, bugs, &summary, &args.out)?;
     print_summary(&args, &scenario, &campaign, &summary, &reported, &say)?;
     if let Some(path) = &args.junit {
         write_junit(path, &scenario, &summary, &reported)?;
@@ -188,6 +196,7 @@ fn signature(failure: &Failure) -> String {
 /// Groups failures by signature, re-runs the smallest seed of each group with recording on,
 /// checks that it fails identically (a difference is a determinism bug), and writes its trace.
 fn report_failures(
+    engine: &dyn raftsim_sim::engine::Engine,
     scenario: &Scenario,
     bugs: Bugs,
     summary: &Summary,
@@ -214,8 +223,8 @@ fn report_failures(
             *seed,
             failure.violation.property.name(),
         ));
-        let spec = RunSpec::from_seed(scenario, *seed, bugs);
-        let (result, trace) = record_run(&spec);
+        let spec = seed_spec(engine, scenario, bugs, *seed);
+        let (result, trace) = record_run(engine, &spec);
         let same = result.failure().is_some_and(|again| {
             again.step == failure.step && again.violation.property == failure.violation.property
         });

@@ -8,12 +8,12 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::Args;
 use raftsim_raft::{Bug, Bugs};
-use raftsim_sim::RunSpec;
+use raftsim_sim::engine::RAFTSIM_ENGINE;
 use raftsim_sim::hunt::{SEEDS_MAX, plan};
 
 use super::parse_bug;
 use super::shrink::shrink_with_budget;
-use crate::campaign::{Campaign, record_run};
+use crate::campaign::{Campaign, record_run, seed_spec};
 use crate::exit::Exit;
 use crate::files::{load_scenario, trace_file_name, write_trace};
 use crate::seeds::{Shard, parse_positive};
@@ -74,6 +74,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         let hunt = plan(bug);
         let scenario = load_scenario(hunt.scenario)?;
         let campaign = Campaign {
+            engine: &RAFTSIM_ENGINE,
             scenario: scenario.clone(),
             bugs: Bugs::NONE.with(bug),
             start: 0,
@@ -87,12 +88,13 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         let caught = match summary.failures.first() {
             None => None,
             Some((seed, failure)) => {
-                let spec = RunSpec::from_seed(&scenario, *seed, campaign.bugs);
+                let spec = seed_spec(campaign.engine, &scenario, campaign.bugs, *seed);
                 let faults = spec.schedule.len();
-                let shrunk = shrink_with_budget(spec, Duration::from_secs_f64(args.shrink_budget))?;
+                let budget = Duration::from_secs_f64(args.shrink_budget);
+                let shrunk = shrink_with_budget(campaign.engine, spec, budget)?;
                 let trace = match &args.out {
                     Some(directory) => {
-                        let (result, trace) = record_run(&shrunk.spec);
+                        let (result, trace) = record_run(campaign.engine, &shrunk.spec);
                         let property = result.failure().expect("still failing").violation.property;
                         let name = trace_file_name(
                             hunt.scenario,

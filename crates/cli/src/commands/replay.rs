@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
-use raftsim_raft::RoleKind;
-use raftsim_sim::World;
+use raftsim_sim::WorldView;
+use raftsim_sim::engine::Settings;
 use raftsim_sim::event::EventRecord;
 use raftsim_sim::node::Status;
 use raftsim_sim::trace::{Outcome, Trace, first_divergence, format_hash};
@@ -42,13 +42,16 @@ pub struct ReplayArgs {
 
 pub fn run(args: ReplayArgs) -> Result<Exit> {
     let trace = read_trace(&args.trace)?;
-    let mut world = World::new(trace.spec(), true);
-    world.describe_events(args.timeline);
+    let engine = crate::engines::by_name(&trace.header.raft)?;
+    let spec = trace.spec();
+    engine.accepts(&spec).map_err(|error| anyhow::anyhow!("{}: {error}", args.trace.display()))?;
     let mut timeline: VecDeque<String> = VecDeque::with_capacity(args.context + 1);
-    let (result, records) = world.run_catching_with(|world| {
+    let settings = Settings { record: true, describe: args.timeline, unchecked: false };
+    let (result, records) = engine.run_observed(spec, settings, &mut |world| {
         if args.timeline {
             push_line(&mut timeline, args.context, timeline_line(world));
         }
+        true
     });
     finish(&args, &trace, &result, &records.unwrap_or_default(), &timeline)
 }
@@ -146,7 +149,7 @@ fn describe_record(record: &EventRecord) -> String {
 }
 
 /// One timeline line: the step, the time, the event, and the state of the node it concerns.
-fn timeline_line(world: &World) -> String {
+fn timeline_line(world: &dyn WorldView) -> String {
     let records = world.records().unwrap_or_default();
     let Some(record) = records.last() else { return String::new() };
     let description = world.description().unwrap_or_default();
@@ -156,18 +159,16 @@ fn timeline_line(world: &World) -> String {
     };
     let state = node
         .filter(|&node| node >= 1 && node as usize <= world.node_count())
-        .map(|node| {
-            let state = world.node_state(node);
-            let role = match (world.node_status(node), state.role) {
-                (Status::Crashed, _) => "crashed",
-                (Status::Paused, _) => "paused",
-                (_, RoleKind::Leader) => "leader",
-                (_, RoleKind::Candidate) => "candidate",
-                (_, RoleKind::Follower) => "follower",
-            };
-            format!("n{node} {role:9} term {:3} commit {:5}", state.term, state.commit_index)
+        .map(|node| match (world.node_status(node), world.node_observation(node)) {
+            (Status::Up, Some(state)) => format!(
+                "n{node} {:13} term {:3} commit {:5}",
+                state.role.name(),
+                state.term,
+                state.commit_index
+            ),
+            (status, _) => format!("n{node} {:13} {:20}", status.name(), ""),
         })
-        .unwrap_or_else(|| format!("{:36}", ""));
+        .unwrap_or_else(|| format!("{:40}", ""));
     format!(
         "#{:<7} t={:>10.6}s  {state}  {:13} {description}",
         world.steps(),

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::engine::Settings;
 use raftsim_sim::trace::{Trace, format_hash};
-use raftsim_sim::{RunSpec, World};
 
 use super::{parse_bug, shell_word};
 use crate::exit::Exit;
@@ -26,9 +26,12 @@ pub struct RunArgs {
     /// A built-in scenario name or the path of a scenario JSON file.
     #[arg(long, default_value = "default")]
     scenario: String,
-    /// Inject a bug (repeatable); see `raftsim bugs`.
+    /// Inject a bug into raftsim's Raft (repeatable); see `raftsim bugs`.
     #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
     bugs: Vec<Bug>,
+    /// The Raft under test: `raftsim` (this repository's) or `raft-rs` (tikv's).
+    #[arg(long, default_value = raftsim_sim::RAFTSIM, value_name = "NAME")]
+    raft: String,
     /// Record the run and write its trace here (atomically).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
@@ -40,9 +43,12 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> Result<Exit> {
     let scenario = load_scenario(&args.scenario)?;
     let bugs: Bugs = args.bugs.iter().copied().collect();
-    let spec = RunSpec::from_seed(&scenario, args.seed, bugs);
+    let engine = crate::engines::by_name(&args.raft)?;
+    let spec = crate::campaign::seed_spec(engine, &scenario, bugs, args.seed);
+    engine.accepts(&spec).map_err(|error| anyhow::anyhow!("--raft {}: {error}", args.raft))?;
     let banner = options_banner(args.seed, &spec.options, &bugs);
-    let (result, records) = World::new(spec.clone(), args.trace.is_some()).run_catching();
+    let settings = Settings { record: args.trace.is_some(), ..Settings::default() };
+    let (result, records) = engine.run(spec.clone(), settings);
     if let (Some(path), Some(records)) = (&args.trace, records) {
         write_trace(path, &Trace::new(&spec, records, &result))?;
     }
@@ -87,6 +93,9 @@ pub fn run(args: RunArgs) -> Result<Exit> {
                 args.seed,
                 shell_word(&args.scenario)
             );
+            if args.raft != raftsim_sim::RAFTSIM {
+                command.push_str(&format!(" --raft {}", args.raft));
+            }
             for bug in bugs.iter() {
                 command.push_str(&format!(" --bug {bug}"));
             }

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 use clap::Args;
+use raftsim_sim::engine::{Engine, Settings};
 use raftsim_sim::shrink::{Progress, shrink};
-use raftsim_sim::{RunResult, RunSpec, World};
+use raftsim_sim::{RunResult, RunSpec};
 
 use super::shell_word;
 use crate::campaign::record_run;
@@ -71,6 +72,7 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
     }
     let trace = read_trace(&args.trace)?;
     let spec = trace.spec();
+    let engine = crate::engines::by_name(&spec.raft)?;
     let output = args.output.clone().unwrap_or_else(|| {
         let name = args
             .trace
@@ -80,10 +82,10 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
         let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
         args.trace.with_file_name(format!("{stem}.shrunk.jsonl"))
     });
-    let (original, _) = crate::panics::quietly(|| World::new(spec.clone(), false).run_catching());
+    let (original, _) = crate::panics::quietly(|| engine.run(spec.clone(), Settings::default()));
     let before = Size::of(&spec, &original);
-    let shrunk = shrink_with_budget(spec, Duration::from_secs_f64(args.budget))?;
-    let (result, shrunk_trace) = record_run(&shrunk.spec);
+    let shrunk = shrink_with_budget(engine, spec, Duration::from_secs_f64(args.budget))?;
+    let (result, shrunk_trace) = record_run(engine, &shrunk.spec);
     assert_eq!(result.event_hash, shrunk.result.event_hash, "a shrunk run replays identically");
     write_trace(&output, &shrunk_trace)?;
     let failure = result.failure().expect("a shrunk run still fails");
@@ -106,11 +108,15 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
 
 /// Shrinks `spec` within `budget` of wall time, with a progress spinner on a terminal.
 #[allow(clippy::disallowed_methods, reason = "the shrink budget is wall time")]
-pub fn shrink_with_budget(spec: RunSpec, budget: Duration) -> Result<raftsim_sim::shrink::Shrunk> {
+pub fn shrink_with_budget(
+    engine: &dyn Engine,
+    spec: RunSpec,
+    budget: Duration,
+) -> Result<raftsim_sim::shrink::Shrunk> {
     let started = Instant::now();
     let bar = progress_bar(None, "shrink");
     let shrunk = crate::panics::quietly(|| {
-        shrink(spec, &mut |progress: &Progress| {
+        shrink(engine, spec, &mut |progress: &Progress| {
             if let Some(bar) = &bar {
                 bar.set_position(progress.runs);
                 bar.set_prefix(format!("{} faults, {} events", progress.faults, progress.events));

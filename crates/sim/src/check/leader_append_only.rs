@@ -2,40 +2,46 @@
 //!
 //! > "A leader never overwrites or deletes entries in its log; it only appends new entries."
 //!
-//! Checked per step for a node that was leader before the step and still is, in the same term:
-//! any log write must start past its previous last index, and its log must not shrink.
+//! Checked on every log write a server makes in a term it led (as the wire or its report
+//! showed): a write that starts inside its log may only rewrite entries identical to the ones
+//! it replaces (some implementations rewrite a suffix they already hold), and must not shorten
+//! the log.
 
-use raftsim_raft::{NodeId, RoleKind};
+use super::log_view::LogView;
+use super::{Checked, Property, Violation};
+use crate::raft_under_test::{Index, LogEntry, NodeId, Term};
 
-use super::{Change, NodeState, Property, Violation};
-
-/// Stateless: the previous state of the node is all it needs.
-pub struct LeaderAppendOnly;
-
-impl LeaderAppendOnly {
-    pub fn check(
-        &self,
-        node: NodeId,
-        before: &NodeState,
-        now: &NodeState,
-        change: &Change,
-    ) -> Result<(), Box<Violation>> {
-        let same_reign = before.up
-            && before.role == RoleKind::Leader
-            && now.role == RoleKind::Leader
-            && before.term == now.term;
-        if !same_reign {
-            return Ok(());
-        }
-        let overwritten = change.written_from.filter(|&from| from <= before.last_index);
-        if overwritten.is_some() || now.last_index < before.last_index {
-            let from = overwritten.unwrap_or(now.last_index + 1);
-            let detail = format!(
-                "leader {node} of term {} rewrote its log from index {from} (last index was {})",
-                now.term, before.last_index
-            );
-            return Err(Violation::new(Property::LeaderAppendOnly, vec![node], Some(from), detail));
-        }
-        Ok(())
+/// `node`, which led `term` and still writes in it, is about to write `entries` from `from`
+/// over `log`.
+pub fn check(
+    node: NodeId,
+    term: Term,
+    log: &LogView,
+    from: Index,
+    entries: &[LogEntry],
+) -> Checked {
+    let last = log.last_index();
+    if from > last {
+        return Ok(());
     }
+    let mut previous = log.prefix(from - 1).expect("a write starts within the log");
+    for entry in entries.iter().take_while(|entry| entry.index <= last) {
+        previous = crate::hash::chain_entry(previous, entry);
+        if log.prefix(entry.index) != Some(previous) {
+            return Err(rewrote(node, term, entry.index, last));
+        }
+    }
+    let new_last = from + entries.len() as Index - 1;
+    if new_last < last {
+        return Err(rewrote(node, term, new_last + 1, last));
+    }
+    Ok(())
+}
+
+fn rewrote(node: NodeId, term: Term, index: Index, last: Index) -> Box<Violation> {
+    let detail = format!(
+        "leader {node} of term {term} overwrote or removed its own entry {index} (its log ended \
+         at {last})"
+    );
+    Violation::new(Property::LeaderAppendOnly, vec![node], Some(index), detail)
 }

@@ -1,29 +1,47 @@
-//! The checker: Raft's safety properties, held against the whole cluster after every step.
+//! The checker: Raft's safety properties, held against the whole cluster after every step, and
+//! judged from ground truth.
+//!
+//! The simulator tells the checker what it saw happen, as it happens: each write a server handed
+//! its disk ([`Checker::on_write`]), each write the disk made durable ([`Checker::on_durable`]),
+//! each message that left a server ([`Checker::on_message`]), each entry a state machine applied
+//! ([`Checker::on_applied`]), and, after every input, the server's account of itself
+//! ([`Checker::on_observe`]). Commitment is derived from the disks — an entry is committed once
+//! a majority durably stored it in its own term — never from a commit index; votes are judged
+//! from the frames that carried them; and a server's own report is used only where nothing
+//! else exists (who claims to lead, what it says its commit index is).
 //!
 //! Each property lives in its own module, opening with its statement from the Raft paper. The
-//! checks are incremental: after a step the checker looks only at the node that changed and the
-//! entries it wrote, committed or applied, comparing them with compact global records (chained
-//! prefix hashes, so that "these two logs agree up to index i" is one `u64` comparison).
-//! Crashed nodes keep their durable state, and the records span the whole run.
+//! checks are incremental, and chained prefix hashes turn "these logs agree up to index i" into
+//! one `u64` comparison.
 
+mod applied;
 mod committed;
 mod election_safety;
 mod leader_append_only;
 mod leader_completeness;
 mod log_matching;
+mod log_view;
 mod monotonicity;
-mod state_machine_safety;
+mod replicas;
+mod single_vote;
 
-use raftsim_raft::{Entry, Index, NodeId, RoleKind, Term};
+use std::collections::VecDeque;
+
 use serde::{Deserialize, Serialize};
 
 pub use committed::CommitRecord;
+pub use election_safety::Evidence;
+pub use log_view::LogView;
+
 use election_safety::ElectionSafety;
-use leader_append_only::LeaderAppendOnly;
 use leader_completeness::LeaderCompleteness;
-use log_matching::LogMatching;
-use monotonicity::Monotonicity;
-use state_machine_safety::StateMachineSafety;
+use replicas::Replicas;
+use single_vote::SingleVote;
+
+use crate::raft_under_test::{
+    HardState, Index, MessageKind, MessageSummary, NodeId, Observation, Role, Term, WriteBatch,
+    WriteId,
+};
 
 /// A property a run can violate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -37,17 +55,20 @@ pub enum Property {
     LogMatching,
     /// A committed entry is in the log of every leader of a later term.
     LeaderCompleteness,
-    /// No two servers apply (or commit) different entries at the same index.
+    /// No two different entries are ever committed at the same index.
     StateMachineSafety,
+    /// Every entry a server applies is, at that moment, committed.
+    AppliedCommitted,
     /// A server's term never decreases, across restarts too.
     TermMonotonic,
-    /// A server votes for at most one candidate per term, across restarts too.
+    /// A server votes for at most one candidate per term, and records it before granting it.
     SingleVote,
     /// A server's commit index never decreases while it is up.
     CommitMonotonic,
     /// A frame damaged in transit is never acted upon.
     FrameIntegrity,
-    /// Once faults heal, a leader commits a new command within the scenario's bound.
+    /// Once faults heal, the cluster settles: one stable leader, every live server caught up,
+    /// every client request answered, within the scenario's bound.
     Liveness,
     /// raftsim itself (or the Raft code under test) panicked: always a bug.
     Panic,
@@ -65,6 +86,7 @@ impl Property {
         Property::LeaderCompleteness,
         Property::CommitMonotonic,
         Property::StateMachineSafety,
+        Property::AppliedCommitted,
         Property::Liveness,
         Property::Panic,
     ];
@@ -77,6 +99,7 @@ impl Property {
             Property::LogMatching => "log-matching",
             Property::LeaderCompleteness => "leader-completeness",
             Property::StateMachineSafety => "state-machine-safety",
+            Property::AppliedCommitted => "applied-committed",
             Property::TermMonotonic => "term-monotonic",
             Property::SingleVote => "single-vote",
             Property::CommitMonotonic => "commit-monotonic",
@@ -125,165 +148,259 @@ impl Violation {
     }
 }
 
-/// A node's protocol state as the checker sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NodeState {
-    /// Whether the node is running (a crashed node's state is its durable state).
-    pub up: bool,
-    /// Its role.
-    pub role: RoleKind,
-    /// Its term.
-    pub term: Term,
-    /// Its vote in `term`.
-    pub vote: Option<NodeId>,
-    /// Its commit index.
-    pub commit_index: Index,
-    /// Its last log index.
-    pub last_index: Index,
-}
-
-/// Read access to the whole cluster, for checks that compare a node with the others.
-pub trait ClusterView {
-    /// Ids of every node, ascending.
-    fn node_ids(&self) -> std::ops::RangeInclusive<NodeId>;
-    /// The state of `node`.
-    fn node_state(&self, node: NodeId) -> NodeState;
-    /// Chained prefix hashes of `node`'s durable log: element `i - 1` covers entries `1..=i`.
-    fn prefix(&self, node: NodeId) -> &[u64];
-}
-
-/// What one step changed at one node.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Change<'a> {
-    /// The node.
-    pub node: NodeId,
-    /// The node was (re)started from its disk in this step.
-    pub restarted: bool,
-    /// Log write persisted in this step: entries from this index on were replaced.
-    pub written_from: Option<Index>,
-    /// The entries written from `written_from`.
-    pub written: &'a [Entry],
-    /// Entries applied in this step, with the state machine's chained hash after each.
-    pub applied: &'a [(Index, u64)],
-}
+/// What the checker reports as it goes.
+pub type Checked = Result<(), Box<Violation>>;
 
 /// Protocol events the checker counts as it observes them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Observed {
-    /// Nodes that became candidates.
+    /// Times a server was seen becoming a candidate.
     pub elections: u64,
-    /// Leaders elected.
+    /// Terms that had a leader.
     pub leader_changes: u64,
     /// Highest term seen.
     pub max_term: u64,
-    /// Highest commit index seen.
+    /// Highest committed index (ground truth).
     pub commits: u64,
+    /// Entries of an earlier term committed by a majority of a later-term entry above them.
+    pub prior_term_commits: u64,
+}
+
+/// What the checker knows of one server besides its logs.
+#[derive(Clone, Debug, Default)]
+struct NodeRecord {
+    /// The term of the last hard state it handed its disk.
+    written_term: Term,
+    /// The last hard state its disk made durable.
+    durable: HardState,
+    /// Its last account of itself while running; `None` until it reports, and after a crash.
+    observed: Option<Observation>,
+    /// Log writes handed to the disk and not yet durable, oldest first, with the terms and
+    /// prefix hashes of what they write: computed once, when written.
+    pending: VecDeque<(WriteId, Vec<(Term, u64)>)>,
 }
 
 /// All properties, with their records.
 pub struct Checker {
-    /// What the checker saw of each node after its last change.
-    previous: Vec<NodeState>,
-    monotonicity: Monotonicity,
-    log_matching: LogMatching,
-    leader_append_only: LeaderAppendOnly,
-    election_safety: ElectionSafety,
+    quorum: usize,
+    nodes: Vec<NodeRecord>,
+    /// Per node (id − 1): its log as written (everything it handed its disk).
+    written: Vec<LogView>,
+    /// Per node (id − 1): its log as its disk made it durable.
+    durable: Vec<LogView>,
+    replicas: Replicas,
     committed: CommitRecord,
+    election_safety: ElectionSafety,
     leader_completeness: LeaderCompleteness,
-    state_machine_safety: StateMachineSafety,
+    single_vote: SingleVote,
     observed: Observed,
 }
 
 impl Checker {
-    /// A checker for a cluster whose nodes all start empty, in term 0.
+    /// A checker for a cluster of `nodes` voters that all start empty, in term 0.
     pub fn new(nodes: usize) -> Checker {
-        let initial = NodeState {
-            up: true,
-            role: RoleKind::Follower,
-            term: 0,
-            vote: None,
-            commit_index: 0,
-            last_index: 0,
-        };
         Checker {
-            previous: vec![initial; nodes],
-            monotonicity: Monotonicity::new(nodes),
-            log_matching: LogMatching::default(),
-            leader_append_only: LeaderAppendOnly,
-            election_safety: ElectionSafety::default(),
+            quorum: nodes / 2 + 1,
+            nodes: vec![NodeRecord::default(); nodes],
+            written: vec![LogView::new(); nodes],
+            durable: vec![LogView::new(); nodes],
+            replicas: Replicas::default(),
             committed: CommitRecord::default(),
-            leader_completeness: LeaderCompleteness,
-            state_machine_safety: StateMachineSafety::default(),
+            election_safety: ElectionSafety::default(),
+            leader_completeness: LeaderCompleteness::new(nodes),
+            single_vote: SingleVote::default(),
             observed: Observed::default(),
         }
     }
 
-    /// Checks every property against what `change` did, in [`Property::ALL`]'s order.
-    pub fn observe(
-        &mut self,
-        cluster: &impl ClusterView,
-        change: &Change,
-    ) -> Result<(), Box<Violation>> {
-        let node = change.node;
-        let now = cluster.node_state(node);
-        let before = self.previous[node as usize - 1];
-        self.monotonicity.check_term_and_vote(node, &now)?;
-        self.log_matching.check(cluster.prefix(node), change)?;
-        self.leader_append_only.check(node, &before, &now, change)?;
-        let new_leader = now.role == RoleKind::Leader
-            && (before.role != RoleKind::Leader || before.term != now.term);
-        if new_leader {
-            self.election_safety.check(node, now.term)?;
-            self.leader_completeness.check_new_leader(
+    fn slot(node: NodeId) -> usize {
+        node as usize - 1
+    }
+
+    /// `node` handed its disk `write`.
+    pub fn on_write(&mut self, node: NodeId, write: &WriteBatch) -> Checked {
+        let slot = Checker::slot(node);
+        if let Some(hard_state) = write.hard_state {
+            self.nodes[slot].written_term = hard_state.term;
+        }
+        debug_assert!(write.snapshot.is_none(), "snapshots are checked from issue 12 on");
+        let Some(from) = write.log_from else { return Ok(()) };
+        let term = self.nodes[slot].written_term;
+        let log = &mut self.written[slot];
+        if self.election_safety.leader_of(term) == Some(node) {
+            leader_append_only::check(node, term, log, from, &write.entries)?;
+        }
+        log.write(from, &write.entries);
+        let id = write.id.expect("a write has an id");
+        self.nodes[slot].pending.push_back((id, log.entries_from(from).to_vec()));
+        log_matching::check(node, log, &write.entries, &mut self.replicas)
+    }
+
+    /// `node`'s disk made `write` durable.
+    pub fn on_durable(&mut self, node: NodeId, write: &WriteBatch) -> Checked {
+        let slot = Checker::slot(node);
+        if let Some(hard_state) = write.hard_state {
+            let before = self.nodes[slot].durable;
+            monotonicity::check_durable_term(node, before.term, hard_state.term)?;
+            if let Some(candidate) = hard_state.vote {
+                self.single_vote.on_durable_vote(node, hard_state.term, candidate)?;
+            }
+            self.nodes[slot].durable = hard_state;
+        }
+        let Some(from) = write.log_from else { return Ok(()) };
+        let write_term = self.nodes[slot].durable.term;
+        let pending = &mut self.nodes[slot].pending;
+        while pending.front().is_some_and(|&(id, _)| Some(id) < write.id) {
+            pending.pop_front();
+        }
+        match pending.pop_front() {
+            Some((id, hashes)) if Some(id) == write.id => {
+                self.durable[slot].write_hashed(from, &hashes);
+            }
+            _ => {
+                self.durable[slot].write(from, &write.entries);
+            }
+        }
+        for entry in &write.entries {
+            let prefix = self.durable[slot].prefix(entry.index).expect("just written");
+            let quorum = self.quorum;
+            if self.replicas.record_durable(
                 node,
-                now.term,
-                cluster.prefix(node),
-                &self.committed,
-            )?;
-            self.observed.leader_changes += 1;
+                entry.index,
+                entry.term,
+                prefix,
+                write_term,
+                quorum,
+            ) {
+                self.on_majority(node, entry.index, entry.term, prefix)?;
+            }
         }
-        if now.role == RoleKind::Candidate
-            && (before.role != RoleKind::Candidate || before.term != now.term)
-        {
-            self.observed.elections += 1;
-        }
-        self.monotonicity.check_commit(node, &before, &now, change.restarted)?;
-        let committed_before = self.committed.last_index();
-        // Also after a log write below the commit index: a node that rewrites committed entries
-        // without moving its commit index must be compared with the record all the same.
-        let rewrote_committed = change.written_from.is_some_and(|from| from <= now.commit_index);
-        if now.commit_index > before.commit_index || change.restarted || rewrote_committed {
-            self.state_machine_safety.check_commit(
-                node,
-                now.term,
-                now.commit_index,
-                cluster.prefix(node),
-                &mut self.committed,
-            )?;
-        }
-        self.state_machine_safety.check_applied(node, change.applied)?;
-        if self.committed.last_index() > committed_before {
-            self.leader_completeness.check_leaders_after_commit(
-                cluster,
-                committed_before,
-                &self.committed,
-            )?;
-        }
-        self.observed.max_term = self.observed.max_term.max(now.term);
-        self.observed.commits = self.committed.last_index();
-        self.previous[node as usize - 1] = now;
         Ok(())
     }
 
-    /// Records that `node` crashed: its volatile state is gone, so its next observed commit
-    /// index may be lower (its durable one).
-    pub fn observe_crash(&mut self, node: NodeId, durable: NodeState) {
-        self.previous[node as usize - 1] = durable;
+    /// `(index, term)` with `prefix` is now durable on a majority in its own term, the last
+    /// copy on `node`: it and everything before it are committed.
+    fn on_majority(&mut self, node: NodeId, index: Index, term: Term, prefix: u64) -> Checked {
+        let committed = &mut self.committed;
+        if index <= committed.last_index() {
+            if committed.prefix(index) != Some(prefix) {
+                let detail = format!(
+                    "entry (index {index}, term {term}) is durable on a majority in its term, \
+                     so committed, but a different entry was committed at index {index} before"
+                );
+                return Err(Violation::new(
+                    Property::StateMachineSafety,
+                    vec![node],
+                    Some(index),
+                    detail,
+                ));
+            }
+            committed.lower(index, term);
+        } else {
+            let log = &self.durable[Checker::slot(node)];
+            let last = committed.last_index();
+            if last >= log.base_index() && log.prefix(last) != committed.prefix(last) {
+                let detail = format!(
+                    "entry (index {index}, term {term}) is durable on a majority in its term, \
+                     so committed, but its log differs from the committed log at or before \
+                     index {last}"
+                );
+                return Err(Violation::new(
+                    Property::StateMachineSafety,
+                    vec![node],
+                    Some(last),
+                    detail,
+                ));
+            }
+            for at in last + 1..=index {
+                let entry_term = log.term(at).expect("a committed prefix is in the durable log");
+                let entry_prefix = log.prefix(at).expect("a committed prefix is in the log");
+                committed.push(at, entry_term, entry_prefix, term);
+                if entry_term < term {
+                    self.observed.prior_term_commits += 1;
+                }
+            }
+        }
+        self.observed.commits = self.committed.last_index();
+        self.leader_completeness.after_commit(term, &self.written, &self.committed)
     }
 
-    /// The state of `node` as of its last observed change.
-    pub fn previous(&self, node: NodeId) -> NodeState {
-        self.previous[node as usize - 1]
+    /// A message `summary` left its sender.
+    pub fn on_message(&mut self, summary: &MessageSummary) -> Checked {
+        match summary.kind {
+            MessageKind::VoteResponse { pre: false, granted: true } => {
+                self.single_vote.on_grant(summary.from, summary.term, summary.to)
+            }
+            kind if kind.is_from_leader() => {
+                self.led(summary.from, summary.term, Evidence::Sent(kind.name()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `node` led `term`, as `evidence` shows.
+    fn led(&mut self, node: NodeId, term: Term, evidence: Evidence) -> Checked {
+        if self.election_safety.check(node, term, evidence)? {
+            self.observed.leader_changes += 1;
+            let log = &self.written[Checker::slot(node)];
+            self.leader_completeness.begin(node, term, log, &self.committed)?;
+        }
+        Ok(())
+    }
+
+    /// `node`'s state machine applied the entry at `index`, its applied hash chain now `hash`.
+    pub fn on_applied(&mut self, node: NodeId, index: Index, hash: u64) -> Checked {
+        applied::check(node, index, hash, &self.committed)
+    }
+
+    /// `node`, running, reports `now`.
+    pub fn on_observe(&mut self, node: NodeId, now: &Observation) -> Checked {
+        let slot = Checker::slot(node);
+        let before = self.nodes[slot].observed;
+        monotonicity::check_observed(node, before.as_ref(), now, self.nodes[slot].durable.term)?;
+        if now.role == Role::Leader {
+            self.led(node, now.term, Evidence::Reported)?;
+        }
+        if let Some(term) = self.leader_completeness.reign(node)
+            && (now.role != Role::Leader || now.term != term)
+        {
+            self.leader_completeness.end(node, &self.written[slot]);
+        }
+        let new_candidacy = now.role == Role::Candidate
+            && before
+                .is_none_or(|before| before.role != Role::Candidate || before.term != now.term);
+        if new_candidacy {
+            self.observed.elections += 1;
+        }
+        self.observed.max_term = self.observed.max_term.max(now.term);
+        self.nodes[slot].observed = Some(*now);
+        Ok(())
+    }
+
+    /// `node` crashed: what it had not made durable is gone.
+    pub fn on_crash(&mut self, node: NodeId) {
+        let slot = Checker::slot(node);
+        self.leader_completeness.end(node, &self.written[slot]);
+        self.written[slot] = self.durable[slot].clone();
+        let record = &mut self.nodes[slot];
+        record.observed = None;
+        record.pending.clear();
+        record.written_term = record.durable.term;
+    }
+
+    /// `node`'s last account of itself, while running.
+    pub fn observation(&self, node: NodeId) -> Option<Observation> {
+        self.nodes[Checker::slot(node)].observed
+    }
+
+    /// `node`'s log as written.
+    pub fn written_log(&self, node: NodeId) -> &LogView {
+        &self.written[Checker::slot(node)]
+    }
+
+    /// `node`'s durable hard state.
+    pub fn durable_hard_state(&self, node: NodeId) -> HardState {
+        self.nodes[Checker::slot(node)].durable
     }
 
     /// Counts of protocol events seen so far.
@@ -291,7 +408,7 @@ impl Checker {
         self.observed
     }
 
-    /// The cluster's committed entries as recorded so far.
+    /// The ground-truth committed prefix so far.
     pub fn committed(&self) -> &CommitRecord {
         &self.committed
     }

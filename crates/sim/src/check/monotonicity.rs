@@ -1,75 +1,46 @@
-//! Per-server monotonicity (Figure 2's persistent state and §5.1–§5.2):
+//! Per-server monotonicity (Figure 2's persistent state and §5.1):
 //!
 //! > "currentTerm: latest term server has seen (initialized to 0 on first boot, increases
-//! > monotonically)". "votedFor: candidateId that received vote in current term" — and "each
-//! > server will vote for at most one candidate in a given term".
+//! > monotonically)."
 //!
-//! Both are persistent, so they hold across restarts. The commit index is volatile but must
-//! never decrease while a server is up: committed is forever.
+//! The term is persistent, so it holds across restarts: checked on what the disk makes durable,
+//! and on what a running server reports (never below its own disk). The commit index is
+//! volatile but must never decrease while a server is up: committed is forever.
 
-use raftsim_raft::{NodeId, Term};
+use super::{Checked, Property, Violation};
+use crate::raft_under_test::{NodeId, Observation, Term};
 
-use super::{NodeState, Property, Violation};
-
-/// The highest term and the vote of each node, remembered across its restarts.
-pub struct Monotonicity {
-    /// Per node (id − 1): the highest term seen and the first vote cast in it.
-    seen: Vec<(Term, Option<NodeId>)>,
+/// `node`'s disk replaced durable term `before` with `now`.
+pub fn check_durable_term(node: NodeId, before: Term, now: Term) -> Checked {
+    if now < before {
+        let detail = format!("node {node}'s disk recorded term {now} after term {before}");
+        return Err(Violation::new(Property::TermMonotonic, vec![node], None, detail));
+    }
+    Ok(())
 }
 
-impl Monotonicity {
-    pub fn new(nodes: usize) -> Monotonicity {
-        Monotonicity { seen: vec![(0, None); nodes] }
+/// `node` reports `now`; `before` is its previous report while running (none after a restart),
+/// and `durable_term` the term its disk holds.
+pub fn check_observed(
+    node: NodeId,
+    before: Option<&Observation>,
+    now: &Observation,
+    durable_term: Term,
+) -> Checked {
+    let floor = before.map_or(durable_term, |before| before.term.max(durable_term));
+    if now.term < floor {
+        let detail = format!("node {node}'s term went from {floor} down to {}", now.term);
+        return Err(Violation::new(Property::TermMonotonic, vec![node], None, detail));
     }
-
-    /// Term never decreases; at most one vote per term.
-    pub fn check_term_and_vote(
-        &mut self,
-        node: NodeId,
-        now: &NodeState,
-    ) -> Result<(), Box<Violation>> {
-        let (term, vote) = &mut self.seen[node as usize - 1];
-        if now.term < *term {
-            let detail = format!("node {node}'s term went from {term} down to {}", now.term);
-            return Err(Violation::new(Property::TermMonotonic, vec![node], None, detail));
-        }
-        if now.term > *term {
-            *term = now.term;
-            *vote = now.vote;
-            return Ok(());
-        }
-        match (*vote, now.vote) {
-            (Some(first), Some(second)) if first != second => {
-                let detail = format!(
-                    "node {node} voted for {first} and then for {second} in term {}",
-                    now.term
-                );
-                Err(Violation::new(Property::SingleVote, vec![node, first, second], None, detail))
-            }
-            (None, Some(_)) => {
-                *vote = now.vote;
-                Ok(())
-            }
-            _ => Ok(()),
-        }
+    if let Some(before) = before
+        && now.commit_index < before.commit_index
+    {
+        let detail = format!(
+            "node {node}'s commit index went from {} down to {}",
+            before.commit_index, now.commit_index
+        );
+        let index = Some(before.commit_index);
+        return Err(Violation::new(Property::CommitMonotonic, vec![node], index, detail));
     }
-
-    /// The commit index never decreases while the node is up.
-    pub fn check_commit(
-        &self,
-        node: NodeId,
-        before: &NodeState,
-        now: &NodeState,
-        restarted: bool,
-    ) -> Result<(), Box<Violation>> {
-        if !restarted && before.up && now.commit_index < before.commit_index {
-            let detail = format!(
-                "node {node}'s commit index went from {} down to {}",
-                before.commit_index, now.commit_index
-            );
-            let index = Some(before.commit_index);
-            return Err(Violation::new(Property::CommitMonotonic, vec![node], index, detail));
-        }
-        Ok(())
-    }
+    Ok(())
 }

@@ -1,13 +1,12 @@
 //! Starting and ending scheduled faults. Each start records what it actually did (an
 //! [`ActiveFault`]), so that its end undoes exactly that, and overlapping faults compose.
 
-use raftsim_raft::{NodeId, RoleKind};
-
 use super::World;
 use crate::check::Violation;
 use crate::event::Event;
 use crate::fault::{FaultKind, Partition, Target};
 use crate::node::Status;
+use crate::raft_under_test::{NodeId, RaftUnderTest, Role};
 
 /// What a started fault did, to be undone when it ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +27,7 @@ pub enum ActiveFault {
     Skipped,
 }
 
-impl World {
+impl<R: RaftUnderTest> World<R> {
     fn resolve(&self, target: Target) -> NodeId {
         match target {
             Target::Node(node) => node,
@@ -48,15 +47,15 @@ impl World {
         self.strike(fault, None)
     }
 
-    /// The armed fault that `node`'s last step triggers, if any: it just became leader, or just
-    /// granted a vote. Disarms it.
+    /// The armed fault that `node`'s last output triggers, if any: it just became leader, or
+    /// just granted a vote (as its report, compared with the previous one, shows). Disarms it.
     pub(super) fn triggered_fault(&mut self, node: NodeId) -> Option<u32> {
-        let before = self.checker.previous(node);
-        let now = self.nodes[node as usize - 1].state();
-        let new_leader = now.role == RoleKind::Leader
-            && (before.role != RoleKind::Leader || before.term != now.term);
+        let before = self.checker.observation(node);
+        let now = self.nodes[node as usize - 1].observation()?;
+        let new_leader = now.role == Role::Leader
+            && before.is_none_or(|before| before.role != Role::Leader || before.term != now.term);
         let new_vote = now.vote.is_some_and(|vote| vote != node)
-            && (before.term != now.term || before.vote != now.vote);
+            && before.is_none_or(|before| before.term != now.term || before.vote != now.vote);
         let position = self.armed.iter().position(|&fault| {
             match self.spec.schedule[fault as usize].kind.target() {
                 Some(Target::NewLeader) => new_leader,
@@ -65,6 +64,11 @@ impl World {
             }
         })?;
         Some(self.armed.remove(position))
+    }
+
+    /// Whether the scheduled fault is a crash.
+    pub(super) fn is_crash(&self, fault: u32) -> bool {
+        matches!(self.spec.schedule[fault as usize].kind, FaultKind::Crash { .. })
     }
 
     /// Applies a fault now, to `triggered` if a trigger chose the node, and schedules its end.
@@ -77,7 +81,7 @@ impl World {
         let duration_us = spec.duration_us;
         let kind = spec.kind.clone();
         let target =
-            |world: &World, target: Target| triggered.unwrap_or_else(|| world.resolve(target));
+            |world: &World<R>, target: Target| triggered.unwrap_or_else(|| world.resolve(target));
         let active = match kind {
             FaultKind::Partition(partition) => {
                 let cuts = self.partition_cuts(&partition);
@@ -104,6 +108,7 @@ impl World {
                     ActiveFault::Skipped
                 } else {
                     self.crash(node);
+                    self.counters.crashes += 1;
                     ActiveFault::Crashed(node)
                 }
             }
@@ -168,18 +173,15 @@ impl World {
         Ok(())
     }
 
-    fn crash(&mut self, node: NodeId) {
+    pub(super) fn crash(&mut self, node: NodeId) {
         self.resumed_as_leader[node as usize - 1] = None;
         self.catching_up_to[node as usize - 1] = None;
-        let sim_node = &mut self.nodes[node as usize - 1];
-        sim_node.crash();
-        self.counters.crashes += 1;
-        let durable = sim_node.state();
-        self.checker.observe_crash(node, durable);
+        self.nodes[node as usize - 1].crash();
+        self.checker.on_crash(node);
     }
 
     /// The directed links a partition cuts.
-    fn partition_cuts(&self, partition: &Partition) -> Vec<(NodeId, NodeId)> {
+    pub(super) fn partition_cuts(&self, partition: &Partition) -> Vec<(NodeId, NodeId)> {
         let all: Vec<NodeId> = (1..=self.nodes.len() as NodeId).collect();
         let both_ways = |side: &[NodeId], others: &[NodeId]| {
             let mut cuts = Vec::new();

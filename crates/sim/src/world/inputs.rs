@@ -1,19 +1,18 @@
 //! Driving one node: its inputs (ticks, frames, client requests), its inbox and service time,
-//! and the processing of its output in the order the sans-IO contract requires.
-
-use raftsim_raft::{NodeId, ProposeError, RoleKind};
+//! and the processing of its output in the order the contract requires — write, send, apply.
 
 use super::World;
-use crate::check::{Change, Property, Violation};
+use crate::check::{Property, Violation};
 use crate::client::BURST_CLIENT_BASE;
 use crate::event::{Event, Reply};
 use crate::node::{Input, Status};
+use crate::raft_under_test::{MessageKind, NodeId, Observation, ProposeError, RaftUnderTest, Role};
 use crate::state_machine::{Applied, CommandId};
 
 /// The client id under which the pipeline workload proposes.
 const PIPELINE_CLIENT: u32 = u32::MAX;
 
-impl World {
+impl<R: RaftUnderTest> World<R> {
     pub(super) fn on_tick(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let sim_node = &mut self.nodes[node as usize - 1];
         let interval = (self.spec.options.tick_us * sim_node.tick_percent as u64 / 100).max(1);
@@ -32,8 +31,9 @@ impl World {
         let sim_node = &mut self.nodes[node as usize - 1];
         match sim_node.status {
             Status::Crashed => {
-                if let Input::Frame { .. } = input {
+                if let Input::Frame { frame, .. } = input {
                     self.counters.frames_dropped += 1;
+                    self.recycle_frame(frame);
                 }
                 return Ok(());
             }
@@ -87,54 +87,18 @@ impl World {
         sim_node.busy_until_us = self.now_us + service_us * sim_node.slowdown as u64;
         match input {
             Input::Frame { from, frame, corrupted } => {
-                if corrupted {
-                    self.counters.frames_corrupted += 1;
-                }
-                let decoded = sim_node.codec.decode(&frame);
-                self.recycle_frame(frame);
-                let envelope = match decoded {
-                    Ok(envelope) => envelope,
-                    Err(error) => {
-                        assert!(corrupted, "an undamaged frame from {from} was rejected: {error}");
-                        self.counters.frames_rejected += 1;
-                        return Ok(());
-                    }
-                };
-                let sim_node = &mut self.nodes[node as usize - 1];
-                if corrupted {
-                    let detail = format!(
-                        "node {node} accepted a frame from node {from} that was damaged in \
-                         transit: {} {:?}",
-                        envelope.message.kind(),
-                        envelope.message
-                    );
-                    return Err(Violation::new(
-                        Property::FrameIntegrity,
-                        vec![node, from],
-                        None,
-                        detail,
-                    ));
-                }
-                self.counters.frames_delivered += 1;
-                let raft = sim_node.raft_mut();
-                if let raftsim_raft::Message::RequestVote(request) = &envelope.message
-                    && request.term >= raft.term()
-                    && !raft.log().is_up_to_date(request.last_log_index, request.last_log_term)
-                {
-                    self.coverage.vote_refused_for_stale_log += 1;
-                }
-                raft.step(envelope).expect("the codec checked the envelope's ids");
+                self.receive(node, from, frame, corrupted)?
             }
             Input::Request { client, sequence } => {
                 let payload_bytes =
                     self.clients.as_ref().map_or(0, |clients| clients.payload_bytes());
                 let payload = CommandId { client, sequence }.payload(payload_bytes);
                 let reply = match sim_node.raft_mut().propose(payload) {
-                    Ok(_) => None,
+                    Ok(()) => None,
                     Err(ProposeError::NotLeader { leader_hint }) => {
                         Some(Reply::Redirect(leader_hint))
                     }
-                    Err(ProposeError::Overloaded) => Some(Reply::Busy),
+                    Err(ProposeError::Busy) => Some(Reply::Busy),
                 };
                 if let Some(reply) = reply
                     && client < BURST_CLIENT_BASE
@@ -144,6 +108,51 @@ impl World {
             }
         }
         self.after_input(node, false)
+    }
+
+    /// A frame reaches a running node: decoded (a damaged one must be refused), then stepped.
+    fn receive(
+        &mut self,
+        node: NodeId,
+        from: NodeId,
+        frame: Vec<u8>,
+        corrupted: bool,
+    ) -> Result<(), Box<Violation>> {
+        if corrupted {
+            self.counters.frames_corrupted += 1;
+        }
+        let raft = self.nodes[node as usize - 1].raft_mut();
+        let decoded = raft.decode(&frame);
+        self.recycle_frame(frame);
+        let message = match decoded {
+            Ok(message) => message,
+            Err(error) => {
+                assert!(corrupted, "an undamaged frame from {from} was rejected: {error}");
+                self.counters.frames_rejected += 1;
+                return Ok(());
+            }
+        };
+        if corrupted {
+            let detail = format!(
+                "node {node} accepted a frame from node {from} that was damaged in transit: {}",
+                R::describe(&message)
+            );
+            return Err(Violation::new(Property::FrameIntegrity, vec![node, from], None, detail));
+        }
+        self.counters.frames_delivered += 1;
+        let summary = R::summarize(&message);
+        if let MessageKind::VoteRequest { pre: false, last_index, last_term } = summary.kind {
+            let log = self.checker.written_log(node);
+            let term = self.checker.observation(node).map_or(0, |observation| observation.term);
+            if summary.term >= term && (last_term, last_index) < (log.last_term(), log.last_index())
+            {
+                self.coverage.vote_refused_for_stale_log += 1;
+            }
+        }
+        if self.nodes[node as usize - 1].raft_mut().step(message).is_err() {
+            self.counters.frames_refused += 1;
+        }
+        Ok(())
     }
 
     fn reply_to_client(&mut self, client: u32, sequence: u64, reply: Reply) {
@@ -166,79 +175,140 @@ impl World {
         Ok(())
     }
 
-    /// Processes the node's output as the sans-IO contract requires (persist, then send, then
-    /// apply), then runs the checker on what changed.
+    /// Processes the node's output as the contract requires — write, send, apply — until it
+    /// has nothing more to say, telling the checker what happened; then the node's account of
+    /// itself.
     fn drain_output(&mut self, node: NodeId, restarted: bool) -> Result<(), Box<Violation>> {
-        let mut ready = self.ready.take().expect("drains do not nest");
         let index = node as usize - 1;
-        self.nodes[index].raft_mut().ready(&mut ready);
-        // 1. Persist. Nothing below may run before this: messages and applied entries may only
-        //    reflect state that would survive a crash.
-        if self.nodes[index].disk.persist(&ready) {
-            self.counters.truncations += 1;
-        }
-        let fired = if self.armed.is_empty() { None } else { self.triggered_fault(node) };
-        if fired.is_some_and(|fault| {
-            matches!(self.spec.schedule[fault as usize].kind, crate::fault::FaultKind::Crash { .. })
-        }) {
-            // The crash lands between persisting and sending: nothing of this output leaves.
-            ready.messages.clear();
-            ready.committed.clear();
-        }
-        // 2. Send.
-        for envelope in ready.messages.drain(..) {
-            let mut frame = self.frame_buffer();
-            self.encoder.encode_into(&envelope, &mut frame);
-            self.send_frame(envelope.from, envelope.to, frame);
-        }
-        // 3. Apply.
-        self.applied.clear();
-        for entry in &ready.committed {
-            let sim_node = &mut self.nodes[index];
-            let applied = sim_node.state_machine.apply(entry);
-            self.applied.push((entry.index, sim_node.state_machine.applied_hash()));
-            if let Applied::Command(id) | Applied::Duplicate(id) = applied
-                && self
-                    .clients
-                    .as_ref()
-                    .is_some_and(|clients| clients.awaits(id.client, id.sequence, node))
-            {
-                self.reply_to_client(id.client, id.sequence, Reply::Applied);
+        let mut drained = Ok(());
+        let mut fired = None;
+        while fired.is_none() && self.nodes[index].raft.as_ref().is_some_and(R::has_output) {
+            drained = self.drain_once(node, &mut fired);
+            if drained.is_err() {
+                break;
             }
         }
-        self.observe_paths(node);
-        let change = Change {
-            node,
-            restarted,
-            written_from: ready.log_from,
-            written: &ready.entries,
-            applied: &self.applied,
-        };
-        let checked = if self.checking {
-            self.checker.observe(&super::Cluster(&self.nodes), &change)
-        } else {
-            Ok(())
-        };
-        self.ready = Some(ready);
-        checked?;
+        drained?;
         if let Some(fault) = fired {
-            self.strike(fault, Some(node))?;
+            return self.strike(fault, Some(node));
         }
-        if self.pipeline.is_some() {
-            self.check_pipeline_liveness(node);
+        let Some(now) = self.nodes[index].observation() else { return Ok(()) };
+        self.observe_paths(node, &now, restarted);
+        if self.checking {
+            self.checker.on_observe(node, &now)?;
         }
         Ok(())
     }
 
-    /// Counts the hard paths `node`'s last step went through (see [`crate::coverage`]), by
-    /// comparing its state with the checker's record of it before the step.
-    fn observe_paths(&mut self, node: NodeId) {
+    /// One output of `node`: written to its (synchronous) disk and acknowledged, sent, and
+    /// applied. Sets `fired` if the output triggers an armed fault, which then strikes between
+    /// the write and the sending.
+    fn drain_once(&mut self, node: NodeId, fired: &mut Option<u32>) -> Result<(), Box<Violation>> {
         let index = node as usize - 1;
-        let before = self.checker.previous(node);
-        let now = self.nodes[index].state();
-        if now.role == RoleKind::Candidate
-            && (before.role != RoleKind::Candidate || before.term != now.term)
-        {
+        let mut output = self.output.take().expect("drains do not nest");
+        self.nodes[index].raft_mut().take_output(&mut output);
+        let result = (|| {
+            // 1. Write, and (the disk being synchronous) acknowledge. Nothing below may run
+            //    before this: messages that wait for the disk, and applied entries, may only
+            //    reflect state that would survive a crash.
+            if let Some(write_id) = output.write.id {
+                if self.checking {
+                    self.checker.on_write(node, &output.write)?;
+                }
+                if self.nodes[index].disk.write(&output.write) {
+                    self.counters.truncations += 1;
+                }
+                if self.checking {
+                    self.checker.on_durable(node, &output.write)?;
+                }
+                *fired = if self.armed.is_empty() { None } else { self.triggered_fault(node) };
+                if fired.is_some_and(|fault| self.is_crash(fault)) {
+                    // The crash lands between persisting and sending: nothing of this output
+                    // leaves.
+                    return Ok(());
+                }
+                self.nodes[index].raft_mut().on_persisted(write_id);
+            }
+            // 2. Send.
+            for message in output.messages.drain(..).chain(output.persisted_messages.drain(..)) {
+                self.send(node, message)?;
+            }
+            // 3. Apply.
+            for entry in output.committed.drain(..) {
+                let sim_node = &mut self.nodes[index];
+                let applied = sim_node.state_machine.apply(&entry);
+                let hash = sim_node.state_machine.applied_hash();
+                if self.checking {
+                    self.checker.on_applied(node, entry.index, hash)?;
+                }
+                if let Applied::Command(id) | Applied::Duplicate(id) = applied
+                    && self
+                        .clients
+                        .as_ref()
+                        .is_some_and(|clients| clients.awaits(id.client, id.sequence, node))
+                {
+                    self.reply_to_client(id.client, id.sequence, Reply::Applied);
+                }
+            }
+            Ok(())
+        })();
+        output.clear();
+        self.output = Some(output);
+        result
+    }
+
+    /// Encodes `message` and hands its frame to the network, which may drop, damage,
+    /// duplicate or delay it.
+    fn send(&mut self, node: NodeId, message: R::Message) -> Result<(), Box<Violation>> {
+        let summary = R::summarize(&message);
+        debug_assert_eq!(summary.from, node, "a node sends in its own name");
+        if self.checking {
+            self.checker.on_message(&summary)?;
+        }
+        if let MessageKind::AppendResponse { accepted: false, index } = summary.kind {
+            self.last_rejection[node as usize - 1] = Some(index);
+        }
+        let mut frame = self.frame_buffer();
+        self.nodes[node as usize - 1]
+            .raft
+            .as_ref()
+            .expect("a sender runs")
+            .encode(&message, &mut frame);
+        let to = summary.to;
+        if to == 0 || to as usize > self.nodes.len() || to == node {
+            // An implementation addressed a node that does not exist: nothing receives it.
+            self.counters.frames_dropped += 1;
+            self.recycle_frame(frame);
+            return Ok(());
+        }
+        self.counters.frames_sent += 1;
+        let transit = self.network.transit(node, to, &mut frame);
+        if transit.dropped {
+            self.counters.frames_dropped += 1;
+            self.recycle_frame(frame);
+            return Ok(());
+        }
+        let corrupted = transit.corrupted;
+        if transit.duplicated {
+            self.counters.frames_duplicated += 1;
+            let latency = self.network.latency_us();
+            let copy = Event::Deliver { to, from: node, frame: frame.clone(), corrupted };
+            self.queue.push(self.now_us + latency, copy);
+        }
+        let latency = self.network.latency_us() + transit.extra_delay_us;
+        self.queue.push(self.now_us + latency, Event::Deliver { to, from: node, frame, corrupted });
+        Ok(())
+    }
+
+    /// Counts the hard paths `node`'s last step went through (see [`crate::coverage`]), by
+    /// comparing its report with its previous one.
+    fn observe_paths(&mut self, node: NodeId, now: &Observation, restarted: bool) {
+        let index = node as usize - 1;
+        let before = if restarted { None } else { self.checker.observation(node) };
+        let new_candidacy = now.role == Role::Candidate
+            && before
+                .is_none_or(|before| before.role != Role::Candidate || before.term != now.term);
+        if new_candidacy {
             if now.term > self.candidates.0 {
                 self.candidates = (now.term, 1);
             } else if now.term == self.candidates.0 {
@@ -248,21 +318,15 @@ impl World {
                 }
             }
         }
-        if before.up && before.role == RoleKind::Leader && now.role != RoleKind::Leader {
+        if let Some(before) = before
+            && before.role == Role::Leader
+            && now.role != Role::Leader
+        {
             if before.last_index > before.commit_index {
                 self.coverage.leader_deposed_with_uncommitted_entries += 1;
             }
             if self.resumed_as_leader[index].take().is_some() {
                 self.coverage.stale_leader_resumed_and_stepped_down += 1;
-            }
-        }
-        if now.role == RoleKind::Leader
-            && now.commit_index > before.commit_index
-            && before.term == now.term
-        {
-            let raft = self.nodes[index].raft.as_ref().expect("a leader is up");
-            if raft.log().term(before.commit_index + 1).is_some_and(|term| term < now.term) {
-                self.coverage.prior_term_entry_committed_indirectly += 1;
             }
         }
         if let Some(target) = self.catching_up_to[index]
@@ -273,35 +337,14 @@ impl World {
         }
     }
 
-    /// Hands a frame to the network, which may drop, damage, duplicate or delay it.
-    fn send_frame(&mut self, from: NodeId, to: NodeId, mut frame: Vec<u8>) {
-        self.counters.frames_sent += 1;
-        let transit = self.network.transit(from, to, &mut frame);
-        if transit.dropped {
-            self.counters.frames_dropped += 1;
-            self.recycle_frame(frame);
-            return;
-        }
-        let corrupted = transit.corrupted;
-        if transit.duplicated {
-            self.counters.frames_duplicated += 1;
-            let latency = self.network.latency_us();
-            let copy = Event::Deliver { to, from, frame: frame.clone(), corrupted };
-            self.queue.push(self.now_us + latency, copy);
-        }
-        let latency = self.network.latency_us() + transit.extra_delay_us;
-        self.queue.push(self.now_us + latency, Event::Deliver { to, from, frame, corrupted });
-    }
-
     /// The pipeline workload keeps `window` uncommitted entries in flight at the leader: makes
     /// one proposal if the node leads and the window has room. Returns whether it proposed.
     fn propose_pipelined(&mut self, node: NodeId) -> bool {
         let Some(pipeline) = &self.pipeline else { return false };
         let (window, payload_bytes) = (pipeline.window as u64, pipeline.payload_bytes as usize);
         let Some(raft) = self.nodes[node as usize - 1].raft.as_mut() else { return false };
-        if raft.role() != RoleKind::Leader
-            || raft.log().last_index() - raft.commit_index() >= window
-        {
+        let now = raft.observe();
+        if now.role != Role::Leader || now.last_index - now.commit_index >= window {
             return false;
         }
         let id = CommandId { client: PIPELINE_CLIENT, sequence: self.pipeline_sequence + 1 };
@@ -312,14 +355,13 @@ impl World {
         true
     }
 
-    /// Restarts a crashed node from its disk and processes its first output (which re-applies
-    /// its committed entries to a fresh state machine).
+    /// Restarts a crashed node from its disk and processes its first output.
     pub(super) fn restart(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
-        let config = self.fresh_config(node);
-        self.nodes[node as usize - 1].restart(config);
+        let setup = self.fresh_setup(node);
+        self.nodes[node as usize - 1].restart(setup, &self.tuning);
         self.counters.restarts += 1;
-        let cluster_commit = self.nodes.iter().map(|node| node.state().commit_index).max();
-        self.catching_up_to[node as usize - 1] = cluster_commit;
+        let cluster_commit = self.checker.committed().last_index();
+        self.catching_up_to[node as usize - 1] = Some(cluster_commit);
         self.after_input(node, true)
     }
 
@@ -327,8 +369,10 @@ impl World {
     pub(super) fn resume(&mut self, node: NodeId) {
         let sim_node = &mut self.nodes[node as usize - 1];
         sim_node.status = Status::Up;
-        if sim_node.is_leader() {
-            self.resumed_as_leader[node as usize - 1] = Some(sim_node.state().term);
+        if let Some(observation) = sim_node.observation()
+            && observation.role == Role::Leader
+        {
+            self.resumed_as_leader[node as usize - 1] = Some(observation.term);
         }
         self.schedule_processing(node);
     }
@@ -344,20 +388,38 @@ impl World {
     pub(super) fn describe(&self, event: &Event) -> String {
         match event {
             Event::Deliver { to, from, frame, corrupted } => {
-                let what = match self.nodes[*to as usize - 1].codec.decode(frame) {
-                    Ok(envelope) => format!("{:?}", envelope.message),
-                    Err(error) => format!("rejected frame: {error}"),
-                };
+                let what =
+                    match self.nodes[*to as usize - 1].raft.as_ref().map(|raft| raft.decode(frame))
+                    {
+                        Some(Ok(message)) => R::describe(&message),
+                        Some(Err(error)) => format!("rejected frame: {error}"),
+                        None => "dropped: the recipient is down".to_owned(),
+                    };
                 let damaged = if *corrupted { " [corrupted]" } else { "" };
                 format!("{from} -> {to}{damaged}: {what}")
             }
             Event::FaultStart { fault } => {
-                format!("fault {fault} starts: {:?}", self.spec.schedule[*fault as usize].kind)
+                format!(
+                    "fault {fault} starts: {}",
+                    self.spec.schedule[*fault as usize].kind.describe()
+                )
             }
             Event::FaultEnd { fault } => format!("fault {fault} ends"),
-            Event::Heal => "fault window over: heal everything".to_owned(),
+            Event::Heal => "fault window over: heal".to_owned(),
             Event::Deadline => "liveness deadline".to_owned(),
-            other => format!("{other:?}"),
+            Event::Tick { node } => format!("tick n{node}"),
+            Event::Process { node } => format!("n{node} takes its next input"),
+            Event::ClientSend { client } => format!("client {client} sends"),
+            Event::ClientArrive { node, client, sequence } => {
+                format!("request {sequence} of client {client} reaches n{node}")
+            }
+            Event::ClientReply { client, sequence, reply } => {
+                format!("reply to request {sequence} of client {client}: {}", reply.describe())
+            }
+            Event::ClientTimeout { client, sequence, attempt } => {
+                format!("client {client} times out on request {sequence} (attempt {attempt})")
+            }
+            Event::BurstSend { fault, request } => format!("burst {fault} sends request {request}"),
         }
     }
 }

@@ -1,19 +1,19 @@
 //! The world: every simulated server, the network, the clients and the checker, driven one
 //! event at a time in virtual time.
 //!
-//! One step pops the earliest event, applies it, and runs the checker on whatever changed. The
-//! run has two phases: during the fault window the schedule's faults come and go; at its end
-//! everything heals and the liveness phase requires a leader to commit a new command within the
-//! scenario's bound.
+//! One step pops the earliest event, applies it, and tells the checker what happened. The run
+//! has two phases: during the fault window the schedule's faults come and go; at its end
+//! everything heals (or, in core mode, only a majority does) and the liveness phase requires
+//! the cluster to settle within the scenario's bound (see [`liveness`]).
 
 mod faults;
 mod inputs;
+pub mod liveness;
 
-use raftsim_raft::{Bugs, Config, FrameCodec, NodeId, Ready, RoleKind};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Checker, ClusterView, NodeState, Property, Violation};
+use crate::check::{Checker, Property, Violation};
 use crate::client::Clients;
 use crate::counters::Counters;
 use crate::coverage::Coverage;
@@ -23,10 +23,12 @@ use crate::hash::chain_event;
 use crate::net::Network;
 use crate::node::{SimNode, Status};
 use crate::options::Options;
+use crate::raft_under_test::{NodeId, NodeSetup, Observation, Output, RaftUnderTest};
 use crate::rng::{Concern, Stream, stream};
 use crate::scenario::{PipelineParams, Workload};
 
 pub use faults::ActiveFault;
+use liveness::Liveness;
 
 /// Everything that determines a run: same spec, same binary ⇒ same events, byte for byte.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,20 +36,32 @@ pub use faults::ActiveFault;
 pub struct RunSpec {
     /// The root seed.
     pub seed: u64,
+    /// The Raft implementation under test, by name (`raftsim`, `raft-rs`).
+    pub raft: String,
     /// Resolved options.
     pub options: Options,
     /// The fault schedule (drawn from the seed, or read from a trace).
     pub schedule: Vec<Fault>,
-    /// Injected bugs.
-    pub bugs: Bugs,
+    /// Bugs injected into raftsim's Raft (empty for any other implementation).
+    pub bugs: raftsim_raft::Bugs,
 }
 
+/// The name of this repository's Raft, the default implementation under test.
+pub const RAFTSIM: &str = "raftsim";
+
 impl RunSpec {
-    /// The spec of `seed` under `scenario`: options and schedule drawn from the seed.
-    pub fn from_seed(scenario: &crate::Scenario, seed: u64, bugs: Bugs) -> RunSpec {
+    /// The spec of `seed` under `scenario` for raftsim's Raft: options and schedule drawn from
+    /// the seed.
+    pub fn from_seed(scenario: &crate::Scenario, seed: u64, bugs: raftsim_raft::Bugs) -> RunSpec {
         let options = Options::resolve(scenario, seed);
         let schedule = crate::fault::generate_schedule(&options, seed);
-        RunSpec { seed, options, schedule, bugs }
+        RunSpec { seed, raft: RAFTSIM.to_owned(), options, schedule, bugs }
+    }
+
+    /// The same spec, for the implementation named `raft`.
+    pub fn with_raft(mut self, raft: &str) -> RunSpec {
+        self.raft = raft.to_owned();
+        self
     }
 }
 
@@ -102,32 +116,41 @@ impl RunResult {
     }
 }
 
-/// Where the run is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    /// Faults come and go.
-    Faults,
-    /// Everything healed at `healed_at_us`; waiting for a new command to commit.
-    Liveness {
-        healed_at_us: u64,
-        /// Highest commit index anywhere at the heal.
-        commit_at_heal: u64,
-    },
-}
-
 /// Most frame buffers kept for reuse.
 const FRAME_POOL_MAX: usize = 1024;
 
 /// Most steps one run may take: far beyond any scenario's needs, a guard against a runaway.
 pub const STEPS_MAX: u64 = 200_000_000;
 
-/// The simulated cluster and its environment.
-pub struct World {
+/// What a caller can see of a running world without knowing which Raft it runs: for progress
+/// displays and timelines.
+pub trait WorldView {
+    /// Current virtual time.
+    fn now_us(&self) -> u64;
+    /// Steps taken.
+    fn steps(&self) -> u64;
+    /// The records of every event so far, if recording.
+    fn records(&self) -> Option<&[EventRecord]>;
+    /// The description of the last event, if describing.
+    fn description(&self) -> Option<&str>;
+    /// Number of nodes.
+    fn node_count(&self) -> usize;
+    /// Whether `node` is up, paused or crashed.
+    fn node_status(&self, node: NodeId) -> Status;
+    /// `node`'s account of itself, unless crashed.
+    fn node_observation(&self, node: NodeId) -> Option<Observation>;
+    /// Counters so far.
+    fn counters(&self) -> &Counters;
+}
+
+/// The simulated cluster, running implementation `R`, and its environment.
+pub struct World<R: RaftUnderTest> {
     spec: RunSpec,
+    tuning: R::Tuning,
     now_us: u64,
     step: u64,
     queue: EventQueue,
-    nodes: Vec<SimNode>,
+    nodes: Vec<SimNode<R>>,
     network: Network,
     clients: Option<Clients>,
     pipeline: Option<PipelineParams>,
@@ -136,14 +159,10 @@ pub struct World {
     counters: Counters,
     event_hash: u64,
     records: Option<Vec<EventRecord>>,
-    /// Reused output buffer of the node being driven.
-    /// Boxed, so that lending it out during a drain moves a pointer, not the whole value.
-    /// Invariant: `Some` except while a drain holds it.
-    ready: Option<Box<Ready>>,
-    /// Reused buffer of `(index, applied hash)` for the checker.
-    applied: Vec<(u64, u64)>,
-    /// Encodes frames (every node encodes the same way).
-    encoder: FrameCodec,
+    /// Reused output buffer of the node being driven. Boxed, so that lending it out during a
+    /// drain moves a pointer, not the whole value. Invariant: `Some` except while a drain
+    /// holds it.
+    output: Option<Box<Output<R::Message>>>,
     /// Buffers of delivered frames, reused for new ones. Invariant: at most
     /// [`FRAME_POOL_MAX`] buffers.
     frame_pool: Vec<Vec<u8>>,
@@ -153,13 +172,14 @@ pub struct World {
     /// Faults with a trigger target whose start time passed, waiting for their moment, in
     /// start order.
     armed: Vec<u32>,
-    phase: Phase,
+    /// The liveness phase, once the fault window is over.
+    liveness: Option<Liveness>,
     verdict: Option<Verdict>,
     /// A description of the last event, kept only when describing (for timelines).
     description: Option<String>,
     /// Hard paths reached so far.
     coverage: Coverage,
-    /// Whether the checker runs after each step (always, except to measure its cost).
+    /// Whether the checker runs (always, except to measure its cost).
     checking: bool,
     /// Per node (id − 1): the term in which it was leader when it resumed from a pause, until
     /// it steps down.
@@ -168,26 +188,27 @@ pub struct World {
     catching_up_to: Vec<Option<u64>>,
     /// The highest term in which a node became candidate, and how many did.
     candidates: (u64, u32),
+    /// Per node (id − 1): the previous index of the last append it rejected, from the wire.
+    last_rejection: Vec<Option<u64>>,
 }
 
-impl World {
-    /// A world ready to run `spec`. With `record`, every event's record is kept for a trace;
-    /// recording never changes behaviour.
-    pub fn new(spec: RunSpec, record: bool) -> World {
+impl<R: RaftUnderTest> World<R> {
+    /// A world ready to run `spec` on implementation `R` with `tuning`. With `record`, every
+    /// event's record is kept for a trace; recording never changes behaviour.
+    pub fn new(spec: RunSpec, tuning: R::Tuning, record: bool) -> World<R> {
         let options = &spec.options;
         let count = options.nodes as usize;
         let voters: Vec<NodeId> = (1..=count as NodeId).collect();
         let mut queue = EventQueue::default();
         let mut node_rngs: Vec<Stream> =
             voters.iter().map(|&id| stream(spec.seed, Concern::Node(id))).collect();
-        let verify_checksum = !spec.bugs.contains(raftsim_raft::Bug::IgnoreChecksum);
         let mut nodes = Vec::with_capacity(count);
         for &id in &voters {
             let rng = &mut node_rngs[id as usize - 1];
-            let config = node_config(options, spec.bugs, id, &voters, rng.next_u64());
+            let setup = node_setup(options, id, &voters, rng.next_u64());
             let phase_us = rng.random_range(0..options.tick_us);
             queue.push(phase_us, Event::Tick { node: id });
-            nodes.push(SimNode::new(config, FrameCodec::new(&voters, verify_checksum)));
+            nodes.push(SimNode::boot(setup, &tuning));
         }
         let network = Network::new(count, &options.network, stream(spec.seed, Concern::Network));
         let (clients, pipeline) = match &options.workload {
@@ -204,6 +225,7 @@ impl World {
         }
         queue.push(options.fault_window_us, Event::Heal);
         World {
+            tuning,
             now_us: 0,
             step: 0,
             queue,
@@ -216,15 +238,13 @@ impl World {
             counters: Counters::default(),
             event_hash: 0,
             records: record.then(Vec::new),
-            ready: Some(Box::default()),
-            applied: Vec::new(),
-            encoder: FrameCodec::new(&voters, true),
+            output: Some(Box::default()),
             frame_pool: Vec::new(),
             node_rngs,
             runtime_rng: stream(spec.seed, Concern::Runtime),
             active: vec![None; spec.schedule.len()],
             armed: Vec::new(),
-            phase: Phase::Faults,
+            liveness: None,
             verdict: None,
             description: None,
             coverage: Coverage::default(),
@@ -232,12 +252,13 @@ impl World {
             resumed_as_leader: vec![None; count],
             catching_up_to: vec![None; count],
             candidates: (0, 0),
+            last_rejection: vec![None; count],
             spec,
         }
     }
 
-    /// Keep a readable description of each event (see [`World::description`]). Slower; for
-    /// timelines only.
+    /// Keep a readable description of each event (see [`WorldView::description`]). Slower;
+    /// for timelines only.
     pub fn describe_events(&mut self, on: bool) {
         self.description = on.then(String::new);
     }
@@ -268,7 +289,8 @@ impl World {
         if self.description.is_some() {
             self.description = Some(self.describe(&event));
         }
-        if let Err(violation) = self.apply(event) {
+        let applied = self.apply(event).and_then(|()| self.check_liveness());
+        if let Err(violation) = applied {
             let failure = Failure { step: self.step, time_us, violation: *violation };
             self.verdict = Some(Verdict::Fail(failure));
         }
@@ -283,19 +305,17 @@ impl World {
 
     /// Runs to the end, turning a panic (in raftsim or in the Raft code under test) into a
     /// `panic` violation at the step where it happened, so that a campaign reports it like any
-    /// other failure, with a trace. Returns the result and, if recording, the events.
-    pub fn run_catching(self) -> (RunResult, Option<Vec<EventRecord>>) {
-        self.run_catching_with(|_| {})
-    }
-
-    /// [`World::run_catching`], calling `observe` after every step (for timelines).
-    pub fn run_catching_with(
+    /// other failure, with a trace. `observe` is called after every step and may stop the run
+    /// early by returning `false`. Returns the result and, if recording, the events.
+    pub fn run_catching(
         mut self,
-        mut observe: impl FnMut(&World),
+        mut observe: impl FnMut(&dyn WorldView) -> bool,
     ) -> (RunResult, Option<Vec<EventRecord>>) {
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             while self.step().is_none() {
-                observe(&self);
+                if !observe(&self) {
+                    return;
+                }
             }
             observe(&self);
         }));
@@ -309,7 +329,7 @@ impl World {
             let failure = Failure { step: self.step, time_us: self.now_us, violation };
             self.verdict = Some(Verdict::Fail(failure));
         }
-        (self.result(), self.take_records())
+        (self.result(), self.records.take())
     }
 
     /// The result so far (final once [`World::step`] returned a verdict).
@@ -324,6 +344,7 @@ impl World {
         coverage.follower_truncated_conflicting_suffix = counters.truncations;
         coverage.corrupted_frame_rejected = counters.frames_rejected;
         coverage.inbox_overflow = counters.inbox_drops;
+        coverage.prior_term_entry_committed_indirectly = observed.prior_term_commits;
         if let Some(clients) = &self.clients {
             counters.client_retries = clients.retries;
             counters.client_requests = clients.completed;
@@ -340,54 +361,14 @@ impl World {
         }
     }
 
-    /// The records of every event so far, if recording.
-    pub fn records(&self) -> Option<&[EventRecord]> {
-        self.records.as_deref()
-    }
-
-    /// Takes the records out, if recording.
-    pub fn take_records(&mut self) -> Option<Vec<EventRecord>> {
-        self.records.take()
-    }
-
-    /// The description of the last event, if describing.
-    pub fn description(&self) -> Option<&str> {
-        self.description.as_deref()
-    }
-
     /// The spec being run.
     pub fn spec(&self) -> &RunSpec {
         &self.spec
     }
 
-    /// Current virtual time.
-    pub fn now_us(&self) -> u64 {
-        self.now_us
-    }
-
-    /// Steps taken.
-    pub fn steps(&self) -> u64 {
-        self.step
-    }
-
-    /// Counters so far (without the checker's; see [`World::result`]).
-    pub fn counters(&self) -> &Counters {
-        &self.counters
-    }
-
-    /// The state of `node` as the checker sees it.
-    pub fn node_state(&self, node: NodeId) -> NodeState {
-        self.nodes[node as usize - 1].state()
-    }
-
-    /// Whether `node` is up, paused or crashed.
-    pub fn node_status(&self, node: NodeId) -> Status {
-        self.nodes[node as usize - 1].status
-    }
-
-    /// Number of nodes.
-    pub fn node_count(&self) -> usize {
-        self.nodes.len()
+    /// The implementation running `node`, unless crashed (for tests that look inside).
+    pub fn raft(&self, node: NodeId) -> Option<&R> {
+        self.nodes[node as usize - 1].raft.as_ref()
     }
 
     fn apply(&mut self, event: Event) -> Result<(), Box<Violation>> {
@@ -435,12 +416,7 @@ impl World {
 
     fn on_client_reply(&mut self, client: u32, sequence: u64, reply: crate::event::Reply) {
         let Some(clients) = &mut self.clients else { return };
-        let completion = clients.on_reply(client, sequence, reply, self.now_us, &mut self.queue);
-        if let (Some(completion), Phase::Liveness { healed_at_us, .. }) = (completion, self.phase)
-            && completion.sent_at_us >= healed_at_us
-        {
-            self.verdict = Some(Verdict::Pass);
-        }
+        clients.on_reply(client, sequence, reply, self.now_us, &mut self.queue);
     }
 
     /// A latency for client traffic, drawn from the workload's stream.
@@ -452,82 +428,21 @@ impl World {
         }
     }
 
-    /// Ends the fault window: heals every active fault, restarts crashed nodes, resumes paused
-    /// ones, turns the network's fault rules off, and starts the liveness clock.
-    fn heal(&mut self) -> Result<(), Box<Violation>> {
-        self.armed.clear();
-        for fault in 0..self.active.len() as u32 {
-            self.end_fault(fault)?;
-        }
-        self.network.heal();
-        for node in 1..=self.nodes.len() as NodeId {
-            match self.nodes[node as usize - 1].status {
-                Status::Crashed => self.restart(node)?,
-                Status::Paused => self.resume(node),
-                Status::Up => {}
-            }
-            let sim_node = &mut self.nodes[node as usize - 1];
-            sim_node.slowdown = 1;
-            sim_node.tick_percent = 100;
-        }
-        let commit_at_heal =
-            self.nodes.iter().map(|node| node.state().commit_index).max().unwrap_or(0);
-        self.phase = Phase::Liveness { healed_at_us: self.now_us, commit_at_heal };
-        let deadline = self.now_us + self.spec.options.liveness_bound_us;
-        self.queue.push(deadline, Event::Deadline);
-        Ok(())
-    }
-
-    /// The liveness bound passed: say what is still pending.
-    fn liveness_violation(&self) -> Box<Violation> {
-        let mut states = Vec::new();
-        for node in &self.nodes {
-            let state = node.state();
-            let role = match state.role {
-                RoleKind::Leader => "leader",
-                RoleKind::Candidate => "candidate",
-                RoleKind::Follower => "follower",
-            };
-            states.push(format!(
-                "{}:{role}/term {}/commit {}/last {}/inbox {}",
-                node.id,
-                state.term,
-                state.commit_index,
-                state.last_index,
-                node.inbox.len()
-            ));
-        }
-        let bound_ms = self.spec.options.liveness_bound_us as f64 / 1000.0;
-        let detail = format!(
-            "no new command committed within {bound_ms} ms after the heal; nodes: {}",
-            states.join(", ")
-        );
-        let nodes = (1..=self.nodes.len() as NodeId).collect();
-        Violation::new(Property::Liveness, nodes, None, detail)
-    }
-
-    /// For the pipeline workload, liveness is reached when a leader commits past the heal.
-    fn check_pipeline_liveness(&mut self, node: NodeId) {
-        if let Phase::Liveness { commit_at_heal, .. } = self.phase {
-            let state = self.nodes[node as usize - 1].state();
-            if state.role == RoleKind::Leader && state.commit_index > commit_at_heal {
-                self.verdict = Some(Verdict::Pass);
-            }
-        }
-    }
-
+    /// The leader with the highest term, as the nodes report it.
     fn leader(&self) -> Option<NodeId> {
         self.nodes
             .iter()
-            .filter(|node| node.is_leader())
-            .max_by_key(|node| node.state().term)
-            .map(|node| node.id)
+            .filter_map(|node| node.observation().map(|observation| (node.id, observation)))
+            .filter(|(_, observation)| observation.role == crate::raft_under_test::Role::Leader)
+            .max_by_key(|(_, observation)| observation.term)
+            .map(|(id, _)| id)
     }
 
-    fn fresh_config(&mut self, node: NodeId) -> Config {
+    /// The setup for a fresh incarnation of `node`.
+    fn fresh_setup(&mut self, node: NodeId) -> NodeSetup {
         let voters: Vec<NodeId> = (1..=self.nodes.len() as NodeId).collect();
         let seed = self.node_rngs[node as usize - 1].next_u64();
-        node_config(&self.spec.options, self.spec.bugs, node, &voters, seed)
+        node_setup(&self.spec.options, node, &voters, seed)
     }
 
     /// An empty buffer for a new frame, reused if one is available.
@@ -549,36 +464,53 @@ impl World {
     }
 }
 
-/// The Raft configuration of `id` under `options`.
-fn node_config(options: &Options, bugs: Bugs, id: NodeId, voters: &[NodeId], seed: u64) -> Config {
-    let raft = &options.raft;
-    Config {
-        election_timeout_ticks_min: raft.election_timeout_ticks.min(),
-        election_timeout_ticks_max: raft.election_timeout_ticks.max(),
-        heartbeat_interval_ticks: raft.heartbeat_interval_ticks,
-        max_inflight_messages: raft.max_inflight_messages as usize,
-        max_entries_per_message: raft.max_entries_per_message as usize,
-        max_bytes_per_message: raft.max_bytes_per_message as usize,
-        max_uncommitted_entries: raft.max_uncommitted_entries as usize,
-        seed,
-        bugs,
-        ..Config::new(id, voters.to_vec())
+impl<R: RaftUnderTest> WorldView for World<R> {
+    fn now_us(&self) -> u64 {
+        self.now_us
+    }
+
+    fn steps(&self) -> u64 {
+        self.step
+    }
+
+    fn records(&self) -> Option<&[EventRecord]> {
+        self.records.as_deref()
+    }
+
+    fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    fn node_status(&self, node: NodeId) -> Status {
+        self.nodes[node as usize - 1].status
+    }
+
+    fn node_observation(&self, node: NodeId) -> Option<Observation> {
+        self.nodes[node as usize - 1].observation()
+    }
+
+    fn counters(&self) -> &Counters {
+        &self.counters
     }
 }
 
-/// The cluster as the checker reads it.
-struct Cluster<'a>(&'a [SimNode]);
-
-impl ClusterView for Cluster<'_> {
-    fn node_ids(&self) -> std::ops::RangeInclusive<NodeId> {
-        1..=self.0.len() as NodeId
-    }
-
-    fn node_state(&self, node: NodeId) -> NodeState {
-        self.0[node as usize - 1].state()
-    }
-
-    fn prefix(&self, node: NodeId) -> &[u64] {
-        &self.0[node as usize - 1].disk.prefix
+/// The setup of `id` under `options`.
+fn node_setup(options: &Options, id: NodeId, voters: &[NodeId], seed: u64) -> NodeSetup {
+    let raft = &options.raft;
+    NodeSetup {
+        id,
+        voters: voters.to_vec(),
+        election_timeout_ticks_min: raft.election_timeout_ticks.min(),
+        election_timeout_ticks_max: raft.election_timeout_ticks.max(),
+        heartbeat_interval_ticks: raft.heartbeat_interval_ticks,
+        max_inflight_messages: raft.max_inflight_messages,
+        max_entries_per_message: raft.max_entries_per_message,
+        max_bytes_per_message: raft.max_bytes_per_message,
+        max_uncommitted_entries: raft.max_uncommitted_entries,
+        seed,
     }
 }

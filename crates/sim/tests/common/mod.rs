@@ -8,8 +8,9 @@
 use std::ops::Range;
 
 use raftsim_raft::Bugs;
+use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
 use raftsim_sim::scenario::builtin;
-use raftsim_sim::{RunResult, RunSpec, Scenario, World};
+use raftsim_sim::{RunResult, RunSpec, Scenario};
 
 /// Threads a campaign is split across: the machine that runs CI has two cores.
 pub const JOBS: usize = 2;
@@ -29,7 +30,7 @@ pub fn shortened(name: &str, fault_window_ms: u64) -> Scenario {
 
 /// Runs `seed` of `scenario` without recording, turning a panic into a `panic` violation.
 pub fn run_seed(scenario: &Scenario, seed: u64, bugs: Bugs) -> RunResult {
-    World::new(RunSpec::from_seed(scenario, seed, bugs), false).run_catching().0
+    RAFTSIM_ENGINE.run(RunSpec::from_seed(scenario, seed, bugs), Settings::default()).0
 }
 
 /// Runs every seed of `seeds` on `jobs` threads (seed `s` on thread `s % jobs`), returning the

@@ -1,0 +1,35 @@
+//! Applied ⊆ committed (§5.3):
+//!
+//! > "Once the leader has determined an entry is committed it applies it to its state machine."
+//! > A server applies only committed entries, in log order.
+//!
+//! Each entry a state machine applies must, at that moment, be in the ground-truth committed
+//! prefix at its index: the chained hash of everything the machine applied up to it equals the
+//! committed prefix hash there. This implies State Machine Safety for everything applied (every
+//! server applies the one committed log), and it catches an early apply even when the entry is
+//! later committed after all, which comparing servers with one another never could.
+
+use super::{Checked, CommitRecord, Property, Violation};
+use crate::raft_under_test::{Index, NodeId};
+
+/// `node` applied the entry at `index`, its chained applied hash now `hash`.
+pub fn check(node: NodeId, index: Index, hash: u64, committed: &CommitRecord) -> Checked {
+    match committed.prefix(index) {
+        Some(prefix) if prefix == hash => Ok(()),
+        Some(_) => {
+            let detail = format!(
+                "node {node} applied an entry at index {index} other than the one committed \
+                     there (or after a different history)"
+            );
+            Err(Violation::new(Property::AppliedCommitted, vec![node], Some(index), detail))
+        }
+        None => {
+            let detail = format!(
+                "node {node} applied index {index} before it was committed (no majority \
+                     holds it durably in its term; committed up to {})",
+                committed.last_index()
+            );
+            Err(Violation::new(Property::AppliedCommitted, vec![node], Some(index), detail))
+        }
+    }
+}

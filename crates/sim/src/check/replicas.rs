@@ -1,0 +1,130 @@
+//! Every entry any server ever wrote, by `(index, term)`: the chained prefix hash it was written
+//! with, and which servers made it durable *while their own current term was the entry's term*.
+//!
+//! That second set is the ground truth of commitment (§5.3, §5.4.2): an entry `(i, T)` is
+//! committed once a majority of voters durably stored it in term T — that is, the leader of T
+//! replicated it to them. A copy a server received in a later term does not count (the paper's
+//! Figure 8(c): the term-2 entry on a majority is not committed), and a copy that is not yet
+//! durable does not count either. Each durable append costs one lookup.
+
+use std::collections::BTreeMap;
+
+use crate::raft_under_test::{Index, NodeId, Term};
+
+/// One `(index, term)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    term: Term,
+    /// The chained hash of the first log seen holding this entry.
+    prefix: u64,
+    /// Servers (bit `id - 1`) that made it durable in its own term.
+    holders: u64,
+    /// Whether `holders` already reached a quorum.
+    committed: bool,
+}
+
+/// The record of every `(index, term)` written.
+#[derive(Default)]
+pub struct Replicas {
+    /// `first[i - 1]`: the first term written at index `i`. Almost every index only ever sees
+    /// one term, so this is the common path.
+    first: Vec<Slot>,
+    /// Further terms written at an index (and any index written out of order).
+    others: BTreeMap<(Index, Term), Slot>,
+}
+
+/// What a write of an entry found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// First seen, or seen again on a log that agrees with the first.
+    Agrees,
+    /// Seen before on a log whose prefix hash was this one: the two logs hold the same entry
+    /// but differ somewhere up to it.
+    Differs(u64),
+}
+
+impl Replicas {
+    fn slot_mut(&mut self, index: Index, term: Term, prefix: u64) -> (&mut Slot, bool) {
+        let fresh = Slot { term, prefix, holders: 0, committed: false };
+        let position = index as usize - 1;
+        if position == self.first.len() {
+            self.first.push(fresh);
+            return (self.first.last_mut().expect("just pushed"), true);
+        }
+        if position < self.first.len() && self.first[position].term == term {
+            return (&mut self.first[position], false);
+        }
+        let mut inserted = false;
+        let slot = self.others.entry((index, term)).or_insert_with(|| {
+            inserted = true;
+            fresh
+        });
+        (slot, inserted)
+    }
+
+    /// A server wrote `(index, term)` on a log whose prefix hash up to it is `prefix`.
+    pub fn record_written(&mut self, index: Index, term: Term, prefix: u64) -> Recorded {
+        let (slot, fresh) = self.slot_mut(index, term, prefix);
+        if fresh || slot.prefix == prefix {
+            Recorded::Agrees
+        } else {
+            Recorded::Differs(slot.prefix)
+        }
+    }
+
+    /// `node` made `(index, term)` durable while its own current term was `write_term`.
+    /// Returns true when this completes a quorum of `quorum` such copies for the first time.
+    pub fn record_durable(
+        &mut self,
+        node: NodeId,
+        index: Index,
+        term: Term,
+        prefix: u64,
+        write_term: Term,
+        quorum: usize,
+    ) -> bool {
+        if write_term != term {
+            return false;
+        }
+        let (slot, _) = self.slot_mut(index, term, prefix);
+        slot.holders |= 1 << (node - 1);
+        if slot.committed || (slot.holders.count_ones() as usize) < quorum {
+            return false;
+        }
+        slot.committed = true;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_majority_of_copies_in_their_own_term_commits_once() {
+        let mut replicas = Replicas::default();
+        assert_eq!(replicas.record_written(1, 2, 7), Recorded::Agrees);
+        assert!(!replicas.record_durable(1, 1, 2, 7, 2, 2));
+        assert!(
+            !replicas.record_durable(2, 1, 2, 7, 3, 2),
+            "a copy stored in term 3 does not count"
+        );
+        assert!(!replicas.record_durable(1, 1, 2, 7, 2, 2), "one server counts once");
+        assert!(replicas.record_durable(3, 1, 2, 7, 2, 2));
+        assert!(!replicas.record_durable(2, 1, 2, 7, 2, 2), "already committed");
+    }
+
+    #[test]
+    fn the_same_entry_on_a_different_log_is_reported() {
+        let mut replicas = Replicas::default();
+        replicas.record_written(1, 1, 10);
+        replicas.record_written(2, 1, 11);
+        assert_eq!(replicas.record_written(2, 1, 11), Recorded::Agrees);
+        assert_eq!(replicas.record_written(2, 1, 99), Recorded::Differs(11));
+        assert_eq!(
+            replicas.record_written(2, 2, 99),
+            Recorded::Agrees,
+            "another term is another entry"
+        );
+    }
+}

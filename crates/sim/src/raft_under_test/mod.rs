@@ -1,0 +1,399 @@
+//! The one plug between the simulator and a Raft: the [`RaftUnderTest`] trait, and the plain
+//! vocabulary it speaks.
+//!
+//! The simulator meets a Raft only here. Everything it needs from one is what every Raft has:
+//! boot from what its disk holds, tick, step a message, propose a command, hand out its output
+//! (what to write, what to send now, what to send once the write is durable, what to apply),
+//! take a persistence acknowledgement, encode and decode its messages, say what a message is,
+//! and report an observation of itself. The disk, the network, the faults and the checker stay
+//! on the simulator's side: an implementation never sees them, and nothing here mentions one
+//! implementation's types or its injectable bugs.
+//!
+//! The shape follows tikv raft-rs's `RawNode` → `Ready` → `advance`/`on_persist_ready`, and
+//! etcd's `Ready`/`Advance`: output is taken, the write is made durable by the simulator's disk
+//! (at once, or after a drawn fsync latency), and the node is told so with
+//! [`RaftUnderTest::on_persisted`]. Snapshots travel in the same write ([`WriteBatch::snapshot`])
+//! and boot from the same image ([`DiskImage::snapshot`]).
+//!
+//! [`raftsim`] implements the trait for this repository's Raft; `crates/raftrs` does it for
+//! tikv's raft-rs.
+
+pub mod raftsim;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub use raftsim_raft::Payload;
+
+/// Identifies a server; `0` means none.
+pub type NodeId = u64;
+/// A Raft term.
+pub type Term = u64;
+/// A log position; the first entry has index 1.
+pub type Index = u64;
+/// Identifies one write an implementation handed out, in increasing order.
+pub type WriteId = u64;
+
+/// Everything a server is told when it boots: who it is, who the voters are, and the timing and
+/// limits the scenario chose. Times are in ticks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSetup {
+    /// This server's id.
+    pub id: NodeId,
+    /// The voters, this server included, ascending.
+    pub voters: Vec<NodeId>,
+    /// Shortest election timeout.
+    pub election_timeout_ticks_min: u32,
+    /// Longest election timeout.
+    pub election_timeout_ticks_max: u32,
+    /// A leader's heartbeat interval.
+    pub heartbeat_interval_ticks: u32,
+    /// Unacknowledged appends a leader may have in flight per follower.
+    pub max_inflight_messages: u32,
+    /// Entries per append.
+    pub max_entries_per_message: u32,
+    /// Entry bytes per append.
+    pub max_bytes_per_message: u32,
+    /// Uncommitted entries a leader accepts before refusing proposals.
+    pub max_uncommitted_entries: u32,
+    /// Seed for whatever randomness the implementation needs (election timeouts): a fresh one
+    /// for each incarnation of the server, drawn from the run's seed.
+    pub seed: u64,
+}
+
+/// Figure 2's persistent state, plus the commit index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HardState {
+    /// Latest term the server has seen.
+    pub term: Term,
+    /// Whom it voted for in `term`.
+    pub vote: Option<NodeId>,
+    /// Highest index it knows committed.
+    pub commit: Index,
+}
+
+/// What an entry carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryData {
+    /// No command: a new leader's first entry, or any entry without a payload.
+    Empty,
+    /// A command for the state machine.
+    Command(Payload),
+}
+
+/// One log entry, as written to disk and applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Its position.
+    pub index: Index,
+    /// The term of the leader that created it.
+    pub term: Term,
+    /// What it carries.
+    pub data: EntryData,
+}
+
+/// A snapshot of the state machine at `index`, replacing every entry up to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Last index it covers.
+    pub index: Index,
+    /// Term of that entry.
+    pub term: Term,
+    /// The state machine's image, as the simulator made it.
+    pub data: Vec<u8>,
+}
+
+/// What a server's disk holds, as the server reads it when it boots.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiskImage {
+    /// The last hard state written.
+    pub hard_state: HardState,
+    /// The latest snapshot, if any: the log starts after it.
+    pub snapshot: Option<Snapshot>,
+    /// The log after the snapshot (from index 1 without one), contiguous.
+    pub entries: Vec<LogEntry>,
+}
+
+impl DiskImage {
+    /// Index of the last entry (or of the snapshot, if the log after it is empty).
+    pub fn last_index(&self) -> Index {
+        match self.entries.last() {
+            Some(entry) => entry.index,
+            None => self.snapshot.as_ref().map_or(0, |snapshot| snapshot.index),
+        }
+    }
+}
+
+/// One write a server asks its disk to make, after every earlier one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteBatch {
+    /// The write's id, to acknowledge it with; `None` when there is nothing to write.
+    pub id: Option<WriteId>,
+    /// A new hard state.
+    pub hard_state: Option<HardState>,
+    /// A snapshot replacing the log up to its index (written before the entries).
+    pub snapshot: Option<Snapshot>,
+    /// If set, every entry from this index on is replaced by `entries`.
+    pub log_from: Option<Index>,
+    /// Entries from `log_from` on, contiguous; empty when only truncating.
+    pub entries: Vec<LogEntry>,
+}
+
+impl WriteBatch {
+    /// Empties it, keeping its allocation.
+    pub fn clear(&mut self) {
+        self.id = None;
+        self.hard_state = None;
+        self.snapshot = None;
+        self.log_from = None;
+        self.entries.clear();
+    }
+}
+
+/// A server's output since it was last taken. The simulator writes `write` to the disk, sends
+/// `messages` at once, sends `persisted_messages` once every write taken so far is durable, and
+/// applies `committed` in order.
+#[derive(Clone, Debug)]
+pub struct Output<M> {
+    /// What to make durable.
+    pub write: WriteBatch,
+    /// Messages that may leave at once.
+    pub messages: Vec<M>,
+    /// Messages that may leave only once every write handed out so far is durable.
+    pub persisted_messages: Vec<M>,
+    /// Committed entries to apply, in index order, each already durable on this server.
+    pub committed: Vec<LogEntry>,
+}
+
+impl<M> Default for Output<M> {
+    fn default() -> Output<M> {
+        Output {
+            write: WriteBatch::default(),
+            messages: Vec::new(),
+            persisted_messages: Vec::new(),
+            committed: Vec::new(),
+        }
+    }
+}
+
+impl<M> Output<M> {
+    /// Empties it, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.write.clear();
+        self.messages.clear();
+        self.persisted_messages.clear();
+        self.committed.clear();
+    }
+}
+
+/// A server's role, as it reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Follows a leader, or waits for one.
+    Follower,
+    /// Asks whether it could win before campaigning (PreVote).
+    PreCandidate,
+    /// Campaigns.
+    Candidate,
+    /// Leads.
+    Leader,
+}
+
+impl Role {
+    /// The role's name, for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// A running server's account of itself. The checker uses it only where nothing better exists
+/// (who claims to lead, what a server says its commit index is): terms, votes and logs are
+/// judged from the disk and the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observation {
+    /// Its role.
+    pub role: Role,
+    /// Its current term.
+    pub term: Term,
+    /// Its vote in that term.
+    pub vote: Option<NodeId>,
+    /// Its commit index.
+    pub commit_index: Index,
+    /// The leader it follows (itself when leading), if known.
+    pub leader: Option<NodeId>,
+    /// Last index of its log in memory.
+    pub last_index: Index,
+}
+
+/// What kind of message a message is, as far as the checker and the reports care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A request for a vote (or, with `pre`, a PreVote request).
+    VoteRequest {
+        /// A PreVote: asks whether the sender could win, without a new term.
+        pre: bool,
+        /// The candidate's last log index, for the up-to-date check (§5.4.1).
+        last_index: Index,
+        /// The candidate's last log term.
+        last_term: Term,
+    },
+    /// An answer to a vote request.
+    VoteResponse {
+        /// An answer to a PreVote request.
+        pre: bool,
+        /// Whether the vote is granted.
+        granted: bool,
+    },
+    /// Entries (or none) from a leader.
+    Append {
+        /// Entries carried.
+        entries: u32,
+    },
+    /// An answer to an append.
+    AppendResponse {
+        /// Whether the follower's log now matches.
+        accepted: bool,
+        /// The match index if accepted; the rejected previous index otherwise.
+        index: Index,
+    },
+    /// A leader's heartbeat (where the implementation has a distinct one).
+    Heartbeat,
+    /// An answer to a heartbeat.
+    HeartbeatResponse,
+    /// A snapshot from a leader.
+    Snapshot,
+    /// A leader handing over leadership (TimeoutNow).
+    TimeoutNow,
+    /// Anything else (forwarded proposals, read requests, ...).
+    Other,
+}
+
+impl MessageKind {
+    /// Whether only a leader of the message's term can send it: a sender of one of these in
+    /// term T is, by what it sent, the leader of T.
+    pub fn is_from_leader(self) -> bool {
+        matches!(
+            self,
+            MessageKind::Append { .. }
+                | MessageKind::Heartbeat
+                | MessageKind::Snapshot
+                | MessageKind::TimeoutNow
+        )
+    }
+
+    /// A short name for reports and timelines.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageKind::VoteRequest { pre: false, .. } => "vote-request",
+            MessageKind::VoteRequest { pre: true, .. } => "prevote-request",
+            MessageKind::VoteResponse { pre: false, .. } => "vote-response",
+            MessageKind::VoteResponse { pre: true, .. } => "prevote-response",
+            MessageKind::Append { .. } => "append",
+            MessageKind::AppendResponse { .. } => "append-response",
+            MessageKind::Heartbeat => "heartbeat",
+            MessageKind::HeartbeatResponse => "heartbeat-response",
+            MessageKind::Snapshot => "snapshot",
+            MessageKind::TimeoutNow => "timeout-now",
+            MessageKind::Other => "other",
+        }
+    }
+}
+
+/// What the simulator reads off a message: who, to whom, in which term, and what kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageSummary {
+    /// The sender.
+    pub from: NodeId,
+    /// The recipient.
+    pub to: NodeId,
+    /// The sender's term, as the message states it.
+    pub term: Term,
+    /// What kind of message.
+    pub kind: MessageKind,
+}
+
+/// Why a server refused a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum ProposeError {
+    /// It does not lead; the hint says who does, if it knows.
+    #[error("not the leader (leader hint: {leader_hint:?})")]
+    NotLeader {
+        /// The leader, as far as this server knows.
+        leader_hint: Option<NodeId>,
+    },
+    /// It leads, but will not take more now.
+    #[error("the leader is busy")]
+    Busy,
+}
+
+/// Why a decoded message was refused by the server it reached.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Why a frame did not decode.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct DecodeError(pub String);
+
+/// Why a server could not boot from its disk image.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct BootError(pub String);
+
+/// A Raft server, without I/O, as the simulator drives it.
+///
+/// The simulator calls, after every input ([`tick`](Self::tick), [`step`](Self::step),
+/// [`propose`](Self::propose), [`on_persisted`](Self::on_persisted)), [`take_output`](
+/// Self::take_output) until [`has_output`](Self::has_output) is false, and then
+/// [`observe`](Self::observe). Implementations must be deterministic: the same calls produce the
+/// same output, with randomness drawn only from [`NodeSetup::seed`].
+pub trait RaftUnderTest: Sized {
+    /// A message, decoded.
+    type Message;
+    /// What the implementation needs beyond [`NodeSetup`], fixed for a whole run.
+    type Tuning: Clone;
+
+    /// Boots a server from what its disk holds (an empty image on first boot).
+    fn boot(setup: &NodeSetup, tuning: &Self::Tuning, disk: &DiskImage) -> Result<Self, BootError>;
+
+    /// One tick of its logical clock.
+    fn tick(&mut self);
+
+    /// A message arrived from a peer.
+    fn step(&mut self, message: Self::Message) -> Result<(), Refused>;
+
+    /// A client asks it to replicate `command`.
+    fn propose(&mut self, command: Payload) -> Result<(), ProposeError>;
+
+    /// Whether [`take_output`](Self::take_output) would hand out anything.
+    fn has_output(&self) -> bool;
+
+    /// Hands out its output into `out` (cleared first).
+    fn take_output(&mut self, out: &mut Output<Self::Message>);
+
+    /// Every write up to `write` is durable.
+    fn on_persisted(&mut self, write: WriteId);
+
+    /// Its account of itself.
+    fn observe(&self) -> Observation;
+
+    /// Encodes `message` into `frame` (cleared first): a checksummed frame, so that the
+    /// receiver can refuse one damaged in transit.
+    fn encode(&self, message: &Self::Message, frame: &mut Vec<u8>);
+
+    /// Decodes a frame that reached this server, refusing a damaged or foreign one.
+    fn decode(&self, frame: &[u8]) -> Result<Self::Message, DecodeError>;
+
+    /// What `message` is.
+    fn summarize(message: &Self::Message) -> MessageSummary;
+
+    /// A one-line description of `message`, for timelines.
+    fn describe(message: &Self::Message) -> String;
+}

@@ -1,0 +1,213 @@
+//! This repository's Raft (`raftsim-raft`) as a [`RaftUnderTest`].
+//!
+//! A thin translation: `Node`'s `Ready` becomes an [`Output`], its `on_persisted` takes the
+//! simulator's acknowledgement, and its `FrameCodec` frames its messages. The one thing this
+//! implementation takes beyond the [`NodeSetup`] is its set of injected bugs.
+
+use raftsim_raft::{
+    AppendOutcome, Bug, Bugs, Config, DurableState, Entry, Envelope, FrameCodec, Message, Node,
+    Ready, RoleKind,
+};
+
+use super::{
+    BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry, MessageKind, MessageSummary,
+    Observation, Output, Payload, ProposeError, RaftUnderTest, Refused, Role, WriteId,
+};
+
+/// One server of raftsim's Raft, with its codec and a reused output buffer.
+pub struct RaftsimNode {
+    node: Node,
+    codec: FrameCodec,
+    ready: Ready,
+}
+
+impl RaftsimNode {
+    /// The protocol state, for tests that look inside.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+}
+
+impl RaftUnderTest for RaftsimNode {
+    type Message = Envelope;
+    type Tuning = Bugs;
+
+    fn boot(
+        setup: &super::NodeSetup,
+        bugs: &Bugs,
+        disk: &DiskImage,
+    ) -> Result<RaftsimNode, BootError> {
+        let config = Config {
+            election_timeout_ticks_min: setup.election_timeout_ticks_min,
+            election_timeout_ticks_max: setup.election_timeout_ticks_max,
+            heartbeat_interval_ticks: setup.heartbeat_interval_ticks,
+            max_inflight_messages: setup.max_inflight_messages as usize,
+            max_entries_per_message: setup.max_entries_per_message as usize,
+            max_bytes_per_message: setup.max_bytes_per_message as usize,
+            max_uncommitted_entries: setup.max_uncommitted_entries as usize,
+            seed: setup.seed,
+            bugs: *bugs,
+            ..Config::new(setup.id, setup.voters.clone())
+        };
+        if disk.snapshot.is_some() {
+            return Err(BootError("raftsim's Raft has no snapshots".to_owned()));
+        }
+        let durable = DurableState {
+            hard_state: raftsim_raft::HardState {
+                term: disk.hard_state.term,
+                vote: disk.hard_state.vote,
+                commit: disk.hard_state.commit,
+            },
+            entries: disk.entries.iter().map(to_raft_entry).collect(),
+        };
+        let codec = FrameCodec::new(&setup.voters, !bugs.contains(Bug::IgnoreChecksum));
+        let node =
+            Node::restart(config, &durable, 0).map_err(|error| BootError(error.to_string()))?;
+        Ok(RaftsimNode { node, codec, ready: Ready::default() })
+    }
+
+    fn tick(&mut self) {
+        self.node.tick();
+    }
+
+    fn step(&mut self, message: Envelope) -> Result<(), Refused> {
+        self.node.step(message).map_err(|error| Refused(error.to_string()))
+    }
+
+    fn propose(&mut self, command: Payload) -> Result<(), ProposeError> {
+        match self.node.propose(command) {
+            Ok(_) => Ok(()),
+            Err(raftsim_raft::ProposeError::NotLeader { leader_hint }) => {
+                Err(ProposeError::NotLeader { leader_hint })
+            }
+            Err(raftsim_raft::ProposeError::Overloaded) => Err(ProposeError::Busy),
+        }
+    }
+
+    fn has_output(&self) -> bool {
+        self.node.has_ready()
+    }
+
+    fn take_output(&mut self, out: &mut Output<Envelope>) {
+        out.clear();
+        let ready = &mut self.ready;
+        self.node.ready(ready);
+        let write = &mut out.write;
+        write.id = ready.write_id;
+        write.hard_state = ready.hard_state.map(|hard_state| HardState {
+            term: hard_state.term,
+            vote: hard_state.vote,
+            commit: hard_state.commit,
+        });
+        write.log_from = ready.log_from;
+        write.entries.extend(ready.entries.drain(..).map(into_log_entry));
+        std::mem::swap(&mut out.messages, &mut ready.messages);
+        std::mem::swap(&mut out.persisted_messages, &mut ready.persisted_messages);
+        out.committed.extend(ready.committed.drain(..).map(into_log_entry));
+    }
+
+    fn on_persisted(&mut self, write: WriteId) {
+        self.node.on_persisted(write);
+    }
+
+    fn observe(&self) -> Observation {
+        let node = &self.node;
+        Observation {
+            role: match node.role() {
+                RoleKind::Follower => Role::Follower,
+                RoleKind::Candidate => Role::Candidate,
+                RoleKind::Leader => Role::Leader,
+            },
+            term: node.term(),
+            vote: node.vote(),
+            commit_index: node.commit_index(),
+            leader: node.leader_hint(),
+            last_index: node.log().last_index(),
+        }
+    }
+
+    fn encode(&self, message: &Envelope, frame: &mut Vec<u8>) {
+        self.codec.encode_into(message, frame);
+    }
+
+    fn decode(&self, frame: &[u8]) -> Result<Envelope, DecodeError> {
+        self.codec.decode(frame).map_err(|error| DecodeError(error.to_string()))
+    }
+
+    fn summarize(message: &Envelope) -> MessageSummary {
+        let kind = match &message.message {
+            Message::RequestVote(request) => MessageKind::VoteRequest {
+                pre: false,
+                last_index: request.last_log_index,
+                last_term: request.last_log_term,
+            },
+            Message::RequestVoteResponse(response) => {
+                MessageKind::VoteResponse { pre: false, granted: response.granted }
+            }
+            Message::AppendEntries(append) => {
+                MessageKind::Append { entries: append.entries.len() as u32 }
+            }
+            Message::AppendEntriesResponse(response) => match response.outcome {
+                AppendOutcome::Accepted { match_index } => {
+                    MessageKind::AppendResponse { accepted: true, index: match_index }
+                }
+                AppendOutcome::Rejected { rejected_index, .. } => {
+                    MessageKind::AppendResponse { accepted: false, index: rejected_index }
+                }
+            },
+        };
+        MessageSummary { from: message.from, to: message.to, term: message.message.term(), kind }
+    }
+
+    fn describe(message: &Envelope) -> String {
+        match &message.message {
+            Message::RequestVote(request) => format!(
+                "RequestVote term {} last ({}, {})",
+                request.term, request.last_log_index, request.last_log_term
+            ),
+            Message::RequestVoteResponse(response) => format!(
+                "RequestVoteResponse term {} {}",
+                response.term,
+                if response.granted { "granted" } else { "refused" }
+            ),
+            Message::AppendEntries(append) => format!(
+                "AppendEntries term {} prev ({}, {}) entries {} commit {}",
+                append.term,
+                append.prev_log_index,
+                append.prev_log_term,
+                append.entries.len(),
+                append.leader_commit
+            ),
+            Message::AppendEntriesResponse(response) => match response.outcome {
+                AppendOutcome::Accepted { match_index } => {
+                    format!(
+                        "AppendEntriesResponse term {} accepted up to {match_index}",
+                        response.term
+                    )
+                }
+                AppendOutcome::Rejected { rejected_index, hint } => format!(
+                    "AppendEntriesResponse term {} rejected after {rejected_index} (hint {}{})",
+                    response.term,
+                    hint.index,
+                    hint.conflict_term.map(|term| format!(", term {term}")).unwrap_or_default()
+                ),
+            },
+        }
+    }
+}
+
+fn into_log_entry(entry: Entry) -> LogEntry {
+    let data = match entry.data {
+        raftsim_raft::EntryData::Noop => EntryData::Empty,
+        raftsim_raft::EntryData::Command(payload) => EntryData::Command(payload),
+    };
+    LogEntry { index: entry.index, term: entry.term, data }
+}
+
+fn to_raft_entry(entry: &LogEntry) -> Entry {
+    let data = match &entry.data {
+        EntryData::Empty => raftsim_raft::EntryData::Noop,
+        EntryData::Command(payload) => raftsim_raft::EntryData::Command(payload.clone()),
+    };
+    Entry { index: entry.index, term: entry.term, data }
+}

@@ -1,0 +1,209 @@
+//! The liveness phase: after the fault window everything heals — or, in core mode, only a
+//! random majority does, and the other nodes stay isolated, muted, deafened, paused or crashed
+//! — while the network stays mildly lossy. Within the scenario's bound the healed nodes must
+//! settle:
+//!
+//! 1. a request sent after the heal completes (for the pipeline workload: a leader commits an
+//!    entry proposed after it), which fixes the *target*: the committed index at that moment;
+//! 2. then, at some step: one leader whose term every healed node shares, every healed node's
+//!    commit index and applied index at or past the target, and every client done with a
+//!    request sent after the heal.
+//!
+//! A run that does not settle in time fails for liveness, saying what each node still lacks.
+
+use super::{Verdict, World};
+use crate::check::{Property, Violation};
+use crate::event::Event;
+use crate::node::Status;
+use crate::raft_under_test::{Index, NodeId, RaftUnderTest, Role};
+use crate::scenario::LeftOut;
+
+/// Where the liveness phase is.
+#[derive(Clone, Debug)]
+pub(super) struct Liveness {
+    healed_at_us: u64,
+    /// The nodes that must settle (all, or the core).
+    healed: Vec<NodeId>,
+    /// Highest commit index any node reported at the heal (for the pipeline workload).
+    commit_at_heal: Index,
+    /// The committed index every healed node must reach, once a post-heal request completed.
+    target: Option<Index>,
+}
+
+impl<R: RaftUnderTest> World<R> {
+    /// Ends the fault window: heals every active fault, restarts crashed nodes, resumes paused
+    /// ones, leaves the network mildly lossy, applies core mode's lasting faults, and starts the
+    /// liveness clock.
+    pub(super) fn heal(&mut self) -> Result<(), Box<Violation>> {
+        self.armed.clear();
+        for fault in 0..self.active.len() as u32 {
+            self.end_fault(fault)?;
+        }
+        let options = self.spec.options.liveness.clone();
+        self.network.heal(options.loss_rate);
+        let left_out = |node: NodeId| {
+            options.left_out.iter().find(|&&(left, _)| left == node).map(|&(_, how)| how)
+        };
+        for node in 1..=self.nodes.len() as NodeId {
+            let sim_node = &mut self.nodes[node as usize - 1];
+            sim_node.slowdown = 1;
+            sim_node.tick_percent = 100;
+            match (sim_node.status, left_out(node)) {
+                (Status::Crashed, Some(LeftOut::Crash)) => {}
+                (_, Some(LeftOut::Crash)) => self.crash(node),
+                (Status::Crashed, _) => self.restart(node)?,
+                (Status::Paused, Some(LeftOut::Pause)) | (Status::Up, None) => {}
+                (Status::Paused, _) => self.resume(node),
+                (Status::Up, Some(_)) => {}
+            }
+            let others = (1..=self.nodes.len() as NodeId).filter(move |&other| other != node);
+            match left_out(node) {
+                Some(LeftOut::Pause) if self.nodes[node as usize - 1].status == Status::Up => {
+                    self.nodes[node as usize - 1].status = Status::Paused;
+                }
+                Some(LeftOut::Isolate) => {
+                    for other in others {
+                        self.network.set_cut(node, other, true);
+                        self.network.set_cut(other, node, true);
+                    }
+                }
+                Some(LeftOut::Mute) => {
+                    others.for_each(|other| self.network.set_cut(node, other, true))
+                }
+                Some(LeftOut::Deaf) => {
+                    others.for_each(|other| self.network.set_cut(other, node, true))
+                }
+                _ => {}
+            }
+        }
+        self.counters.left_out_of_core += options.left_out.len() as u64;
+        let healed = (1..=self.nodes.len() as NodeId).filter(|&node| left_out(node).is_none());
+        let commit_at_heal = self
+            .nodes
+            .iter()
+            .filter_map(|node| node.observation())
+            .map(|observation| observation.commit_index)
+            .max()
+            .unwrap_or(0);
+        self.liveness = Some(Liveness {
+            healed_at_us: self.now_us,
+            healed: healed.collect(),
+            commit_at_heal,
+            target: None,
+        });
+        let deadline = self.now_us + self.spec.options.liveness_bound_us;
+        self.queue.push(deadline, Event::Deadline);
+        Ok(())
+    }
+
+    /// After every step of the liveness phase: has the cluster settled?
+    pub(super) fn check_liveness(&mut self) -> Result<(), Box<Violation>> {
+        let Some(liveness) = &self.liveness else { return Ok(()) };
+        let Some(target) = liveness.target else {
+            let progressed = match &self.clients {
+                Some(clients) => clients.any_completed_since(liveness.healed_at_us),
+                None => self.leader_commit().is_some_and(|commit| commit > liveness.commit_at_heal),
+            };
+            if progressed {
+                let target = self.checker.committed().last_index();
+                self.liveness.as_mut().expect("in the liveness phase").target = Some(target);
+            }
+            return Ok(());
+        };
+        if self.settled(target) {
+            self.verdict = Some(Verdict::Pass);
+        }
+        Ok(())
+    }
+
+    /// The commit index of the leader with the highest term.
+    fn leader_commit(&self) -> Option<Index> {
+        let leader = self.leader()?;
+        self.nodes[leader as usize - 1].observation().map(|observation| observation.commit_index)
+    }
+
+    /// Whether every healed node follows one leader and has committed and applied `target`,
+    /// and every client is done with a request sent after the heal.
+    fn settled(&self, target: Index) -> bool {
+        let liveness = self.liveness.as_ref().expect("in the liveness phase");
+        let Some(leader) = self.leader().filter(|leader| liveness.healed.contains(leader)) else {
+            return false;
+        };
+        let term = self.nodes[leader as usize - 1].observation().expect("a leader runs").term;
+        let caught_up = liveness.healed.iter().all(|&node| {
+            let sim_node = &self.nodes[node as usize - 1];
+            sim_node.status == Status::Up
+                && sim_node.observation().is_some_and(|observation| {
+                    observation.term == term && observation.commit_index >= target
+                })
+                && sim_node.state_machine.applied_index() >= target
+        });
+        caught_up
+            && self
+                .clients
+                .as_ref()
+                .is_none_or(|clients| clients.all_completed_since(liveness.healed_at_us))
+    }
+
+    /// The liveness bound passed: say what is still pending, node by node.
+    pub(super) fn liveness_violation(&self) -> Box<Violation> {
+        let liveness = self.liveness.as_ref().expect("the deadline follows the heal");
+        let bound_ms = self.spec.options.liveness_bound_us as f64 / 1000.0;
+        let leader = self.leader().filter(|leader| liveness.healed.contains(leader));
+        let leader_commit = leader
+            .and_then(|leader| self.nodes[leader as usize - 1].observation())
+            .map_or(0, |observation| observation.commit_index);
+        let committed = self.checker.committed().last_index();
+        let mut parts = Vec::new();
+        let left_out = &self.spec.options.liveness.left_out;
+        if !left_out.is_empty() {
+            let others: Vec<String> =
+                left_out.iter().map(|(node, how)| format!("n{node} {}", how.name())).collect();
+            parts.push(format!("core mode ({})", others.join(", ")));
+        }
+        match liveness.target {
+            None => parts.push("no request sent after the heal completed".to_owned()),
+            Some(target) => parts.push(format!("target commit {target}")),
+        }
+        parts.push(match leader {
+            Some(leader) => format!("leader n{leader}"),
+            None => "no leader among the healed nodes".to_owned(),
+        });
+        for &node in &liveness.healed {
+            let sim_node = &self.nodes[node as usize - 1];
+            let state = match sim_node.observation() {
+                None => "crashed".to_owned(),
+                Some(observation) => {
+                    let role = match sim_node.status {
+                        Status::Paused => "paused",
+                        _ => observation.role.name(),
+                    };
+                    let mut state = format!(
+                        "{role} term {} commit {} of {} applied {}",
+                        observation.term,
+                        observation.commit_index,
+                        leader_commit.max(committed),
+                        sim_node.state_machine.applied_index()
+                    );
+                    if let Some(rejected) = self.last_rejection[node as usize - 1]
+                        && observation.role != Role::Leader
+                    {
+                        state.push_str(&format!(", last append rejected at {rejected}"));
+                    }
+                    state
+                }
+            };
+            parts.push(format!("n{node}: {state}"));
+        }
+        if let Some(clients) = &self.clients {
+            let waiting = clients.waiting_since(liveness.healed_at_us);
+            if !waiting.is_empty() {
+                let names: Vec<String> = waiting.iter().map(u32::to_string).collect();
+                parts.push(format!("clients {} still wait", names.join(", ")));
+            }
+        }
+        let detail = format!("not settled within {bound_ms} ms of the heal: {}", parts.join("; "));
+        let nodes = liveness.healed.clone();
+        Violation::new(Property::Liveness, nodes, None, detail)
+    }
+}
