@@ -3,8 +3,10 @@ CARGO ?= cargo
 RAFTSIM := target/release/raftsim
 # The CI gate: seeds of the default scenario that must all pass.
 GATE_SEEDS ?= 4000
+# The raft-rs gate: seeds of the default scenario run on tikv's raft-rs.
+RAFT_RS_GATE_SEEDS ?= 1000
 
-.PHONY: run test ci gate replay-traces determinism fmt lint bench build
+.PHONY: run test ci gate gate-raft-rs replay-traces determinism fmt lint bench build
 
 build:
 	$(CARGO) build --release --locked -p raftsim-cli
@@ -27,6 +29,10 @@ lint:
 gate: build
 	$(RAFTSIM) fuzz --seeds $(GATE_SEEDS) --out target/gate-traces --json --junit target/raftsim-junit.xml > target/gate-summary.json
 
+## gate-raft-rs: tikv's raft-rs through the same simulator and checker: no false alarm allowed.
+gate-raft-rs: build
+	$(RAFTSIM) fuzz --raft raft-rs --seeds $(RAFT_RS_GATE_SEEDS) --out target/gate-traces --json --junit target/raftsim-raft-rs-junit.xml > target/gate-raft-rs-summary.json
+
 ## replay-traces: every kept trace must still reproduce its recorded outcome.
 replay-traces: build
 	@set -e; for trace in $$(find traces -name '*.jsonl' | sort); do \
@@ -40,7 +46,7 @@ determinism: build
 	echo "jobs 1: $$a"; echo "jobs 2: $$b"; test "$$a" = "$$b"
 
 ## ci: everything CI runs.
-ci: fmt lint test gate replay-traces determinism
+ci: fmt lint test gate gate-raft-rs replay-traces determinism
 
 ## bench: speed figures (see README, Performance).
 bench: build

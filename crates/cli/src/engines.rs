@@ -1,11 +1,12 @@
 //! The Raft implementations the command line can drive, by name (`--raft`).
 
 use anyhow::{Result, anyhow};
+use raftsim_raftrs::RAFT_RS_ENGINE;
 use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE};
 
 /// Every implementation, the default first.
-pub fn all() -> [&'static dyn Engine; 1] {
-    [&RAFTSIM_ENGINE]
+pub fn all() -> [&'static dyn Engine; 2] {
+    [&RAFTSIM_ENGINE, &RAFT_RS_ENGINE]
 }
 
 /// The implementation named `name`.

@@ -63,15 +63,20 @@ pub fn write_trace(path: &Path, trace: &Trace) -> Result<()> {
     write_atomically(path, trace.to_jsonl().as_bytes())
 }
 
-/// The file name of a trace: scenario, bugs, seed and property, so a directory of traces
-/// reads as a list of findings.
+/// The file name of a trace: the Raft (unless raftsim's), scenario, bugs, seed and property, so
+/// a directory of traces reads as a list of findings.
 pub fn trace_file_name(
+    raft: &str,
     scenario: &str,
     bugs: &raftsim_raft::Bugs,
     seed: u64,
     property: &str,
 ) -> String {
-    let mut parts = vec![sanitize(scenario)];
+    let mut parts = Vec::new();
+    if raft != raftsim_sim::RAFTSIM {
+        parts.push(sanitize(raft));
+    }
+    parts.push(sanitize(scenario));
     parts.extend(bugs.iter().map(|bug| bug.name().to_owned()));
     parts.push(format!("seed{seed}"));
     parts.push(property.to_owned());
@@ -102,8 +107,12 @@ mod tests {
     fn trace_names_say_what_failed() {
         let bugs = raftsim_raft::Bugs::NONE.with(raftsim_raft::Bug::DoubleVote);
         assert_eq!(
-            trace_file_name("my scenario", &bugs, 7, "single-vote"),
+            trace_file_name("raftsim", "my scenario", &bugs, 7, "single-vote"),
             "my_scenario-double-vote-seed7-single-vote.jsonl"
+        );
+        assert_eq!(
+            trace_file_name("raft-rs", "calm", &raftsim_raft::Bugs::NONE, 7, "liveness"),
+            "raft-rs-calm-seed7-liveness.jsonl"
         );
     }
 }

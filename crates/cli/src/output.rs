@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use raftsim_sim::{Counters, Failure, Options};
+use raftsim_sim::{Counters, Failure, RunSpec};
 
 /// An error and its causes on one line, outermost first.
 pub fn one_line(error: &anyhow::Error) -> String {
@@ -35,13 +35,23 @@ pub fn counters_json(counters: &Counters) -> serde_json::Value {
 }
 
 /// The options banner of a run (TigerBeetle prints `SEED=` and every derived parameter).
-pub fn options_banner(seed: u64, options: &Options, bugs: &raftsim_raft::Bugs) -> String {
+pub fn options_banner(spec: &RunSpec) -> String {
+    let options = &spec.options;
     let faults = options.enabled_faults();
     let network = &options.network;
-    let bugs: Vec<&str> = bugs.iter().map(|bug| bug.name()).collect();
+    let bugs: Vec<&str> = spec.bugs.iter().map(|bug| bug.name()).collect();
+    let left_out: Vec<String> = options
+        .liveness
+        .left_out
+        .iter()
+        .map(|(node, how)| format!("n{node}:{}", how.name()))
+        .collect();
     format!(
-        "SEED={seed} scenario={} nodes={} fault_window_ms={} liveness_bound_ms={} \
-         faults=[{}] loss={:.3} duplicate={:.3} corrupt={:.3} delay_spikes={:.3} bugs=[{}]",
+        "SEED={} raft={} scenario={} nodes={} fault_window_ms={} liveness_bound_ms={} \
+         faults=[{}] loss={:.3} duplicate={:.3} corrupt={:.3} delay_spikes={:.3} \
+         left_out_after_heal=[{}] bugs=[{}]",
+        spec.seed,
+        spec.raft,
         options.scenario,
         options.nodes,
         options.fault_window_us / 1000,
@@ -51,6 +61,7 @@ pub fn options_banner(seed: u64, options: &Options, bugs: &raftsim_raft::Bugs) -
         network.duplicate_rate,
         network.corrupt_rate,
         network.delay_spike_rate,
+        left_out.join(","),
         bugs.join(","),
     )
 }

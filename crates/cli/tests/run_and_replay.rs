@@ -27,7 +27,7 @@ fn run_prints_the_seed_banner_the_result_and_the_event_hash() {
     assert_code(&output, 0);
     let out = stdout(&output);
     let first = out.lines().next().unwrap_or_default();
-    assert!(first.starts_with("SEED=42 scenario=default nodes="), "{out}");
+    assert!(first.starts_with("SEED=42 raft=raftsim scenario=default nodes="), "{out}");
     assert!(out.lines().any(|line| line.starts_with("PASS seed 42")), "{out}");
     let hash = printed_event_hash(&out);
     assert!(hash.starts_with("0x") && hash.len() == 18, "{hash}");
@@ -182,4 +182,38 @@ fn a_tampered_outcome_makes_replay_exit_3() {
     let output = run(&["replay", "--check", arg(&trace)]);
     assert_code(&output, 3);
     assert!(stderr(&output).contains("DIVERGED in its outcome"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_raft_rs_run_records_its_raft_and_replays_bit_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("raft-rs.jsonl");
+    let trace_arg = trace.to_str().unwrap();
+    let ran = run(&["run", "--raft", "raft-rs", "--seed", "3", "--trace", trace_arg, "--json"]);
+    assert_code(&ran, 0);
+    assert_eq!(json(&ran)["raft"], "raft-rs");
+    let header: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&trace).unwrap().lines().next().unwrap())
+            .unwrap();
+    assert_eq!(header["raft"], "raft-rs");
+    let replayed = run(&["replay", "--check", trace_arg]);
+    assert_code(&replayed, 0);
+    assert!(stderr(&replayed).contains("bit-exactly"), "{}", stderr(&replayed));
+}
+
+#[test]
+fn bugs_are_refused_for_raft_rs_and_an_unknown_raft_is_named() {
+    for command in ["run", "fuzz"] {
+        let mut args = vec![command, "--raft", "raft-rs", "--bug", "double-vote"];
+        if command == "run" {
+            args.extend(["--seed", "1"]);
+        }
+        let refused = run(&args);
+        assert_code(&refused, 2);
+        assert!(stderr(&refused).contains("only in raftsim's Raft"), "{}", stderr(&refused));
+    }
+    let unknown = run(&["run", "--raft", "etcd", "--seed", "1"]);
+    assert_code(&unknown, 2);
+    assert!(stderr(&unknown).contains("unknown Raft `etcd`"), "{}", stderr(&unknown));
+    assert!(stderr(&unknown).contains("raftsim, raft-rs"), "{}", stderr(&unknown));
 }

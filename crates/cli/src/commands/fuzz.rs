@@ -169,8 +169,10 @@ fn describe_campaign(campaign: &Campaign, args: &FuzzArgs) -> String {
     let bugs: Vec<&str> = campaign.bugs.iter().map(|bug| bug.name()).collect();
     let bugs = if bugs.is_empty() { String::new() } else { format!(", bugs [{}]", bugs.join(",")) };
     format!(
-        "raftsim fuzz: scenario {}, {range}{shard}{duration}, {} jobs{bugs}",
-        campaign.scenario.name, campaign.jobs
+        "raftsim fuzz: {}, scenario {}, {range}{shard}{duration}, {} jobs{bugs}",
+        campaign.engine.name(),
+        campaign.scenario.name,
+        campaign.jobs
     )
 }
 
@@ -218,6 +220,7 @@ fn report_failures(
         }
         groups.insert(key, reported.len());
         let path = out.join(trace_file_name(
+            engine.name(),
             &scenario.name,
             &bugs,
             *seed,
@@ -273,6 +276,7 @@ fn print_summary(
             })
             .collect();
         let json = serde_json::json!({
+            "raft": campaign.engine.name(),
             "scenario": scenario.name,
             "bugs": campaign.bugs.iter().map(|bug| bug.name()).collect::<Vec<_>>(),
             "start": campaign.start,

@@ -97,6 +97,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                         let (result, trace) = record_run(campaign.engine, &shrunk.spec);
                         let property = result.failure().expect("still failing").violation.property;
                         let name = trace_file_name(
+                            campaign.engine.name(),
                             hunt.scenario,
                             &campaign.bugs,
                             shrunk.spec.seed,

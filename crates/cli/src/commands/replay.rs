@@ -88,10 +88,7 @@ fn finish(
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        println!(
-            "{}",
-            options_banner(trace.header.seed, &trace.header.options, &trace.header.bugs)
-        );
+        println!("{}", options_banner(&trace.spec()));
         for line in timeline {
             println!("{line}");
         }

@@ -46,7 +46,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     let engine = crate::engines::by_name(&args.raft)?;
     let spec = crate::campaign::seed_spec(engine, &scenario, bugs, args.seed);
     engine.accepts(&spec).map_err(|error| anyhow::anyhow!("--raft {}: {error}", args.raft))?;
-    let banner = options_banner(args.seed, &spec.options, &bugs);
+    let banner = options_banner(&spec);
     let settings = Settings { record: args.trace.is_some(), ..Settings::default() };
     let (result, records) = engine.run(spec.clone(), settings);
     if let (Some(path), Some(records)) = (&args.trace, records) {
@@ -55,6 +55,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     let failure = result.failure();
     if args.json {
         let json = serde_json::json!({
+            "raft": engine.name(),
             "seed": result.seed,
             "result": if failure.is_some() { "violation" } else { "pass" },
             "property": failure.map(|failure| failure.violation.property.name()),

@@ -79,6 +79,8 @@ pub enum EntryData {
     Empty,
     /// A command for the state machine.
     Command(Payload),
+    /// A membership change, opaque to the state machine (which applies it as a no-op).
+    Config(Payload),
 }
 
 /// One log entry, as written to disk and applied.

@@ -208,6 +208,7 @@ fn to_raft_entry(entry: &LogEntry) -> Entry {
     let data = match &entry.data {
         EntryData::Empty => raftsim_raft::EntryData::Noop,
         EntryData::Command(payload) => raftsim_raft::EntryData::Command(payload.clone()),
+        EntryData::Config(_) => unreachable!("raftsim's Raft writes no membership changes"),
     };
     Entry { index: entry.index, term: entry.term, data }
 }

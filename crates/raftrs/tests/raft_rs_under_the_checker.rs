@@ -1,0 +1,123 @@
+//! tikv's raft-rs under raftsim's simulator and checker: a mature Raft must raise no alarm, its
+//! runs must be deterministic, and its traces must replay bit for bit. (`raftsim fuzz --raft
+//! raft-rs` runs the long campaigns; these are the ones every `make test` runs.)
+
+use raftsim_raft::{Bug, Bugs};
+use raftsim_raftrs::RAFT_RS_ENGINE;
+use raftsim_sim::engine::{Engine, Settings};
+use raftsim_sim::scenario::builtin;
+use raftsim_sim::trace::{Trace, first_divergence};
+use raftsim_sim::{RunResult, RunSpec, Scenario};
+
+fn scenario(name: &str) -> Scenario {
+    builtin(name).unwrap_or_else(|error| panic!("{name}: {error}"))
+}
+
+fn spec(scenario: &Scenario, seed: u64) -> RunSpec {
+    RunSpec::from_seed(scenario, seed, Bugs::NONE).with_raft("raft-rs")
+}
+
+fn run(spec: RunSpec) -> RunResult {
+    RAFT_RS_ENGINE.run(spec, Settings::default()).0
+}
+
+/// Runs `seeds` of `scenario` on two threads and returns the results in seed order.
+fn run_seeds(scenario: &Scenario, seeds: std::ops::Range<u64>) -> Vec<RunResult> {
+    let seeds: Vec<u64> = seeds.collect();
+    let mut results: Vec<RunResult> = std::thread::scope(|scope| {
+        let workers: Vec<_> = [0, 1]
+            .map(|parity| {
+                let seeds = &seeds;
+                scope.spawn(move || {
+                    let mine = seeds.iter().filter(|&&seed| seed % 2 == parity);
+                    mine.map(|&seed| run(spec(scenario, seed))).collect::<Vec<RunResult>>()
+                })
+            })
+            .into_iter()
+            .collect();
+        workers.into_iter().flat_map(|worker| worker.join().expect("a worker panicked")).collect()
+    });
+    results.sort_by_key(|result| result.seed);
+    results
+}
+
+#[track_caller]
+fn assert_all_pass(name: &str, results: &[RunResult]) {
+    for result in results {
+        assert!(
+            result.failure().is_none(),
+            "raft-rs failed seed {} of {name}: {:?}\nreplay: raftsim run --raft raft-rs --seed {} \
+             --scenario {name}",
+            result.seed,
+            result.failure(),
+            result.seed
+        );
+    }
+}
+
+#[test]
+fn raft_rs_passes_default_seeds_with_no_false_alarm() {
+    let default = scenario("default");
+    assert_all_pass("default", &run_seeds(&default, 0..200));
+}
+
+#[test]
+fn raft_rs_passes_every_fault_scenario() {
+    for name in [
+        "calm",
+        "corruption",
+        "crash-restart",
+        "figure8",
+        "flaky-network",
+        "overload",
+        "partitions",
+        "paused-leader",
+        "stale-messages",
+    ] {
+        assert_all_pass(name, &run_seeds(&scenario(name), 0..30));
+    }
+}
+
+#[test]
+fn raft_rs_runs_are_deterministic_and_replay_bit_for_bit() {
+    let default = scenario("default");
+    for seed in [3, 17] {
+        let spec = spec(&default, seed);
+        let (first, records) = RAFT_RS_ENGINE.run(spec.clone(), Settings::RECORD);
+        let again = run(spec.clone());
+        assert_eq!(first.event_hash, again.event_hash, "seed {seed} ran differently twice");
+        let trace = Trace::new(&spec, records.expect("recorded"), &first);
+        let parsed = Trace::parse(&trace.to_jsonl()).expect("the trace parses");
+        assert_eq!(parsed.header.raft, "raft-rs");
+        let (replayed, replayed_records) = RAFT_RS_ENGINE.run(parsed.spec(), Settings::RECORD);
+        assert_eq!(first_divergence(&parsed.events, &replayed_records.unwrap()), None);
+        assert_eq!(replayed.event_hash, first.event_hash);
+    }
+    // Seeds on different threads, in a different order, give the same hashes.
+    let forward: Vec<u64> =
+        run_seeds(&default, 0..8).iter().map(|result| result.event_hash).collect();
+    let single: Vec<u64> = (0..8).map(|seed| run(spec(&default, seed)).event_hash).collect();
+    assert_eq!(forward, single);
+}
+
+#[test]
+fn raft_rs_refuses_injected_bugs() {
+    let spec = RunSpec::from_seed(&scenario("calm"), 1, Bugs::NONE.with(Bug::DoubleVote))
+        .with_raft("raft-rs");
+    let refusal = RAFT_RS_ENGINE.accepts(&spec).unwrap_err();
+    assert!(refusal.contains("raftsim's Raft"), "{refusal}");
+}
+
+#[test]
+fn raft_rs_settles_in_core_mode_whatever_the_minority_does() {
+    use raftsim_sim::scenario::LeftOut;
+    let calm = scenario("calm");
+    for how in [LeftOut::Isolate, LeftOut::Mute, LeftOut::Pause, LeftOut::Crash] {
+        for seed in 0..5 {
+            let mut spec = spec(&calm, seed);
+            spec.options.liveness.left_out = vec![(1, how), (4, how)];
+            let result = run(spec);
+            assert!(result.failure().is_none(), "{how:?}, seed {seed}: {:?}", result.failure());
+        }
+    }
+}
