@@ -178,6 +178,8 @@ struct NodeRecord {
     /// Log writes handed to the disk and not yet durable, oldest first, with the terms and
     /// prefix hashes of what they write: computed once, when written.
     pending: VecDeque<(WriteId, Vec<(Term, u64)>)>,
+    /// Emptied buffers of `pending`, for reuse.
+    spare: Vec<Vec<(Term, u64)>>,
 }
 
 /// All properties, with their records.
@@ -232,7 +234,11 @@ impl Checker {
         }
         log.write(from, &write.entries);
         let id = write.id.expect("a write has an id");
-        self.nodes[slot].pending.push_back((id, log.entries_from(from).to_vec()));
+        let record = &mut self.nodes[slot];
+        let mut hashes = record.spare.pop().unwrap_or_default();
+        hashes.clear();
+        hashes.extend_from_slice(log.entries_from(from));
+        record.pending.push_back((id, hashes));
         log_matching::check(node, log, &write.entries, &mut self.replicas)
     }
 
@@ -249,13 +255,14 @@ impl Checker {
         }
         let Some(from) = write.log_from else { return Ok(()) };
         let write_term = self.nodes[slot].durable.term;
-        let pending = &mut self.nodes[slot].pending;
-        while pending.front().is_some_and(|&(id, _)| Some(id) < write.id) {
-            pending.pop_front();
+        let record = &mut self.nodes[slot];
+        while record.pending.front().is_some_and(|&(id, _)| Some(id) < write.id) {
+            record.pending.pop_front();
         }
-        match pending.pop_front() {
+        match record.pending.pop_front() {
             Some((id, hashes)) if Some(id) == write.id => {
                 self.durable[slot].write_hashed(from, &hashes);
+                record.spare.push(hashes);
             }
             _ => {
                 self.durable[slot].write(from, &write.entries);
@@ -340,6 +347,9 @@ impl Checker {
 
     /// `node` led `term`, as `evidence` shows.
     fn led(&mut self, node: NodeId, term: Term, evidence: Evidence) -> Checked {
+        if self.leader_completeness.reign(node) == Some(term) {
+            return Ok(()); // Already known: the common case, a leader's every message.
+        }
         if self.election_safety.check(node, term, evidence)? {
             self.observed.leader_changes += 1;
             let log = &self.written[Checker::slot(node)];
