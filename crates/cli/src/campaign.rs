@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use raftsim_raft::Bugs;
 use raftsim_sim::engine::{Engine, Settings};
 use raftsim_sim::trace::Trace;
-use raftsim_sim::{Counters, Coverage, Failure, RunSpec, Scenario};
+use raftsim_sim::world::Exceeded;
+use raftsim_sim::{Counters, Coverage, Failure, Property, RunSpec, Scenario, Verdict};
 
-use crate::panics::{WORKER_THREAD_PREFIX, quietly};
+use crate::panics::{WORKER_THREAD_PREFIX, quietly, take_location};
 use crate::seeds::Shard;
 
 /// What to run.
@@ -49,6 +50,10 @@ pub struct SeedOutcome {
     pub seed: u64,
     /// Its failure, if any.
     pub failure: Option<Failure>,
+    /// Where it panicked, if its failure is a panic: `file:line:column`.
+    pub panic_location: Option<String>,
+    /// The harness limit it outgrew, if any.
+    pub exceeded: Option<Exceeded>,
     /// Events processed.
     pub events: u64,
     /// Its event hash.
@@ -75,6 +80,10 @@ pub struct Summary {
     pub coverage: Coverage,
     /// Failing seeds in seed order.
     pub failures: Vec<(u64, Failure)>,
+    /// Where the failing seeds that panicked did.
+    pub panic_locations: BTreeMap<u64, String>,
+    /// Seeds that outgrew a harness limit, in seed order: reported apart from failures.
+    pub exceeded: Vec<(u64, Exceeded)>,
     /// Wall time.
     pub elapsed: Duration,
     /// Stopped by Ctrl-C or SIGTERM.
@@ -97,15 +106,19 @@ impl Summary {
         if let Some(failure) = outcome.failure {
             self.failures.push((outcome.seed, failure));
         }
+        if let Some(location) = outcome.panic_location {
+            self.panic_locations.insert(outcome.seed, location);
+        }
+        if let Some(exceeded) = outcome.exceeded {
+            self.exceeded.push((outcome.seed, exceeded));
+        }
     }
 }
 
 /// Runs `spec` on `engine` with recording on, turning panics into `panic` violations quietly,
 /// and returns the result with its trace: how every command that keeps a trace makes it.
 pub fn record_run(engine: &dyn Engine, spec: &RunSpec) -> (raftsim_sim::RunResult, Trace) {
-    let (result, records) = quietly(|| engine.run(spec.clone(), Settings::RECORD));
-    let trace = Trace::new(spec, records.expect("recording was on"), &result);
-    (result, trace)
+    quietly(|| engine.record(spec))
 }
 
 /// The spec of `seed` of `scenario` with `bugs`, for `engine`.
@@ -113,17 +126,64 @@ pub fn seed_spec(engine: &dyn Engine, scenario: &Scenario, bugs: Bugs, seed: u64
     RunSpec::from_seed(scenario, seed, bugs).with_raft(engine.name())
 }
 
-/// Runs one seed, turning panics into `panic` violations.
-pub fn run_seed(engine: &dyn Engine, scenario: &Scenario, bugs: Bugs, seed: u64) -> SeedOutcome {
-    let spec = seed_spec(engine, scenario, bugs, seed);
-    let (result, _) = engine.run(spec, Settings::default());
-    SeedOutcome {
+/// Steps between two looks at the interrupt flag: often enough to stop within a fraction of a
+/// second, rarely enough to cost nothing.
+const INTERRUPT_CHECK_STEPS: u64 = 4096;
+
+/// Runs one seed, turning panics into `panic` violations (a panic while drawing the seed's
+/// options and faults too). Returns `None` if `interrupted` stopped it.
+pub fn run_seed(
+    engine: &dyn Engine,
+    scenario: &Scenario,
+    bugs: Bugs,
+    seed: u64,
+    interrupted: &AtomicBool,
+) -> Option<SeedOutcome> {
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        seed_spec(engine, scenario, bugs, seed)
+    }));
+    let spec = match drawn {
+        Ok(spec) => spec,
+        Err(payload) => return Some(drawing_panicked(seed, payload.as_ref())),
+    };
+    let (result, _) = engine.run_observed(spec, Settings::default(), &mut |world| {
+        world.steps() % INTERRUPT_CHECK_STEPS != 0 || !interrupted.load(Ordering::Relaxed)
+    });
+    if result.verdict == Verdict::Stopped {
+        return None;
+    }
+    let panicked =
+        result.failure().is_some_and(|failure| failure.violation.property == Property::Panic);
+    Some(SeedOutcome {
         seed,
         failure: result.failure().cloned(),
+        panic_location: panicked.then(take_location).flatten(),
+        exceeded: result.exceeded().cloned(),
         events: result.events,
         event_hash: result.event_hash,
         counters: result.counters,
         coverage: result.coverage,
+    })
+}
+
+/// The outcome of a seed whose options and faults could not even be drawn: a bug in raftsim.
+fn drawing_panicked(seed: u64, payload: &(dyn std::any::Any + Send)) -> SeedOutcome {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|message| message.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    let detail = format!("while drawing the seed's options and faults: {message}");
+    let violation = *raftsim_sim::Violation::new(Property::Panic, Vec::new(), None, detail);
+    SeedOutcome {
+        seed,
+        failure: Some(Failure { step: 0, time_us: 0, violation }),
+        panic_location: take_location(),
+        exceeded: None,
+        events: 0,
+        event_hash: 0,
+        counters: Counters::default(),
+        coverage: Coverage::default(),
     }
 }
 
@@ -226,7 +286,10 @@ impl Campaign {
             if seed > stop_at_seed.load(Ordering::SeqCst) {
                 return;
             }
-            let outcome = run_seed(self.engine, &self.scenario, self.bugs, seed);
+            let Some(outcome) = run_seed(self.engine, &self.scenario, self.bugs, seed, interrupted)
+            else {
+                return; // Interrupted mid-seed: the seed is not counted.
+            };
             if outcome.failure.is_some() && !self.keep_going {
                 stop_at_seed.fetch_min(seed, Ordering::SeqCst);
             }

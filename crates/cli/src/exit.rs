@@ -13,6 +13,10 @@ pub enum Exit {
     BadInput = 2,
     /// A replay did not reproduce its trace.
     Diverged = 3,
+    /// A seed outgrew a harness limit (its budget, the event queue) and no property was
+    /// violated: the scenario asks more than the harness can hold, which says nothing of the
+    /// Raft.
+    Exceeded = 4,
     /// Interrupted by Ctrl-C or SIGTERM, after writing the summary and any traces.
     Interrupted = 130,
 }

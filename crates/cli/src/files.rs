@@ -1,13 +1,26 @@
-//! File I/O for scenarios and traces: clear errors on the way in, atomic writes on the way out.
+//! File I/O for scenarios and traces: bounded reads with clear errors on the way in; on the
+//! way out, atomic replacement of regular files only.
 
 use std::fs;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use raftsim_sim::Scenario;
 use raftsim_sim::scenario::builtin;
 use raftsim_sim::trace::Trace;
+
+/// Largest scenario file read: scenarios are a page of JSON.
+pub const SCENARIO_BYTES_MAX: u64 = 1 << 20;
+
+/// Largest trace file read.
+pub const TRACE_BYTES_MAX: u64 = 1 << 30;
+
+/// Longest line of a trace: the header and the schedule are the long ones.
+pub const TRACE_LINE_BYTES_MAX: usize = 16 << 20;
+
+/// Longest file name written (most file systems allow 255 bytes).
+const FILE_NAME_BYTES_MAX: usize = 200;
 
 /// A scenario by built-in name, or from a file if the argument is a path to one.
 pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
@@ -16,24 +29,138 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
     if !looks_like_path {
         return builtin(name_or_path).map_err(|error| anyhow!("{error}"));
     }
-    let text = fs::read_to_string(path)
+    let bytes = read_bounded(path, SCENARIO_BYTES_MAX)
         .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow!("scenario file {}: not UTF-8 text", path.display()))?;
     Scenario::from_json(&text).map_err(|error| anyhow!("scenario file {}: {error}", path.display()))
 }
 
-/// Reads and parses a trace file.
+/// Reads at most `limit` bytes of `path`, refusing a longer file (or an endless one, such as
+/// `/dev/zero`) instead of reading until memory runs out.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        bail!("it is a directory");
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        bail!("it is larger than {limit} bytes");
+    }
+    Ok(bytes)
+}
+
+/// Reads and parses a trace file, line by line within the size limits.
 pub fn read_trace(path: &Path) -> Result<Trace> {
-    let bytes =
-        fs::read(path).with_context(|| format!("cannot read trace file {}", path.display()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| anyhow!("trace file {}: not UTF-8 text", path.display()))?;
+    let context = || format!("cannot read trace file {}", path.display());
+    let file = fs::File::open(path).with_context(context)?;
+    if file.metadata().with_context(context)?.is_dir() {
+        bail!("trace file {} is a directory", path.display());
+    }
+    let mut reader = BufReader::new(file.take(TRACE_BYTES_MAX + 1));
+    let mut text = String::new();
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        let read = (&mut reader)
+            .take(TRACE_LINE_BYTES_MAX as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .with_context(context)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        if line.len() > TRACE_LINE_BYTES_MAX {
+            bail!(
+                "trace file {}: line {number} is longer than {TRACE_LINE_BYTES_MAX} bytes",
+                path.display()
+            );
+        }
+        let line = std::str::from_utf8(&line).map_err(|_| {
+            anyhow!("trace file {}: line {number} is not UTF-8 text", path.display())
+        })?;
+        text.push_str(line);
+        if text.len() as u64 > TRACE_BYTES_MAX {
+            bail!("trace file {} is larger than {TRACE_BYTES_MAX} bytes", path.display());
+        }
+    }
     Trace::parse(&text).map_err(|error| anyhow!("trace file {}: {error}", path.display()))
 }
 
-/// Writes `contents` to `path` atomically: to a temporary file in the same directory, flushed
-/// to disk, then renamed over `path`. A reader never sees a half-written file, and an
-/// interruption leaves either the old file or the new one.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
+/// Creates `directory` if missing and checks that files can be created in it, so that a
+/// campaign does not find a failure and then lose its trace.
+pub fn prepare_directory(directory: &Path) -> Result<()> {
+    if directory.exists() && !directory.is_dir() {
+        bail!("{} exists and is not a directory", directory.display());
+    }
+    fs::create_dir_all(directory)
+        .with_context(|| format!("cannot create directory {}", directory.display()))?;
+    let probe = directory.join(format!(".raftsim-probe.{}", std::process::id()));
+    fs::File::create(&probe)
+        .with_context(|| format!("cannot create files in {}", directory.display()))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Checks, before long work, that `path` can be written: not a directory, in a directory that
+/// exists or can be made.
+pub fn check_output_file(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        bail!("{} is a directory", path.display());
+    }
+    match path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        Some(parent) => prepare_directory(parent),
+        None => Ok(()),
+    }
+}
+
+/// Writes `contents` to `path`. A regular file (or a new one) is replaced atomically: written
+/// to a temporary file in the same directory, flushed to disk, then renamed over it, so that a
+/// reader sees the old file or the new one, never half of one. A symbolic link is followed and
+/// its target replaced the same way. Anything else that exists there — a device such as
+/// `/dev/null`, a FIFO — is written to directly, never replaced.
+pub fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
+    let target = resolve_links(path)?;
+    match fs::metadata(&target) {
+        Ok(metadata) if !metadata.is_file() => {
+            if metadata.is_dir() {
+                bail!("{} is a directory", path.display());
+            }
+            let mut file = fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            file.write_all(contents)
+                .and_then(|()| file.flush())
+                .with_context(|| format!("cannot write {}", path.display()))
+        }
+        _ => replace_atomically(&target, contents),
+    }
+}
+
+/// Follows symbolic links to the path they end at (which may not exist yet).
+fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let link = fs::read_link(&path)
+                    .with_context(|| format!("cannot read the link {}", path.display()))?;
+                path = match path.parent() {
+                    Some(parent) if link.is_relative() => parent.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    bail!("{} is a loop of symbolic links", path.display())
+}
+
+/// Temporary file, flush, rename: see [`write_output`].
+fn replace_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let directory = path.parent().filter(|parent| !parent.as_os_str().is_empty());
     if let Some(directory) = directory {
         fs::create_dir_all(directory)
@@ -58,13 +185,14 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     result
 }
 
-/// Writes `trace` to `path` as JSON Lines, atomically.
+/// Writes `trace` to `path` as JSON Lines (see [`write_output`]).
 pub fn write_trace(path: &Path, trace: &Trace) -> Result<()> {
-    write_atomically(path, trace.to_jsonl().as_bytes())
+    write_output(path, trace.to_jsonl().as_bytes())
 }
 
 /// The file name of a trace: the Raft (unless raftsim's), scenario, bugs, seed and property, so
-/// a directory of traces reads as a list of findings.
+/// a directory of traces reads as a list of findings. Long scenario names are cut short so
+/// that the name fits any file system.
 pub fn trace_file_name(
     raft: &str,
     scenario: &str,
@@ -76,11 +204,15 @@ pub fn trace_file_name(
     if raft != raftsim_sim::RAFTSIM {
         parts.push(sanitize(raft));
     }
-    parts.push(sanitize(scenario));
+    let mut scenario = sanitize(scenario);
+    scenario.truncate(64);
+    parts.push(scenario);
     parts.extend(bugs.iter().map(|bug| bug.name().to_owned()));
     parts.push(format!("seed{seed}"));
     parts.push(property.to_owned());
-    format!("{}.jsonl", parts.join("-"))
+    let mut name = parts.join("-");
+    name.truncate(FILE_NAME_BYTES_MAX - ".jsonl".len());
+    format!("{name}.jsonl")
 }
 
 fn sanitize(name: &str) -> String {
@@ -91,20 +223,49 @@ fn sanitize(name: &str) -> String {
 mod tests {
     use super::*;
 
+    fn scratch(name: &str) -> PathBuf {
+        let directory =
+            std::env::temp_dir().join(format!("raftsim-files-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&directory);
+        fs::create_dir_all(&directory).unwrap();
+        directory
+    }
+
     #[test]
     fn atomic_write_replaces_and_leaves_no_temporary() {
-        let directory = std::env::temp_dir().join(format!("raftsim-files-{}", std::process::id()));
+        let directory = scratch("atomic");
         let path = directory.join("nested/out.txt");
-        write_atomically(&path, b"one").unwrap();
-        write_atomically(&path, b"two").unwrap();
+        write_output(&path, b"one").unwrap();
+        write_output(&path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
         let names: Vec<_> = fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
         fs::remove_dir_all(directory).unwrap();
     }
 
+    #[cfg(unix)]
     #[test]
-    fn trace_names_say_what_failed() {
+    fn a_symbolic_link_is_followed_and_stays_a_link() {
+        let directory = scratch("link");
+        let target = directory.join("target.txt");
+        fs::write(&target, b"old").unwrap();
+        let link = directory.join("link.txt");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_output(&link, b"new").unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_to_and_never_replaced() {
+        write_output(Path::new("/dev/null"), b"anything").unwrap();
+        assert!(!fs::metadata("/dev/null").unwrap().is_file(), "/dev/null is still a device");
+    }
+
+    #[test]
+    fn trace_names_say_what_failed_and_stay_short() {
         let bugs = raftsim_raft::Bugs::NONE.with(raftsim_raft::Bug::DoubleVote);
         assert_eq!(
             trace_file_name("raftsim", "my scenario", &bugs, 7, "single-vote"),
@@ -114,5 +275,7 @@ mod tests {
             trace_file_name("raft-rs", "calm", &raftsim_raft::Bugs::NONE, 7, "liveness"),
             "raft-rs-calm-seed7-liveness.jsonl"
         );
+        let long = "x".repeat(300);
+        assert!(trace_file_name("raftsim", &long, &bugs, 7, "liveness").len() <= 200);
     }
 }

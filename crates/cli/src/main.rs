@@ -8,6 +8,7 @@ mod commands;
 mod engines;
 mod exit;
 mod files;
+mod interrupt;
 mod output;
 mod panics;
 mod seeds;
@@ -29,7 +30,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "raftsim", version, propagate_version = true)]
 #[command(after_help = "Exit codes: 0 no violation, 1 violation, 2 bad input or usage, \
-3 replay diverged, 130 interrupted.\n\nStart with `raftsim fuzz` and `raftsim --help <command>`.")]
+3 replay diverged, 4 a seed exceeded a harness limit (and no violation), 130 interrupted.\n\n\
+Start with `raftsim fuzz` and `raftsim --help <command>`.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,7 +51,7 @@ enum Command {
 
 fn main() -> ExitCode {
     restore_default_sigpipe();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(help_first(std::env::args_os().collect()));
     panics::install_hook();
     let result = match cli.command {
         Command::Fuzz(args) => commands::fuzz::run(args),
@@ -61,6 +63,10 @@ fn main() -> ExitCode {
         Command::Scenarios(args) => commands::list::scenarios(args),
         Command::Bugs(args) => commands::list::bugs(args),
     };
+    if let Some(error) = output::stdout_error() {
+        eprintln!("error: cannot write to standard output: {error}");
+        return Exit::BadInput.into();
+    }
     match result {
         Ok(exit) => exit.into(),
         Err(error) => {
@@ -68,6 +74,15 @@ fn main() -> ExitCode {
             Exit::BadInput.into()
         }
     }
+}
+
+/// `raftsim --help fuzz` (or `-h fuzz`) means `raftsim fuzz --help`, as a newcomer expects.
+fn help_first(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if args.len() >= 3 && (args[1] == "--help" || args[1] == "-h") {
+        let help = args.remove(1);
+        args.insert(2, help);
+    }
+    args
 }
 
 /// Rust ignores SIGPIPE, so `raftsim fuzz | head` would panic on the closed pipe. Restore the

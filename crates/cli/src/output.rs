@@ -1,10 +1,69 @@
-//! Shared output helpers: one-line errors, counters, options banners, progress bars.
+//! Shared output helpers: standard output that never panics, one-line errors, counters,
+//! options banners, progress, and how to name the binary in a printed command.
 
-use std::io::IsTerminal;
-use std::time::Duration;
+use std::fmt;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use raftsim_sim::{Counters, Failure, RunSpec};
+
+/// The first error writing to standard output, if any: `println!` would panic on a full disk or
+/// a closed pipe; [`outln!`] records the error instead, and `main` reports it and exits 2.
+static STDOUT_ERROR: Mutex<Option<String>> = Mutex::new(None);
+
+/// `println!` that records a failure to write instead of panicking (see [`STDOUT_ERROR`]).
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::output::write_stdout_line(format_args!($($arg)*)) };
+}
+pub(crate) use outln;
+
+/// Writes one line to standard output, recording the first failure.
+pub fn write_stdout_line(line: fmt::Arguments) {
+    let mut error = STDOUT_ERROR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if error.is_some() {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(failure) = writeln!(stdout, "{line}").and_then(|()| stdout.flush()) {
+        *error = Some(failure.to_string());
+    }
+}
+
+/// The first failure to write to standard output, if there was one.
+pub fn stdout_error() -> Option<String> {
+    STDOUT_ERROR.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+}
+
+/// `count` of `noun`, with the plural where English wants it ("1 violation", "2 violations").
+pub fn count(count: impl Into<u64>, noun: &str) -> String {
+    let count = count.into();
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}
+
+/// How to run this binary in a printed command: `raftsim` when that name on the `PATH` is this
+/// very binary, its path otherwise (relative to the working directory when inside it), so that
+/// every printed command can be pasted as it is.
+pub fn command_name() -> String {
+    let Ok(this) = std::env::current_exe().and_then(|path| path.canonicalize()) else {
+        return "raftsim".to_owned();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|directory| {
+            directory.join("raftsim").canonicalize().is_ok_and(|found| found == this)
+        })
+    });
+    if on_path {
+        return "raftsim".to_owned();
+    }
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| this.strip_prefix(cwd).ok().map(PathBuf::from))
+        .unwrap_or_else(|| this.clone());
+    crate::commands::shell_word(&relative.to_string_lossy())
+}
 
 /// An error and its causes on one line, outermost first.
 pub fn one_line(error: &anyhow::Error) -> String {
@@ -66,6 +125,18 @@ pub fn options_banner(spec: &RunSpec) -> String {
     )
 }
 
+/// A seed that outgrew a harness limit, in one line.
+pub fn exceeded_line(seed: u64, exceeded: &raftsim_sim::world::Exceeded) -> String {
+    format!(
+        "seed {seed} exceeded its {} at step {} (t={:.3}s): {} — a harness verdict on the \
+         scenario, not a Raft violation",
+        exceeded.limit.name(),
+        exceeded.step,
+        exceeded.time_us as f64 / 1e6,
+        exceeded.detail
+    )
+}
+
 /// A failure in one line.
 pub fn failure_line(seed: u64, failure: &Failure) -> String {
     format!(
@@ -77,8 +148,68 @@ pub fn failure_line(seed: u64, failure: &Failure) -> String {
     )
 }
 
-/// A progress bar on a terminal; `None` elsewhere (CI logs stay line-oriented).
-pub fn progress_bar(length: Option<u64>, message: &str) -> Option<ProgressBar> {
+/// Progress of long work: a bar on a terminal; elsewhere (CI logs) a line on standard error
+/// every few seconds, so that a long campaign is never silent for minutes.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    message: String,
+    length: Option<u64>,
+    started: Instant,
+    last_line: Instant,
+}
+
+/// How often progress is written to a log that is not a terminal.
+const PROGRESS_LINE_INTERVAL: Duration = Duration::from_secs(5);
+
+impl Progress {
+    /// Progress towards `length` seeds (unknown if `None`), labelled `message`.
+    pub fn new(length: Option<u64>, message: &str) -> Progress {
+        #[allow(clippy::disallowed_methods, reason = "progress is reported in wall time")]
+        let now = Instant::now();
+        Progress {
+            bar: progress_bar(length, message),
+            message: message.to_owned(),
+            length,
+            started: now,
+            last_line: now,
+        }
+    }
+
+    /// Records that `done` units are done; `status` says how it goes (e.g. violations so far).
+    pub fn update(&mut self, done: u64, status: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            bar.set_prefix(status.to_owned());
+            return;
+        }
+        #[allow(clippy::disallowed_methods, reason = "progress is reported in wall time")]
+        let now = Instant::now();
+        if now.duration_since(self.last_line) >= PROGRESS_LINE_INTERVAL {
+            self.last_line = now;
+            let of = self.length.map(|length| format!(" of {length}")).unwrap_or_default();
+            let elapsed = now.duration_since(self.started).as_secs_f64();
+            eprintln!("{}: {done}{of} after {elapsed:.0}s; {status}", self.message);
+        }
+    }
+
+    /// Prints `line` without breaking the bar.
+    pub fn println(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A progress bar on a terminal; `None` elsewhere.
+fn progress_bar(length: Option<u64>, message: &str) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
@@ -91,7 +222,7 @@ pub fn progress_bar(length: Option<u64>, message: &str) -> Option<ProgressBar> {
             .progress_chars("=> "),
         ),
         None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} {msg} {pos} seeds {per_sec} {prefix}")
+            ProgressStyle::with_template("{spinner} {msg} {pos} {per_sec} {prefix}")
                 .expect("a valid template"),
         ),
     };

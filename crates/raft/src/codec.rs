@@ -144,13 +144,14 @@ impl FrameCodec {
         Ok(envelope)
     }
 
-    /// The checksum field of a well-formed frame: a cheap digest of its content, which the
-    /// simulator folds into its event hash instead of hashing whole frames.
-    pub fn frame_checksum(frame: &[u8]) -> u32 {
-        frame
-            .get(4..8)
-            .map(|bytes| u32::from_le_bytes(bytes.try_into().expect("4 bytes")))
-            .unwrap_or(0)
+    /// Recomputes a frame's checksum after its payload was changed. Only fault injection does
+    /// this: a frame rewritten on the way (by a faulty NIC or a buggy proxy) that still passes
+    /// its checksum, which a node must refuse or survive, never panic on.
+    pub fn reseal(frame: &mut [u8]) {
+        if frame.len() >= FRAME_HEADER_BYTES {
+            let checksum = crc32c::crc32c(&frame[FRAME_HEADER_BYTES..]);
+            frame[4..8].copy_from_slice(&checksum.to_le_bytes());
+        }
     }
 }
 

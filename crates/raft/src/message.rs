@@ -40,19 +40,49 @@ impl Message {
     }
 
     /// Whether the message is internally consistent, as every message a correct server sends
-    /// is: an append's entries follow `prev_log_index` contiguously, with terms that never
-    /// decrease, starting at or above `prev_log_term` and ending at or below the leader's term.
-    /// A node refuses anything else rather than act on it (or panic on it).
+    /// is. A node refuses anything else rather than act on it (or panic on it): a frame that
+    /// passes its checksum can still be impossible, if something rewrote it on the way.
+    ///
+    /// - every message is of a term of at least 1 (term 0 precedes every election);
+    /// - a log position `(index, term)` has index 0 exactly when its term is 0;
+    /// - a vote request's last term is below its term (a candidate has no entry of its own
+    ///   term);
+    /// - an append's entries follow `prev_log_index` contiguously, with terms that never
+    ///   decrease, starting at or above `prev_log_term` and ending at or below the leader's term;
+    /// - a rejection's conflict term is a real term no later than the response's.
     pub fn is_well_formed(&self) -> bool {
-        let Message::AppendEntries(append) = self else { return true };
-        let mut previous = (append.prev_log_index, append.prev_log_term);
-        for entry in &append.entries {
-            if Some(entry.index) != previous.0.checked_add(1) || entry.term < previous.1 {
-                return false;
-            }
-            previous = (entry.index, entry.term);
+        let position = |index: Index, term: Term| (index == 0) == (term == 0);
+        if self.term() == 0 {
+            return false;
         }
-        previous.1 <= append.term || append.entries.is_empty()
+        match self {
+            Message::RequestVote(request) => {
+                position(request.last_log_index, request.last_log_term)
+                    && request.last_log_term < request.term
+            }
+            Message::RequestVoteResponse(_) => true,
+            Message::AppendEntries(append) => {
+                if !position(append.prev_log_index, append.prev_log_term)
+                    || append.prev_log_term > append.term
+                {
+                    return false;
+                }
+                let mut previous = (append.prev_log_index, append.prev_log_term);
+                for entry in &append.entries {
+                    if Some(entry.index) != previous.0.checked_add(1) || entry.term < previous.1 {
+                        return false;
+                    }
+                    previous = (entry.index, entry.term);
+                }
+                previous.1 <= append.term
+            }
+            Message::AppendEntriesResponse(response) => match response.outcome {
+                AppendOutcome::Accepted { .. } => true,
+                AppendOutcome::Rejected { hint, .. } => {
+                    hint.conflict_term.is_none_or(|term| term >= 1 && term <= response.term)
+                }
+            },
+        }
     }
 
     /// A short name for logs and timelines.
@@ -139,4 +169,67 @@ pub struct ConflictHint {
     pub index: Index,
     /// The term of the follower's entry at the rejected index, if it has one.
     pub conflict_term: Option<Term>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EntryData;
+
+    fn append(term: Term, prev: (Index, Term), entries: &[(Index, Term)]) -> Message {
+        let entries =
+            entries.iter().map(|&(index, term)| Entry { index, term, data: EntryData::Noop });
+        Message::AppendEntries(AppendEntries {
+            term,
+            prev_log_index: prev.0,
+            prev_log_term: prev.1,
+            entries: entries.collect(),
+            leader_commit: 0,
+        })
+    }
+
+    fn rejection(term: Term, conflict_term: Option<Term>) -> Message {
+        let hint = ConflictHint { index: 1, conflict_term };
+        let outcome = AppendOutcome::Rejected { rejected_index: 1, hint };
+        Message::AppendEntriesResponse(AppendEntriesResponse { term, outcome })
+    }
+
+    #[test]
+    fn impossible_messages_of_every_kind_are_malformed() {
+        let vote = |term, last_log_index, last_log_term| {
+            Message::RequestVote(RequestVote { term, last_log_index, last_log_term })
+        };
+        let well_formed = [
+            vote(1, 0, 0),
+            vote(3, 7, 2),
+            Message::RequestVoteResponse(RequestVoteResponse { term: 1, granted: true }),
+            append(2, (0, 0), &[(1, 1), (2, 2)]),
+            append(2, (4, 2), &[]),
+            rejection(3, Some(2)),
+            rejection(3, None),
+        ];
+        for message in &well_formed {
+            assert!(message.is_well_formed(), "{message:?}");
+        }
+        let malformed = [
+            ("term 0", vote(0, 0, 0)),
+            ("index without term", vote(2, 5, 0)),
+            ("term without index", vote(2, 0, 1)),
+            ("a candidate's entry of its own term", vote(2, 3, 2)),
+            (
+                "a response of term 0",
+                Message::RequestVoteResponse(RequestVoteResponse { term: 0, granted: true }),
+            ),
+            ("prev term after the leader's", append(2, (4, 3), &[])),
+            ("prev index without term", append(2, (4, 0), &[])),
+            ("a gap", append(2, (0, 0), &[(2, 1)])),
+            ("terms going down", append(3, (0, 0), &[(1, 2), (2, 1)])),
+            ("an entry after the leader's term", append(2, (0, 0), &[(1, 3)])),
+            ("conflict term 0", rejection(3, Some(0))),
+            ("conflict term after the response's", rejection(3, Some(4))),
+        ];
+        for (name, message) in &malformed {
+            assert!(!message.is_well_formed(), "{name}: {message:?}");
+        }
+    }
 }

@@ -40,7 +40,7 @@ const VOTE_CASES: &[VoteCase] = &[
         voter_log: &[1, 1],
         candidate: 2,
         request_term: 4,
-        request_last: (9, 4),
+        request_last: (9, 3),
         granted: false,
         term_after: 5,
         vote_after: None,
@@ -52,7 +52,7 @@ const VOTE_CASES: &[VoteCase] = &[
         voter_log: &[1],
         candidate: 2,
         request_term: 3,
-        request_last: (5, 3),
+        request_last: (5, 2),
         granted: false,
         term_after: 3,
         vote_after: Some(3),
@@ -185,7 +185,7 @@ fn leader_refuses_a_vote_in_its_own_term() {
     let mut leader = node_from(&[1, 2, 3], &durable(1, None, 0, &[1]));
     win_election(&mut leader);
     let term = leader.term();
-    let ready = deliver(&mut leader, 3, request_vote(term, 10, term));
+    let ready = deliver(&mut leader, 3, request_vote(term, 10, term - 1));
     assert_eq!(only_message(&ready), &vote_response(term, false));
     assert_eq!(leader.role(), RoleKind::Leader);
     assert_eq!(leader.vote(), Some(1));
@@ -193,10 +193,10 @@ fn leader_refuses_a_vote_in_its_own_term() {
 
 /// Puts server 1 of three, whose disk holds one entry of term 1, into `role`.
 fn server_in_role(role: RoleKind) -> Node {
-    let mut node = node_from(&[1, 2, 3], &durable(1, None, 0, &[1]));
+    let mut node = node_from(&[1, 2, 3], &durable(2, None, 0, &[1]));
     match role {
         RoleKind::Follower => {
-            deliver(&mut node, 2, append(1, (1, 1), Vec::new(), 0));
+            deliver(&mut node, 2, append(2, (1, 1), Vec::new(), 0));
         }
         RoleKind::Candidate => {
             tick_until_campaign(&mut node);
@@ -242,12 +242,12 @@ fn a_higher_term_in_any_message_makes_any_server_a_follower_of_that_term() {
 
 #[test]
 fn a_lower_term_in_any_message_changes_nothing() {
-    // Every state built by `server_in_role` is at term 1 or more, so term 0 is stale.
+    // Every state built by `server_in_role` is at term 2 or more, so term 1 is stale.
     let stale = [
-        request_vote(0, 99, 0),
-        vote_response(0, true),
-        append(0, (0, 0), Vec::new(), 1),
-        accepted(0, 2),
+        request_vote(1, 0, 0),
+        vote_response(1, true),
+        append(1, (0, 0), Vec::new(), 1),
+        accepted(1, 2),
     ];
     for role in [RoleKind::Follower, RoleKind::Candidate, RoleKind::Leader] {
         for message in &stale {
@@ -389,17 +389,17 @@ fn granting_a_vote_restarts_the_election_timer() {
 #[test]
 fn hearing_from_the_leader_restarts_the_election_timer() {
     let voters = [1, 2, 3];
-    let mut follower = restarted(config_with_timeout(1, &voters, 10), &durable(1, None, 0, &[]));
+    let mut follower = restarted(config_with_timeout(1, &voters, 10), &durable(2, None, 0, &[]));
     for _ in 0..9 {
         follower.tick();
     }
-    deliver(&mut follower, 2, append(1, (0, 0), Vec::new(), 0));
+    deliver(&mut follower, 2, append(2, (0, 0), Vec::new(), 0));
     for _ in 0..9 {
         follower.tick();
     }
     assert_eq!(follower.role(), RoleKind::Follower);
     // A stale leader does not count.
-    deliver(&mut follower, 3, append(0, (0, 0), Vec::new(), 0));
+    deliver(&mut follower, 3, append(1, (0, 0), Vec::new(), 0));
     follower.tick();
     assert_eq!(follower.role(), RoleKind::Candidate);
 }

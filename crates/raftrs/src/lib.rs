@@ -261,6 +261,10 @@ impl RaftUnderTest for RaftRsNode {
         MessageSummary { from: message.from, to: message.to, term: message.term, kind }
     }
 
+    fn tamper(frame: &mut [u8], flip: &mut dyn FnMut(usize) -> Vec<usize>) -> bool {
+        raftsim_sim::raft_under_test::tamper_checksummed_frame(frame, flip)
+    }
+
     fn describe(message: &Message) -> String {
         let kind = format!("{:?}", message.get_msg_type());
         let mut text = format!(

@@ -83,10 +83,9 @@ fn raft_rs_runs_are_deterministic_and_replay_bit_for_bit() {
     let default = scenario("default");
     for seed in [3, 17] {
         let spec = spec(&default, seed);
-        let (first, records) = RAFT_RS_ENGINE.run(spec.clone(), Settings::RECORD);
+        let (first, trace) = RAFT_RS_ENGINE.record(&spec);
         let again = run(spec.clone());
         assert_eq!(first.event_hash, again.event_hash, "seed {seed} ran differently twice");
-        let trace = Trace::new(&spec, records.expect("recorded"), &first);
         let parsed = Trace::parse(&trace.to_jsonl()).expect("the trace parses");
         assert_eq!(parsed.header.raft, "raft-rs");
         let (replayed, replayed_records) = RAFT_RS_ENGINE.run(parsed.spec(), Settings::RECORD);

@@ -64,12 +64,16 @@ named_counts! {
     frames_delivered,
     /// Frames lost: partitioned links, random loss, or a crashed recipient.
     frames_dropped,
+    /// Frames in transit when a partition cut their link, lost at arrival.
+    frames_cut_in_flight,
     /// Extra copies of frames delivered.
     frames_duplicated,
     /// Damaged frames that reached a receiver's decoder.
     frames_corrupted,
     /// Frames a receiver's decoder rejected.
     frames_rejected,
+    /// Frames rewritten and resealed in transit (the `tamper` fault).
+    frames_tampered,
     /// Decoded frames a receiver refused to act on (misaddressed or malformed).
     frames_refused,
     /// Clock skew episodes.

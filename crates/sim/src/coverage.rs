@@ -48,6 +48,39 @@ named_counts! {
     }
 }
 
+/// The hard paths `scenario` can reach at all: a path that needs a fault the scenario never
+/// injects (a rejected corrupted frame without corruption) is no gap in a campaign's coverage.
+pub fn reachable(scenario: &crate::Scenario) -> Vec<&'static str> {
+    let faults = &scenario.faults;
+    let disruptive = faults.partitions.is_some()
+        || faults.pauses.is_some()
+        || faults.crashes.is_some()
+        || faults.overload.is_some()
+        || faults.clock_skew.is_some()
+        || faults.loss.is_some()
+        || faults.delay_spikes.is_some()
+        || scenario.liveness.core_probability > 0.0;
+    let one_way = faults.partitions.as_ref().is_some_and(|partitions| {
+        partitions.shapes.contains(&crate::scenario::PartitionShape::OneWay)
+    });
+    let clients = matches!(scenario.workload, crate::scenario::Workload::Clients(_));
+    let reachable = |name: &str| match name {
+        "corrupted_frame_rejected" => faults.corruption.is_some(),
+        "inbox_overflow" => faults.overload.is_some() || faults.pauses.is_some(),
+        "one_way_partition_healed" => one_way,
+        "stale_leader_resumed_and_stepped_down" => faults.pauses.is_some(),
+        "restarted_node_caught_up" => faults.crashes.is_some(),
+        "client_retried_after_redirect" => clients,
+        _ => disruptive,
+    };
+    Coverage::default()
+        .fields()
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|&name| reachable(name))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +93,15 @@ mod tests {
         assert!(!unreached.contains(&"split_vote"));
         assert!(!unreached.contains(&"inbox_overflow"));
         assert_eq!(unreached.len(), coverage.fields().len() - 2);
+    }
+
+    #[test]
+    fn a_path_needs_the_faults_that_lead_to_it() {
+        let calm = crate::scenario::builtin("calm").unwrap();
+        let reachable = reachable(&calm);
+        assert!(!reachable.contains(&"corrupted_frame_rejected"));
+        assert!(reachable.contains(&"client_retried_after_redirect"));
+        let default = crate::scenario::builtin("default").unwrap();
+        assert_eq!(super::reachable(&default).len(), Coverage::default().fields().len());
     }
 }

@@ -7,10 +7,12 @@
 //! line adds tikv's raft-rs).
 
 use std::marker::PhantomData;
+use std::sync::OnceLock;
 
 use crate::event::EventRecord;
 use crate::raft_under_test::RaftUnderTest;
 use crate::raft_under_test::raftsim::RaftsimNode;
+use crate::trace::Trace;
 use crate::world::{RAFTSIM, RunResult, RunSpec, World, WorldView};
 
 /// How to run.
@@ -57,6 +59,33 @@ pub trait Engine: Sync {
     fn run(&self, spec: RunSpec, settings: Settings) -> Run {
         self.run_observed(spec, settings, &mut |_| true)
     }
+
+    /// A fingerprint of this build's event stream on this implementation: the event hash of a
+    /// short canonical run. Everything that shapes a run's events — the random number
+    /// generators, the hashes, the codecs, the protocol — changes it, whatever crate it lives
+    /// in, so a trace records it and a replay that no longer matches can say why.
+    fn stream_fingerprint(&self) -> u64;
+
+    /// Runs `spec` with recording on and returns the result with its trace.
+    fn record(&self, spec: &RunSpec) -> (RunResult, Trace) {
+        let (result, records) = self.run(spec.clone(), Settings::RECORD);
+        let trace = Trace::new(
+            spec,
+            records.expect("recording was on"),
+            &result,
+            self.stream_fingerprint(),
+        );
+        (result, trace)
+    }
+}
+
+/// The canonical run behind [`Engine::stream_fingerprint`]: 300 ms of `calm`, seed 0, which
+/// elects a leader and commits.
+fn canonical_spec(engine: &dyn Engine) -> RunSpec {
+    let mut calm = crate::scenario::builtin("calm").expect("calm is built in");
+    calm.fault_window_ms = 300;
+    calm.liveness_bound_ms = 300;
+    RunSpec::from_seed(&calm, 0, raftsim_raft::Bugs::NONE).with_raft(engine.name())
 }
 
 /// The [`Engine`] of implementation `R`.
@@ -64,6 +93,7 @@ pub struct Driven<R: RaftUnderTest> {
     name: &'static str,
     description: &'static str,
     tuning: fn(&RunSpec) -> Result<R::Tuning, String>,
+    fingerprint: OnceLock<u64>,
     raft: PhantomData<fn() -> R>,
 }
 
@@ -74,7 +104,7 @@ impl<R: RaftUnderTest> Driven<R> {
         description: &'static str,
         tuning: fn(&RunSpec) -> Result<R::Tuning, String>,
     ) -> Driven<R> {
-        Driven { name, description, tuning, raft: PhantomData }
+        Driven { name, description, tuning, fingerprint: OnceLock::new(), raft: PhantomData }
     }
 }
 
@@ -102,6 +132,13 @@ impl<R: RaftUnderTest> Engine for Driven<R> {
         world.describe_events(settings.describe);
         world.set_checking(!settings.unchecked);
         world.run_catching(observe)
+    }
+
+    fn stream_fingerprint(&self) -> u64 {
+        *self.fingerprint.get_or_init(|| {
+            let (result, _) = self.run(canonical_spec(self), Settings::default());
+            result.event_hash
+        })
     }
 }
 

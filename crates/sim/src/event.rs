@@ -25,8 +25,8 @@ pub enum Event {
         from: NodeId,
         /// The bytes, possibly damaged in transit.
         frame: Vec<u8>,
-        /// Whether the network flipped bits in it: ground truth for the integrity check.
-        corrupted: bool,
+        /// What the network did to it: ground truth for the integrity check.
+        damage: Damage,
     },
     /// A busy node finishes its current input and takes the next from its inbox.
     Process {
@@ -86,6 +86,18 @@ pub enum Event {
     Heal,
     /// The liveness budget is spent.
     Deadline,
+}
+
+/// What the network did to a frame's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Damage {
+    /// Nothing: the frame is as sent.
+    None = 0,
+    /// Bits flipped: the receiver must refuse it.
+    Corrupted = 1,
+    /// Rewritten and resealed, passing its checksum (the `tamper` fault): the receiver may
+    /// refuse it or act on it, but never panic.
+    Tampered = 2,
 }
 
 /// A node's answer to a client.
@@ -172,9 +184,9 @@ impl Event {
     pub fn record(&self, time_us: u64) -> EventRecord {
         let (kind, node, a, b) = match self {
             Event::Tick { node } => (0, *node, 0, 0),
-            Event::Deliver { to, from, frame, corrupted } => {
+            Event::Deliver { to, from, frame, damage } => {
                 let digest = crate::hash::frame_digest(frame) as u64;
-                (1, *to, *from | (*corrupted as u64) << 32, digest | (frame.len() as u64) << 32)
+                (1, *to, *from | (*damage as u64) << 32, digest | (frame.len() as u64) << 32)
             }
             Event::Process { node } => (2, *node, 0, 0),
             Event::ClientSend { client } => (3, *client as u64, 0, 0),

@@ -334,7 +334,8 @@ fn draw_partition(rng: &mut Stream, shape: PartitionShape, nodes: NodeId) -> Par
     match shape {
         PartitionShape::Split => {
             let ids = shuffled(rng, nodes);
-            let size = rng.random_range(1..=(nodes as usize - 1) / 2).max(1);
+            // At most a minority; with two nodes, either one alone (neither side has a majority).
+            let size = rng.random_range(1..=((nodes as usize - 1) / 2).max(1));
             let mut minority = ids[..size].to_vec();
             minority.sort_unstable();
             Partition::Split { minority }

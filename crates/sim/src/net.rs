@@ -23,6 +23,8 @@ pub struct Transit {
     pub duplicated: bool,
     /// Extra latency on top of the drawn one.
     pub extra_delay_us: u64,
+    /// To be rewritten and resealed by the sender's implementation (the `tamper` fault).
+    pub tampered: bool,
 }
 
 /// One per-frame fault rule.
@@ -36,6 +38,9 @@ pub enum Rule {
     Corrupt(f64),
     /// Frames are delivered twice with this probability.
     Duplicate(f64),
+    /// Frames are rewritten and resealed, still passing their checksum, with this
+    /// probability (outside Raft's fault model: see `Options::is_robustness_only`).
+    Tamper(f64),
     /// Frames are held back by a delay drawn from `[min_us, max_us]` with probability `rate`.
     DelaySpike {
         /// Probability per frame.
@@ -82,6 +87,9 @@ impl Network {
         }
         if options.corrupt_rate > 0.0 {
             rules.push(Rule::Corrupt(options.corrupt_rate));
+        }
+        if options.tamper_rate > 0.0 {
+            rules.push(Rule::Tamper(options.tamper_rate));
         }
         if options.duplicate_rate > 0.0 {
             rules.push(Rule::Duplicate(options.duplicate_rate));
@@ -141,6 +149,7 @@ impl Network {
                         transit.corrupted = true;
                     }
                 }
+                Rule::Tamper(rate) => transit.tampered = self.rng.random_bool(rate),
                 Rule::Duplicate(rate) => transit.duplicated = self.rng.random_bool(rate),
                 Rule::DelaySpike { rate, min_us, max_us } => {
                     if self.rng.random_bool(rate) {
@@ -153,6 +162,20 @@ impl Network {
             }
         }
         transit
+    }
+
+    /// One to three distinct bit positions below `bits`, for a tampered frame.
+    pub fn tamper_bits(&mut self, bytes: usize) -> Vec<usize> {
+        let bits = bytes * 8;
+        let count = self.rng.random_range(1..=3usize.min(bits));
+        let mut chosen = Vec::with_capacity(count);
+        while chosen.len() < count {
+            let bit = self.rng.random_range(0..bits);
+            if !chosen.contains(&bit) {
+                chosen.push(bit);
+            }
+        }
+        chosen
     }
 
     /// A one-way latency drawn from the configured range.
@@ -193,6 +216,7 @@ mod tests {
             loss_rate: 0.0,
             duplicate_rate: 0.0,
             corrupt_rate: 0.0,
+            tamper_rate: 0.0,
             delay_spike_rate: 0.0,
             delay_spike_us: Span(0, 0),
         }

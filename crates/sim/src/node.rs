@@ -32,14 +32,16 @@ impl Status {
 /// An input waiting in a server's inbox.
 #[derive(Clone, Debug)]
 pub enum Input {
+    /// Its timer fired.
+    Tick,
     /// A frame from a peer.
     Frame {
         /// Sender, as the network saw it.
         from: NodeId,
         /// The bytes received.
         frame: Vec<u8>,
-        /// Whether the network damaged it (ground truth for the integrity check).
-        corrupted: bool,
+        /// What the network did to it (ground truth for the integrity check).
+        damage: crate::event::Damage,
     },
     /// A client request.
     Request {
@@ -100,14 +102,23 @@ impl<R: RaftUnderTest> SimNode<R> {
         self.raft.as_mut().expect("the node is not crashed")
     }
 
-    /// Loses everything volatile: the protocol state, the inbox and the state machine.
-    pub fn crash(&mut self) {
+    /// Loses everything volatile: the protocol state, the inbox and the state machine. Returns
+    /// the frames that were waiting in the inbox.
+    pub fn crash(&mut self) -> Vec<Vec<u8>> {
         self.raft = None;
         self.status = Status::Crashed;
-        self.inbox.clear();
+        let frames = self
+            .inbox
+            .drain(..)
+            .filter_map(|input| match input {
+                Input::Frame { frame, .. } => Some(frame),
+                Input::Tick | Input::Request { .. } => None,
+            })
+            .collect();
         self.state_machine = StateMachine::default();
         self.process_scheduled = false;
         self.slowdown = 1;
+        frames
     }
 
     /// Restarts from the disk with `setup` (whose seed differs per incarnation).

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::raft_under_test::NodeId;
 use crate::rng::{Concern, stream};
 use crate::scenario::{
-    DURATION_MS_MAX, FaultParams, LeftOut, NODES_MAX, NodeParams, RaftParams, Scenario,
-    ScenarioError, Span, Workload, check_span, check_value, field_error, validate_faults,
-    validate_node, validate_raft, validate_workload,
+    BudgetParams, DURATION_MS_MAX, FaultParams, LeftOut, NODES_MAX, NodeParams, RaftParams,
+    Scenario, ScenarioError, Span, Workload, check_span, check_value, field_error, validate_budget,
+    validate_faults, validate_node, validate_raft, validate_workload,
 };
 
 /// Everything that shapes one run besides the seed and the fault schedule.
@@ -42,6 +42,8 @@ pub struct Options {
     pub faults: FaultParams,
     /// How the liveness phase heals, as this seed drew it.
     pub liveness: LivenessOptions,
+    /// What the run may cost the harness.
+    pub budget: BudgetParams,
 }
 
 /// How this seed's liveness phase heals.
@@ -67,6 +69,9 @@ pub struct NetworkOptions {
     pub duplicate_rate: f64,
     /// Probability that a frame has bits flipped.
     pub corrupt_rate: f64,
+    /// Probability that a frame is rewritten and resealed (outside Raft's fault model).
+    #[serde(default)]
+    pub tamper_rate: f64,
     /// Probability that a frame is held back for a delay spike.
     pub delay_spike_rate: f64,
     /// Extra delay of a spiked frame.
@@ -79,6 +84,7 @@ impl NetworkOptions {
         self.loss_rate > 0.0
             || self.duplicate_rate > 0.0
             || self.corrupt_rate > 0.0
+            || self.tamper_rate > 0.0
             || self.delay_spike_rate > 0.0
     }
 }
@@ -101,6 +107,7 @@ impl Options {
         let duplication = faults.duplication.clone().filter(|_| enabled(true));
         let corruption = faults.corruption.clone().filter(|_| enabled(true));
         let spikes = faults.delay_spikes.clone().filter(|_| enabled(true));
+        let tamper = faults.tamper.clone().filter(|_| enabled(true));
         let windowed = FaultParams {
             partitions: faults.partitions.clone().filter(|_| enabled(true)),
             pauses: faults.pauses.clone().filter(|_| enabled(true)),
@@ -123,6 +130,7 @@ impl Options {
             loss_rate: loss.map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
             duplicate_rate: duplication.map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
             corrupt_rate: corruption.map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
+            tamper_rate: tamper.map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
             delay_spike_rate: spikes
                 .as_ref()
                 .map_or(0.0, |params| draw_rate(&mut rng, params.rate)),
@@ -143,6 +151,7 @@ impl Options {
             workload: scenario.workload.clone(),
             faults: windowed,
             liveness,
+            budget: scenario.budget.clone(),
         }
     }
 
@@ -163,6 +172,7 @@ impl Options {
             ("loss_rate", network.loss_rate),
             ("duplicate_rate", network.duplicate_rate),
             ("corrupt_rate", network.corrupt_rate),
+            ("tamper_rate", network.tamper_rate),
             ("delay_spike_rate", network.delay_spike_rate),
         ] {
             check_value(&format!("options.network.{name}"), rate, 0.0, 1.0)?;
@@ -170,6 +180,7 @@ impl Options {
         check_span("options.network.delay_spike_us", network.delay_spike_us, 0, 600_000 * MS)?;
         let liveness = &self.liveness;
         check_value("options.liveness.loss_rate", liveness.loss_rate, 0.0, 0.5)?;
+        validate_budget("options.budget", &self.budget)?;
         let mut left_out: Vec<NodeId> = liveness.left_out.iter().map(|&(node, _)| node).collect();
         left_out.sort_unstable();
         left_out.dedup();
@@ -186,6 +197,13 @@ impl Options {
         Ok(())
     }
 
+    /// Whether the run is judged on robustness alone: with `tamper` on, frames that pass their
+    /// checksum can carry anything, which Raft's fault model excludes, so no safety or liveness
+    /// property can be owed. Such a run fails only if the Raft (or raftsim) panics.
+    pub fn is_robustness_only(&self) -> bool {
+        self.network.tamper_rate > 0.0
+    }
+
     /// The enabled fault kinds, by name, for banners and reports.
     pub fn enabled_faults(&self) -> Vec<&'static str> {
         let network = &self.network;
@@ -194,6 +212,7 @@ impl Options {
             ("loss", network.loss_rate > 0.0),
             ("duplication", network.duplicate_rate > 0.0),
             ("corruption", network.corrupt_rate > 0.0),
+            ("tamper", network.tamper_rate > 0.0),
             ("delay-spikes", network.delay_spike_rate > 0.0),
             ("partitions", faults.partitions.is_some()),
             ("pauses", faults.pauses.is_some()),

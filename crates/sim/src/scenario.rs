@@ -64,6 +64,34 @@ pub struct Scenario {
     /// How the liveness phase heals the cluster.
     #[serde(default)]
     pub liveness: LivenessParams,
+    /// What one seed may cost the harness before it ends with a harness verdict.
+    #[serde(default)]
+    pub budget: BudgetParams,
+}
+
+/// What one seed may cost the harness. A run that outgrows its budget ends with a harness
+/// verdict ("seed N exceeded its event budget"), reported apart from property violations: a
+/// runaway scenario is the scenario's problem, not the Raft's. (Virtual time needs no budget of
+/// its own: every run ends at its liveness deadline.)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BudgetParams {
+    /// Most events (steps) one run may take.
+    pub events_max: u64,
+    /// Most bytes of frames in transit or waiting in inboxes at once.
+    pub bytes_in_flight_max: u64,
+    /// Most bytes of log entries all disks may be asked to write over the run.
+    pub disk_bytes_max: u64,
+}
+
+impl Default for BudgetParams {
+    fn default() -> BudgetParams {
+        BudgetParams {
+            events_max: 20_000_000,
+            bytes_in_flight_max: 256 << 20,
+            disk_bytes_max: 1 << 30,
+        }
+    }
 }
 
 /// How the liveness phase heals: the network stays mildly lossy, and some seeds heal only a
@@ -235,6 +263,11 @@ pub struct FaultParams {
     /// Frames with one to three bits flipped in transit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corruption: Option<RateParams>,
+    /// Frames rewritten and resealed so that they pass their checksum (a faulty NIC, a buggy
+    /// proxy): outside Raft's fault model, so a run with it on is judged only on robustness —
+    /// the Raft must never panic. Never in `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tamper: Option<RateParams>,
     /// Frames held back for a long extra delay, overtaken by later ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_spikes: Option<DelaySpikeParams>,
@@ -451,8 +484,69 @@ impl Scenario {
         check_span("network.latency_ms", self.network.latency_ms, 0, 60_000)?;
         validate_workload("workload", &self.workload)?;
         validate_faults("faults", &self.faults, self.nodes)?;
-        validate_liveness("liveness", &self.liveness)
+        validate_liveness("liveness", &self.liveness)?;
+        validate_budget("budget", &self.budget)?;
+        self.validate_relations()
     }
+
+    /// Refuses what can never be live, whatever the Raft does: every seed would be blamed on
+    /// it for the scenario's impossibility.
+    fn validate_relations(&self) -> Result<(), ScenarioError> {
+        let round_trip_ms = 2 * self.network.latency_ms.min();
+        if round_trip_ms >= self.liveness_bound_ms {
+            return Err(field_error(
+                "liveness_bound_ms",
+                format!(
+                    "{} ms cannot hold a single client round trip ({round_trip_ms} ms at the \
+                     shortest network.latency_ms): no seed could ever be live",
+                    self.liveness_bound_ms
+                ),
+            ));
+        }
+        let timeout_ms = self.raft.election_timeout_ticks.max() as u64 * self.tick_ms;
+        if round_trip_ms >= timeout_ms {
+            return Err(field_error(
+                "network.latency_ms",
+                format!(
+                    "a vote's round trip ({round_trip_ms} ms at the shortest) never fits the \
+                     longest election timeout ({timeout_ms} ms): no election could complete"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// What is allowed but doubtful: settings under which most seeds will likely fail for
+    /// liveness, said before a campaign runs.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let latency_max_ms = self.network.latency_ms.max();
+        let timeout_max_ms = self.raft.election_timeout_ticks.max() as u64 * self.tick_ms;
+        let timeout_min_ms = self.raft.election_timeout_ticks.min() as u64 * self.tick_ms;
+        let settle_ms = timeout_max_ms + 4 * latency_max_ms;
+        if self.liveness_bound_ms < settle_ms {
+            warnings.push(format!(
+                "liveness_bound_ms {} is shorter than an election timeout and two round trips \
+                 ({settle_ms} ms): many seeds may fail for liveness",
+                self.liveness_bound_ms
+            ));
+        }
+        if 2 * latency_max_ms >= timeout_min_ms {
+            warnings.push(format!(
+                "a round trip can take {} ms, as long as the shortest election timeout \
+                 ({timeout_min_ms} ms): elections may keep timing out",
+                2 * latency_max_ms
+            ));
+        }
+        warnings
+    }
+}
+
+/// Checks a budget: positive, and within what one process can hold.
+pub(crate) fn validate_budget(at: &str, budget: &BudgetParams) -> Result<(), ScenarioError> {
+    check_value(&format!("{at}.events_max"), budget.events_max, 1, 1 << 40)?;
+    check_value(&format!("{at}.bytes_in_flight_max"), budget.bytes_in_flight_max, 1, 16 << 30)?;
+    check_value(&format!("{at}.disk_bytes_max"), budget.disk_bytes_max, 1, 64 << 30)
 }
 
 /// Checks the liveness phase's parameters.
@@ -528,6 +622,7 @@ pub(crate) fn validate_faults(
         ("loss", &faults.loss),
         ("duplication", &faults.duplication),
         ("corruption", &faults.corruption),
+        ("tamper", &faults.tamper),
     ] {
         if let Some(rate) = rate {
             check_span(&format!("{at}.{name}.rate"), rate.rate, 0.0, 1.0)?;
@@ -595,6 +690,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("figure8", include_str!("../../../scenarios/figure8.json")),
     ("stale-messages", include_str!("../../../scenarios/stale-messages.json")),
     ("reference", include_str!("../../../scenarios/reference.json")),
+    ("tamper", include_str!("../../../scenarios/tamper.json")),
 ];
 
 /// The built-in scenario called `name`.

@@ -22,13 +22,13 @@ use crate::counters::Counters;
 use crate::event::{EventRecord, RECORD_KINDS};
 use crate::fault::{Fault, validate_schedule};
 use crate::options::Options;
-use crate::world::{Failure, RunResult, RunSpec, Verdict};
+use crate::world::{Exceeded, Failure, RunResult, RunSpec, Verdict};
 
 /// The format name in every trace header.
 pub const FORMAT: &str = "raftsim-trace";
 
 /// The trace format version this build reads and writes.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The first line of a trace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,6 +42,9 @@ pub struct Header {
     pub raftsim_version: String,
     /// The Raft implementation the run drove.
     pub raft: String,
+    /// The event-stream fingerprint of the build that wrote it (`Engine::stream_fingerprint`):
+    /// a replay on a build with another fingerprint is not expected to reproduce it.
+    pub stream_fingerprint: String,
     /// The root seed.
     pub seed: u64,
     /// The resolved options.
@@ -73,13 +76,17 @@ struct EventLine {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
-    /// `pass` or `violation`.
+    /// `pass`, `violation`, `exceeded` (a harness limit) or `stopped` (ended early by its
+    /// caller).
     pub result: String,
     /// The seed, repeated so that a header and an outcome from different runs disagree.
     pub seed: u64,
     /// The violation, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// The harness limit outgrown, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exceeded: Option<Exceeded>,
     /// Events processed.
     pub events: u64,
     /// The event hash, as `0x` and 16 hex digits.
@@ -99,14 +106,17 @@ struct OutcomeLine {
 impl Outcome {
     /// The outcome of `result`.
     pub fn of(result: &RunResult) -> Outcome {
-        let (name, failure) = match &result.verdict {
-            Verdict::Pass => ("pass", None),
-            Verdict::Fail(failure) => ("violation", Some(failure.clone())),
+        let name = match &result.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail(_) => "violation",
+            Verdict::Exceeded(_) => "exceeded",
+            Verdict::Stopped => "stopped",
         };
         Outcome {
             result: name.to_owned(),
             seed: result.seed,
-            failure,
+            failure: result.failure().cloned(),
+            exceeded: result.exceeded().cloned(),
             events: result.events,
             event_hash: format_hash(result.event_hash),
             end_time_us: result.end_time_us,
@@ -169,14 +179,21 @@ pub enum TraceError {
 }
 
 impl Trace {
-    /// The trace of a run of `spec` that recorded `events` and ended with `result`.
-    pub fn new(spec: &RunSpec, events: Vec<EventRecord>, result: &RunResult) -> Trace {
+    /// The trace of a run of `spec` that recorded `events` and ended with `result`, on a build
+    /// whose stream fingerprint is `stream_fingerprint`.
+    pub fn new(
+        spec: &RunSpec,
+        events: Vec<EventRecord>,
+        result: &RunResult,
+        stream_fingerprint: u64,
+    ) -> Trace {
         Trace {
             header: Header {
                 format: FORMAT.to_owned(),
                 version: VERSION,
                 raftsim_version: env!("CARGO_PKG_VERSION").to_owned(),
                 raft: spec.raft.clone(),
+                stream_fingerprint: format_hash(stream_fingerprint),
                 seed: spec.seed,
                 options: spec.options.clone(),
                 bugs: spec.bugs,
@@ -298,16 +315,21 @@ impl Trace {
                 self.events.len()
             ));
         }
-        match (self.outcome.result.as_str(), &self.outcome.failure) {
-            ("pass", None) => Ok(()),
-            ("violation", Some(failure)) if failure.step <= self.outcome.events => Ok(()),
-            ("violation", Some(failure)) => inconsistent(format!(
-                "the violation is at step {} of {} events",
-                failure.step, self.outcome.events
-            )),
-            (result, _) => {
-                inconsistent(format!("result `{result}` does not match the failure field"))
+        let outcome = &self.outcome;
+        let step = |step: u64| {
+            if step <= outcome.events {
+                Ok(())
+            } else {
+                inconsistent(format!("the outcome is at step {step} of {} events", outcome.events))
             }
+        };
+        match (outcome.result.as_str(), &outcome.failure, &outcome.exceeded) {
+            ("pass" | "stopped", None, None) => Ok(()),
+            ("violation", Some(failure), None) => step(failure.step),
+            ("exceeded", None, Some(exceeded)) => step(exceeded.step),
+            (result, _, _) => inconsistent(format!(
+                "result `{result}` does not match the failure and exceeded fields"
+            )),
         }
     }
 }
@@ -371,15 +393,14 @@ pub fn first_divergence(recorded: &[EventRecord], replayed: &[EventRecord]) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Engine, RAFTSIM_ENGINE, Settings};
+    use crate::engine::{Engine, RAFTSIM_ENGINE};
     use crate::scenario::builtin;
 
     fn sample() -> Trace {
         let scenario = builtin("calm").unwrap();
         let mut spec = RunSpec::from_seed(&scenario, 5, Bugs::NONE);
         spec.options.fault_window_us = 200_000;
-        let (result, records) = RAFTSIM_ENGINE.run(spec.clone(), Settings::RECORD);
-        Trace::new(&spec, records.unwrap(), &result)
+        RAFTSIM_ENGINE.record(&spec).1
     }
 
     #[test]
@@ -399,7 +420,7 @@ mod tests {
         assert!(matches!(Trace::parse(&truncated), Err(TraceError::Truncated(_))));
         let other = text.replacen(FORMAT, "other-format", 1);
         assert_eq!(Trace::parse(&other), Err(TraceError::Format("other-format".into())));
-        let newer = text.replacen(r#""version":2"#, r#""version":9"#, 1);
+        let newer = text.replacen(r#""version":3"#, r#""version":9"#, 1);
         assert_eq!(Trace::parse(&newer), Err(TraceError::Version(9)));
         let mut missing_event = lines.clone();
         missing_event.remove(5);

@@ -15,7 +15,7 @@ fn run_recorded(spec: &RunSpec) -> (RunResult, Trace) {
     let (result, records) = RAFTSIM_ENGINE.run(spec.clone(), Settings::RECORD);
     let records = records.expect("a recording world keeps its records");
     assert_eq!(records.len() as u64, result.events, "one record per step");
-    let trace = Trace::new(spec, records, &result);
+    let trace = Trace::new(spec, records, &result, RAFTSIM_ENGINE.stream_fingerprint());
     (result, trace)
 }
 

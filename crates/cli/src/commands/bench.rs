@@ -17,7 +17,18 @@ use raftsim_sim::scenario::builtin;
 
 use crate::campaign::{Campaign, seed_spec};
 use crate::exit::Exit;
-use crate::seeds::{Shard, parse_positive};
+use crate::output::outln;
+use crate::seeds::{Shard, parse_positive, parse_seed_count};
+
+/// Parses a cluster size the simulator supports.
+fn parse_nodes(text: &str) -> Result<usize, String> {
+    let nodes = parse_positive(text)?;
+    let max = raftsim_sim::scenario::NODES_MAX as usize;
+    if nodes > max {
+        return Err(format!("{nodes} nodes: the simulator runs 1 to {max}"));
+    }
+    Ok(nodes)
+}
 
 /// Measure events/s on the reference workload and seeds/s on a default campaign.
 #[derive(Args)]
@@ -29,17 +40,17 @@ pub struct BenchArgs {
     /// Only the reference workload (part a).
     #[arg(long)]
     reference: bool,
-    /// Cluster size for the reference workload (default: 3 and 5).
-    #[arg(long, value_parser = parse_positive, value_name = "N")]
+    /// Cluster size for the reference workload, 1 to 9 (default: 3 and 5).
+    #[arg(long, value_parser = parse_nodes, value_name = "N")]
     nodes: Option<usize>,
     /// Repetitions of each measurement; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = parse_positive, value_name = "N")]
     repeat: usize,
     /// Deliveries per reference run.
-    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    #[arg(long, default_value_t = 1_000_000, value_parser = parse_seed_count, value_name = "N")]
     deliveries: u64,
     /// Seeds in the campaign measurement (run on one thread).
-    #[arg(long, default_value_t = 500, value_name = "N")]
+    #[arg(long, default_value_t = 500, value_parser = parse_seed_count, value_name = "N")]
     campaign_seeds: u64,
     /// The Raft under test in the reference workload: `raftsim` or `raft-rs`.
     #[arg(long, default_value = raftsim_sim::RAFTSIM, value_name = "NAME")]
@@ -99,7 +110,7 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
             runs.iter().map(|run| run.elapsed.as_nanos() as f64 / run.events as f64).collect(),
         );
         if !args.json {
-            println!(
+            outln!(
                 "reference, {nodes} nodes, {}, full checker: {:.0} events/s (spread \
                  {:.0}..{:.0}), {:.0} committed entries/s, {:.1} ns/event; median of {}",
                 engine.name(),
@@ -124,7 +135,7 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
     let mut json = serde_json::json!({ "reference": reference });
     if let Some(campaign) = campaign {
         if !args.json {
-            println!(
+            outln!(
                 "campaign, default, {} seeds on 1 thread: {:.1} seeds/s (spread {:.1}..{:.1}), \
                  {:.0} events/s, checker {:.1}% of run time, peak RSS {:.1} MiB",
                 args.campaign_seeds,
@@ -135,10 +146,11 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
                 campaign.checker_share * 100.0,
                 campaign.peak_rss_bytes as f64 / (1 << 20) as f64,
             );
-            println!(
+            outln!(
                 "scaling: 2 jobs run {:.2}x the seeds/s of 1 job; a fault window twice as long \
                  costs {:.2}x the time",
-                campaign.jobs_speedup, campaign.length_cost
+                campaign.jobs_speedup,
+                campaign.length_cost
             );
         }
         json["campaign"] = serde_json::json!({
@@ -153,7 +165,7 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
         });
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
     }
     Ok(Exit::Pass)
 }
@@ -165,6 +177,8 @@ fn reference_run(engine: &dyn Engine, nodes: u32, deliveries: u64) -> Result<Ref
     scenario.nodes = nodes;
     let mut spec = seed_spec(engine, &scenario, Bugs::NONE, 1);
     spec.options.fault_window_us = u64::MAX / 4;
+    spec.options.budget.events_max = u64::MAX;
+    spec.options.budget.disk_bytes_max = u64::MAX;
     let started = Instant::now();
     let (result, _) = engine.run_observed(spec, Settings::default(), &mut |world| {
         world.counters().frames_delivered < deliveries

@@ -2,13 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::engine::Engine;
 use raftsim_sim::hunt::plan;
 use raftsim_sim::trace::format_hash;
 use raftsim_sim::{Failure, Scenario};
@@ -16,9 +15,18 @@ use raftsim_sim::{Failure, Scenario};
 use super::{parse_bug, shell_word};
 use crate::campaign::{Campaign, Summary, record_run, seed_spec};
 use crate::exit::Exit;
-use crate::files::{load_scenario, trace_file_name, write_atomically, write_trace};
-use crate::output::{counters_json, counters_text, failure_line, progress_bar, rate};
+use crate::files::{
+    check_output_file, load_scenario, prepare_directory, trace_file_name, write_output, write_trace,
+};
+use crate::output::{
+    Progress, command_name, count, counters_json, counters_text, exceeded_line, failure_line,
+    outln, rate,
+};
 use crate::seeds::{Shard, parse_positive, parse_seconds, parse_seed, parse_seed_count};
+
+/// Where failure traces go unless `--out` says otherwise: outside `traces/`, the regression
+/// corpus that CI replays, so that a campaign never adds to it by accident.
+pub const DEFAULT_OUT: &str = "raftsim-traces";
 
 /// Run a seeded campaign: every seed of a range (or until a deadline), all cores, every
 /// property after every step. Stops at the first violation unless --keep-going.
@@ -28,7 +36,10 @@ use crate::seeds::{Shard, parse_positive, parse_seconds, parse_seed, parse_seed_
 raftsim fuzz --seeds 10000 --jobs 8\n  \
 raftsim fuzz --scenario partitions --duration 60\n  \
 raftsim fuzz --bug commit-prior-term          # watch the harness catch a bug\n  \
-raftsim fuzz --seeds 4000 --shard 2/4 --json --junit report.xml   # one CI shard of four"
+raftsim fuzz --raft raft-rs --seeds 2000       # tikv's raft-rs under the same checker\n  \
+raftsim fuzz --seeds 4000 --shard 2/4 --json --junit report.xml   # one CI shard of four\n\n\
+Exit codes: 0 no violation, 1 violation, 2 bad input, 4 a seed exceeded a harness limit \
+(and no violation), 130 interrupted."
 )]
 pub struct FuzzArgs {
     /// A built-in scenario name or the path of a scenario JSON file. Default: `default`, or,
@@ -56,8 +67,8 @@ pub struct FuzzArgs {
     /// The Raft under test: `raftsim` (this repository's) or `raft-rs` (tikv's).
     #[arg(long, default_value = raftsim_sim::RAFTSIM, value_name = "NAME")]
     raft: String,
-    /// Where failure traces are written.
-    #[arg(long, default_value = "traces", value_name = "DIR")]
+    /// Directory for failure traces (created if missing).
+    #[arg(long, default_value = DEFAULT_OUT, value_name = "DIR")]
     out: PathBuf,
     /// Run every seed even after a violation; report each distinct failure once.
     #[arg(long)]
@@ -74,9 +85,23 @@ pub struct FuzzArgs {
 struct Reported {
     seed: u64,
     failure: Failure,
-    trace: Option<PathBuf>,
+    /// Where it panicked, for a panic.
+    panic_location: Option<String>,
+    /// The trace written, or why none could be.
+    trace: Result<PathBuf, String>,
     /// Failures with the same signature (this one included); set on the first of each group.
     count: u64,
+}
+
+impl Reported {
+    fn line(&self) -> String {
+        let mut line = failure_line(self.seed, &self.failure);
+        if let Some(location) = &self.panic_location {
+            let culprit = crate::panics::culprit(location);
+            line = line.replacen(": panic", &format!(": panic ({culprit} at {location})"), 1);
+        }
+        line
+    }
 }
 
 pub fn run(args: FuzzArgs) -> Result<Exit> {
@@ -97,6 +122,11 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     {
         bail!("--start {} plus --seeds {count} goes past the largest seed, 2^64 - 1", args.start);
     }
+    // Fail on an unusable output path now, not after the campaign has found something.
+    prepare_directory(&args.out).context("--out")?;
+    if let Some(junit) = &args.junit {
+        check_output_file(junit).context("--junit")?;
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()));
@@ -111,49 +141,46 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
         shard: args.shard.unwrap_or(Shard::ALL),
         keep_going: args.keep_going,
     };
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let interrupted = Arc::clone(&interrupted);
-        ctrlc::set_handler(move || interrupted.store(true, Ordering::SeqCst))
-            .context("cannot install the Ctrl-C handler")?;
-    }
-    let say = |line: String| if args.json { eprintln!("{line}") } else { println!("{line}") };
+    let interrupted = crate::interrupt::flag()?;
+    let say = |line: String| if args.json { eprintln!("{line}") } else { outln!("{line}") };
     say(describe_campaign(&campaign, &args));
-    let bar = progress_bar(campaign.planned_seeds(), &format!("fuzz {}", scenario.name));
+    for warning in scenario.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let mut progress = Progress::new(campaign.planned_seeds(), &format!("fuzz {}", scenario.name));
     let mut failures_seen = 0;
-    let summary = campaign.run(&interrupted, |summary| {
+    let summary = campaign.run(interrupted, |summary| {
         if summary.failures.len() > failures_seen {
             failures_seen = summary.failures.len();
             let (seed, failure) = summary.failures.last().expect("a new failure");
-            let line = failure_line(*seed, failure);
-            match &bar {
-                Some(bar) => bar.println(line),
-                None => eprintln!("{line}"),
-            }
+            progress.println(&failure_line(*seed, failure));
         }
-        if let Some(bar) = &bar {
-            bar.set_position(summary.seeds);
-            bar.set_prefix(format!("{} violations", summary.failures.len()));
-        }
+        progress.update(summary.seeds, &count(summary.failures.len() as u64, "violation"));
     });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let reported = report_failures(engine, &scenario, bugs, &summary, &args.out)?;
+    progress.finish();
+    let reported = report_failures(engine, &scenario, bugs, &summary, &args.out);
     print_summary(&args, &scenario, &campaign, &summary, &reported, &say)?;
     if let Some(path) = &args.junit {
-        write_junit(path, &scenario, &summary, &reported)?;
+        write_junit(path, &scenario, &summary, &reported).context("--junit")?;
     }
-    if let Some(first) = reported.iter().find(|reported| reported.trace.is_some()) {
-        let trace = first.trace.as_ref().expect("found one with a trace");
-        eprintln!("replay: raftsim replay {}", shell_word(&trace.to_string_lossy()));
+    for reported in &reported {
+        if let Err(why) = &reported.trace
+            && reported.count > 0
+        {
+            eprintln!("error: the trace of seed {} was not written: {why}", reported.seed);
+        }
+    }
+    if let Some(trace) = reported.iter().find_map(|reported| reported.trace.as_ref().ok()) {
+        eprintln!("replay: {} replay {}", command_name(), shell_word(&trace.to_string_lossy()));
     }
     Ok(if summary.interrupted {
         Exit::Interrupted
-    } else if summary.failures.is_empty() {
-        Exit::Pass
-    } else {
+    } else if !summary.failures.is_empty() {
         Exit::Violation
+    } else if !summary.exceeded.is_empty() {
+        Exit::Exceeded
+    } else {
+        Exit::Pass
     })
 }
 
@@ -169,10 +196,10 @@ fn describe_campaign(campaign: &Campaign, args: &FuzzArgs) -> String {
     let bugs: Vec<&str> = campaign.bugs.iter().map(|bug| bug.name()).collect();
     let bugs = if bugs.is_empty() { String::new() } else { format!(", bugs [{}]", bugs.join(",")) };
     format!(
-        "raftsim fuzz: {}, scenario {}, {range}{shard}{duration}, {} jobs{bugs}",
+        "raftsim fuzz: {}, scenario {}, {range}{shard}{duration}, {}{bugs}",
         campaign.engine.name(),
         campaign.scenario.name,
-        campaign.jobs
+        count(campaign.jobs as u64, "job")
     )
 }
 
@@ -197,58 +224,72 @@ fn signature(failure: &Failure) -> String {
 
 /// Groups failures by signature, re-runs the smallest seed of each group with recording on,
 /// checks that it fails identically (a difference is a determinism bug), and writes its trace.
+/// A trace that cannot be written is reported, not fatal: the failure was found all the same.
 fn report_failures(
-    engine: &dyn raftsim_sim::engine::Engine,
+    engine: &dyn Engine,
     scenario: &Scenario,
     bugs: Bugs,
     summary: &Summary,
     out: &Path,
-) -> Result<Vec<Reported>> {
+) -> Vec<Reported> {
     let mut groups: BTreeMap<String, usize> = BTreeMap::new();
     let mut reported: Vec<Reported> = Vec::new();
     for (seed, failure) in &summary.failures {
+        let panic_location = summary.panic_locations.get(seed).cloned();
         let key = signature(failure);
         if let Some(&first) = groups.get(&key) {
             reported[first].count += 1;
-            reported.push(Reported {
-                seed: *seed,
-                failure: failure.clone(),
-                trace: None,
-                count: 0,
-            });
+            let trace = Err("a trace was written for the first seed of this signature".to_owned());
+            let failure = failure.clone();
+            reported.push(Reported { seed: *seed, failure, panic_location, trace, count: 0 });
             continue;
         }
         groups.insert(key, reported.len());
-        let path = out.join(trace_file_name(
-            engine.name(),
-            &scenario.name,
-            &bugs,
-            *seed,
-            failure.violation.property.name(),
-        ));
-        let spec = seed_spec(engine, scenario, bugs, *seed);
-        let (result, trace) = record_run(engine, &spec);
-        let same = result.failure().is_some_and(|again| {
-            again.step == failure.step && again.violation.property == failure.violation.property
-        });
-        if !same {
-            bail!(
-                "determinism bug: seed {seed} failed with {} at step {} in the campaign, but its \
-                 recorded re-run ended differently ({:?}); please report it",
-                failure.violation.property,
-                failure.step,
-                result.failure().map(|again| (again.violation.property, again.step))
-            );
-        }
-        write_trace(&path, &trace)?;
-        reported.push(Reported {
-            seed: *seed,
-            failure: failure.clone(),
-            trace: Some(path),
-            count: 1,
-        });
+        let trace = write_failure_trace(engine, scenario, bugs, *seed, failure, out);
+        let failure = failure.clone();
+        reported.push(Reported { seed: *seed, failure, panic_location, trace, count: 1 });
     }
-    Ok(reported)
+    reported
+}
+
+/// Re-runs a failing seed with recording on and writes its trace into `out`.
+fn write_failure_trace(
+    engine: &dyn Engine,
+    scenario: &Scenario,
+    bugs: Bugs,
+    seed: u64,
+    failure: &Failure,
+    out: &Path,
+) -> Result<PathBuf, String> {
+    if failure.step == 0 {
+        return Err("the seed's options and faults could not be drawn, so it has no run".into());
+    }
+    let name = trace_file_name(
+        engine.name(),
+        &scenario.name,
+        &bugs,
+        seed,
+        failure.violation.property.name(),
+    );
+    let path = out.join(name);
+    let spec = seed_spec(engine, scenario, bugs, seed);
+    let (result, trace) = record_run(engine, &spec);
+    let same = result.failure().is_some_and(|again| {
+        again.step == failure.step && again.violation.property == failure.violation.property
+    });
+    if !same {
+        let again = match result.failure() {
+            Some(again) => format!("{} at step {}", again.violation.property, again.step),
+            None => "no violation".to_owned(),
+        };
+        return Err(format!(
+            "determinism bug: seed {seed} failed with {} at step {} in the campaign, but its \
+             recorded re-run ended with {again}; please report it",
+            failure.violation.property, failure.step
+        ));
+    }
+    write_trace(&path, &trace).map_err(|error| crate::output::one_line(&error))?;
+    Ok(path)
 }
 
 fn print_summary(
@@ -261,6 +302,7 @@ fn print_summary(
 ) -> Result<()> {
     let elapsed = summary.elapsed.as_secs_f64().max(1e-9);
     let distinct: Vec<&Reported> = reported.iter().filter(|reported| reported.count > 0).collect();
+    let reachable = raftsim_sim::coverage::reachable(scenario);
     if args.json {
         let failures: Vec<serde_json::Value> = reported
             .iter()
@@ -271,9 +313,30 @@ fn print_summary(
                     "step": reported.failure.step,
                     "time_us": reported.failure.time_us,
                     "detail": reported.failure.violation.detail,
-                    "trace": reported.trace.as_ref().map(|path| path.to_string_lossy().into_owned()),
+                    "panic_location": reported.panic_location,
+                    "trace": reported.trace.as_ref().ok().map(|path| path.to_string_lossy()),
+                    "trace_error": reported.trace.as_ref().err().filter(|_| reported.count > 0),
                 })
             })
+            .collect();
+        let exceeded: Vec<serde_json::Value> = summary
+            .exceeded
+            .iter()
+            .map(|(seed, exceeded)| {
+                serde_json::json!({
+                    "seed": seed,
+                    "limit": exceeded.limit,
+                    "step": exceeded.step,
+                    "time_us": exceeded.time_us,
+                    "detail": exceeded.detail,
+                })
+            })
+            .collect();
+        let unreached: Vec<&str> = summary
+            .coverage
+            .unreached()
+            .into_iter()
+            .filter(|path| reachable.contains(path))
             .collect();
         let json = serde_json::json!({
             "raft": campaign.engine.name(),
@@ -286,6 +349,7 @@ fn print_summary(
             "violations": summary.failures.len(),
             "distinct_failures": distinct.len(),
             "failures": failures,
+            "exceeded": exceeded,
             "events": summary.events,
             "elapsed_s": elapsed,
             "seeds_per_s": summary.seeds as f64 / elapsed,
@@ -294,50 +358,63 @@ fn print_summary(
             "interrupted": summary.interrupted,
             "counters": counters_json(&summary.counters),
             "coverage": serde_json::to_value(summary.coverage)?,
-            "coverage_unreached": summary.coverage.unreached(),
+            "coverage_unreached": unreached,
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(());
     }
+    let exceeded = if summary.exceeded.is_empty() {
+        String::new()
+    } else {
+        format!("; {} over a harness limit", count(summary.exceeded.len() as u64, "seed"))
+    };
     say(format!(
-        "{} seeds in {:.1}s ({} seeds/s, {} events/s, {} events); {} violations{}",
-        summary.seeds,
+        "{} in {:.1}s ({} seeds/s, {} events/s, {} events); {}{exceeded}{}",
+        count(summary.seeds, "seed"),
         elapsed,
         rate(summary.seeds, summary.elapsed),
         rate(summary.events, summary.elapsed),
         summary.events,
-        summary.failures.len(),
+        count(summary.failures.len() as u64, "violation"),
         if summary.interrupted { "; INTERRUPTED" } else { "" },
     ));
     say(format!("digest {}", format_hash(summary.digest)));
     say(format!("counters:\n  {}", counters_text(&summary.counters)));
-    say(coverage_table(&summary.coverage));
+    say(coverage_table(&summary.coverage, &reachable));
     for reported in distinct {
-        let count =
+        let seeds =
             if reported.count > 1 { format!(" ({} seeds)", reported.count) } else { String::new() };
-        say(format!("FAIL{count} {}", failure_line(reported.seed, &reported.failure)));
-        if let Some(trace) = &reported.trace {
+        say(format!("FAIL{seeds} {}", reported.line()));
+        if let Ok(trace) = &reported.trace {
             say(format!("  trace: {}", trace.display()));
         }
+    }
+    for (seed, exceeded) in &summary.exceeded {
+        say(format!("EXCEEDED {}", exceeded_line(*seed, exceeded)));
     }
     Ok(())
 }
 
-/// The hard paths as a table, with a warning for those never reached.
-fn coverage_table(coverage: &raftsim_sim::Coverage) -> String {
+/// The hard paths as a table, with a warning for those the scenario can reach but never did.
+fn coverage_table(coverage: &raftsim_sim::Coverage, reachable: &[&str]) -> String {
     let fields = coverage.fields();
     let width = fields.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
     let mut table = String::from("coverage (hard paths reached, summed over seeds):");
-    for (name, count) in &fields {
-        let mark = if *count == 0 { "  <- never reached" } else { "" };
-        table.push_str(&format!("\n  {name:width$} {count:>10}{mark}"));
+    for (name, reached) in &fields {
+        let mark = match (*reached, reachable.contains(name)) {
+            (0, true) => "  <- never reached",
+            (0, false) => "  (this scenario's faults cannot reach it)",
+            _ => "",
+        };
+        table.push_str(&format!("\n  {name:width$} {reached:>10}{mark}"));
     }
-    let unreached = coverage.unreached();
+    let unreached: Vec<&str> =
+        coverage.unreached().into_iter().filter(|path| reachable.contains(path)).collect();
     if !unreached.is_empty() {
         table.push_str(&format!(
-            "\nwarning: {} of {} hard paths were never reached: {}",
-            unreached.len(),
-            fields.len(),
+            "\nwarning: {} of the {} this scenario can reach never happened: {}",
+            count(unreached.len() as u64, "hard path"),
+            reachable.len(),
             unreached.join(", ")
         ));
     }
@@ -354,29 +431,42 @@ fn write_junit(
     let mut suite = TestSuite::new(format!("raftsim fuzz {}", scenario.name));
     for reported in reported {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        status.set_message(failure_line(reported.seed, &reported.failure));
-        if let Some(trace) = &reported.trace {
-            status.set_description(format!("replay: raftsim replay {}", trace.display()));
-        }
+        status.set_message(reported.line());
+        match &reported.trace {
+            Ok(trace) => status.set_description(format!(
+                "replay: {} replay {}",
+                command_name(),
+                shell_word(&trace.to_string_lossy())
+            )),
+            Err(why) => status.set_description(format!("no trace: {why}")),
+        };
         suite.add_test_case(TestCase::new(format!("seed {}", reported.seed), status));
     }
-    let campaign_status = if summary.failures.is_empty() && !summary.interrupted {
-        TestCaseStatus::success()
-    } else {
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        status.set_message(format!(
-            "{} violations in {} seeds{}",
-            summary.failures.len(),
-            summary.seeds,
-            if summary.interrupted { " (interrupted)" } else { "" }
-        ));
-        status
-    };
+    for (seed, exceeded) in &summary.exceeded {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(exceeded_line(*seed, exceeded));
+        status.set_type("harness-limit");
+        suite.add_test_case(TestCase::new(format!("seed {seed}"), status));
+    }
+    let campaign_status =
+        if summary.failures.is_empty() && summary.exceeded.is_empty() && !summary.interrupted {
+            TestCaseStatus::success()
+        } else {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(format!(
+                "{} and {} over a harness limit in {}{}",
+                count(summary.failures.len() as u64, "violation"),
+                count(summary.exceeded.len() as u64, "seed"),
+                count(summary.seeds, "seed"),
+                if summary.interrupted { " (interrupted)" } else { "" }
+            ));
+            status
+        };
     let mut case = TestCase::new("campaign", campaign_status);
     case.set_time(summary.elapsed);
     suite.add_test_case(case);
     let mut report = Report::new("raftsim");
     report.add_test_suite(suite);
     let xml = report.to_string().context("cannot render the JUnit report")?;
-    write_atomically(path, xml.as_bytes())
+    write_output(path, xml.as_bytes())
 }

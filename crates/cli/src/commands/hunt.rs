@@ -2,10 +2,9 @@
 //! from seed 0 until the bug is caught, then shrink the failure.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use raftsim_raft::{Bug, Bugs};
 use raftsim_sim::engine::RAFTSIM_ENGINE;
@@ -16,6 +15,7 @@ use super::shrink::shrink_with_budget;
 use crate::campaign::{Campaign, record_run, seed_spec};
 use crate::exit::Exit;
 use crate::files::{load_scenario, trace_file_name, write_trace};
+use crate::output::outln;
 use crate::seeds::{Shard, parse_positive};
 
 /// For every injectable bug (or those given), fuzz the scenario that suits it from seed 0 until
@@ -29,10 +29,10 @@ pub struct HuntArgs {
     #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
     bugs: Vec<Bug>,
     /// Give up on a bug after this many seeds.
-    #[arg(long, default_value_t = SEEDS_MAX, value_name = "N")]
+    #[arg(long, default_value_t = SEEDS_MAX, value_parser = crate::seeds::parse_seed_count, value_name = "N")]
     max_seeds: u64,
     /// Wall-time budget for shrinking each failure, in seconds.
-    #[arg(long, default_value_t = 20.0, value_name = "SECS")]
+    #[arg(long, default_value = "20", value_parser = crate::seeds::parse_seconds, value_name = "SECS")]
     shrink_budget: f64,
     /// Worker threads for each campaign (default: all cores).
     #[arg(long, value_parser = parse_positive, value_name = "N")]
@@ -68,9 +68,15 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     let bugs: Vec<Bug> = if args.bugs.is_empty() { Bug::ALL.to_vec() } else { args.bugs.clone() };
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let never = AtomicBool::new(false);
+    let interrupted = crate::interrupt::flag()?;
+    if let Some(directory) = &args.out {
+        crate::files::prepare_directory(directory).context("--out")?;
+    }
     let mut rows = Vec::new();
     for bug in bugs {
+        if crate::interrupt::requested() {
+            break;
+        }
         let hunt = plan(bug);
         let scenario = load_scenario(hunt.scenario)?;
         let campaign = Campaign {
@@ -84,7 +90,10 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
             shard: Shard::ALL,
             keep_going: false,
         };
-        let summary = campaign.run(&never, |_| {});
+        let summary = campaign.run(interrupted, |_| {});
+        if summary.interrupted && summary.failures.is_empty() {
+            break; // The bug's hunt did not finish: no row for it.
+        }
         let caught = match summary.failures.first() {
             None => None,
             Some((seed, failure)) => {
@@ -136,21 +145,30 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     } else {
         print_footer(&rows);
     }
+    if crate::interrupt::requested() {
+        eprintln!("interrupted: the table holds the bugs hunted so far");
+        return Ok(Exit::Interrupted);
+    }
     let all_caught = rows.iter().all(|row| row.caught.is_some());
     Ok(if all_caught { Exit::Pass } else { Exit::Violation })
 }
 
 fn print_row(row: &Row, first: bool) {
     if first {
-        println!(
+        outln!(
             "{:26} {:15} {:21} {:>6} {:>8} {:>14}",
-            "bug", "scenario", "caught by", "seeds", "wall", "faults shrunk"
+            "bug",
+            "scenario",
+            "caught by",
+            "seeds",
+            "wall",
+            "faults shrunk"
         );
     }
     match &row.caught {
         Some(caught) => {
             let unexpected = if caught.property == row.expected { "" } else { " (unexpected)" };
-            println!(
+            outln!(
                 "{:26} {:15} {:21} {:>6} {:>7.2}s {:>6} -> {:<3}{unexpected}",
                 row.bug.name(),
                 row.scenario,
@@ -161,10 +179,10 @@ fn print_row(row: &Row, first: bool) {
                 caught.shrunk_faults,
             );
             if let Some(trace) = &caught.trace {
-                println!("{:26} trace: {}", "", trace.display());
+                outln!("{:26} trace: {}", "", trace.display());
             }
         }
-        None => println!(
+        None => outln!(
             "{:26} {:15} {:21} {:>6} {:>7.2}s",
             row.bug.name(),
             row.scenario,
@@ -181,7 +199,7 @@ fn print_footer(rows: &[Row]) {
     seeds.sort_unstable();
     let caught = seeds.len();
     let median = if seeds.is_empty() { 0 } else { seeds[(seeds.len() - 1) / 2] };
-    println!(
+    outln!(
         "{caught} of {} bugs caught; median seeds to detection {median}, worst {}",
         rows.len(),
         seeds.last().copied().unwrap_or(0)
@@ -207,6 +225,6 @@ fn print_json(rows: &[Row]) -> Result<()> {
             })
         })
         .collect();
-    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "bugs": bugs }))?);
+    outln!("{}", serde_json::to_string_pretty(&serde_json::json!({ "bugs": bugs }))?);
     Ok(())
 }

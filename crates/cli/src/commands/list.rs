@@ -7,6 +7,7 @@ use raftsim_sim::hunt::plan;
 use raftsim_sim::scenario::{BUILTIN, Scenario};
 
 use crate::exit::Exit;
+use crate::output::outln;
 
 /// List the built-in scenarios.
 #[derive(Args)]
@@ -48,13 +49,13 @@ pub fn scenarios(args: ScenariosArgs) -> Result<Exit> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?);
     } else {
         let width = scenarios.iter().map(|scenario| scenario.name.len()).max().unwrap_or(0);
         for scenario in &scenarios {
-            println!("{:width$}  {}", scenario.name, scenario.description);
+            outln!("{:width$}  {}", scenario.name, scenario.description);
         }
-        println!("\nRun one with `raftsim fuzz --scenario NAME`, or pass the path of a JSON file.");
+        outln!("\nRun one with `raftsim fuzz --scenario NAME`, or pass the path of a JSON file.");
     }
     Ok(Exit::Pass)
 }
@@ -73,15 +74,15 @@ pub fn bugs(args: BugsArgs) -> Result<Exit> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?);
     } else {
         for bug in Bug::ALL {
             let hunt = plan(*bug);
-            println!("{}", bug.name());
-            println!("    breaks:  {}", bug.rule());
-            println!("    caught:  by {} on `{}`: {}", hunt.property, hunt.scenario, hunt.why);
+            outln!("{}", bug.name());
+            outln!("    breaks:  {}", bug.rule());
+            outln!("    caught:  by {} on `{}`: {}", hunt.property, hunt.scenario, hunt.why);
         }
-        println!("\nInject one with `raftsim fuzz --bug NAME` to see the harness catch it.");
+        outln!("\nInject one with `raftsim fuzz --bug NAME` to see the harness catch it.");
     }
     Ok(Exit::Pass)
 }

@@ -13,7 +13,7 @@ use raftsim_sim::trace::{Outcome, Trace, first_divergence, format_hash};
 
 use crate::exit::Exit;
 use crate::files::read_trace;
-use crate::output::{counters_json, failure_line, options_banner};
+use crate::output::{counters_json, exceeded_line, failure_line, options_banner, outln};
 
 /// Re-run a trace from its header and fault schedule, and compare every event.
 #[derive(Args)]
@@ -45,6 +45,15 @@ pub fn run(args: ReplayArgs) -> Result<Exit> {
     let engine = crate::engines::by_name(&trace.header.raft)?;
     let spec = trace.spec();
     engine.accepts(&spec).map_err(|error| anyhow::anyhow!("{}: {error}", args.trace.display()))?;
+    let this_build = format_hash(engine.stream_fingerprint());
+    let stream_note = (trace.header.stream_fingerprint != this_build).then(|| {
+        format!(
+            "this trace was recorded by raftsim {} with event-stream fingerprint {}, and this \
+             build's is {this_build}: the build's random streams, hashes, codecs or protocol \
+             differ, so the replay is not expected to match (record the trace again)",
+            trace.header.raftsim_version, trace.header.stream_fingerprint
+        )
+    });
     let mut timeline: VecDeque<String> = VecDeque::with_capacity(args.context + 1);
     let settings = Settings { record: true, describe: args.timeline, unchecked: false };
     let (result, records) = engine.run_observed(spec, settings, &mut |world| {
@@ -53,7 +62,7 @@ pub fn run(args: ReplayArgs) -> Result<Exit> {
         }
         true
     });
-    finish(&args, &trace, &result, &records.unwrap_or_default(), &timeline)
+    finish(&args, &trace, &result, &records.unwrap_or_default(), &timeline, stream_note)
 }
 
 fn push_line(timeline: &mut VecDeque<String>, context: usize, line: String) {
@@ -69,6 +78,7 @@ fn finish(
     result: &raftsim_sim::RunResult,
     records: &[EventRecord],
     timeline: &VecDeque<String>,
+    stream_note: Option<String>,
 ) -> Result<Exit> {
     let replayed = Outcome::of(result);
     let divergence = first_divergence(&trace.events, records);
@@ -86,16 +96,20 @@ fn finish(
             "reproduced": reproduced,
             "diverged_at": divergence.as_ref().map(|divergence| divergence.step),
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        println!("{}", options_banner(&trace.spec()));
+        outln!("{}", options_banner(&trace.spec()));
         for line in timeline {
-            println!("{line}");
+            outln!("{line}");
         }
-        match failure {
-            Some(failure) => println!("{}", failure_line(result.seed, failure)),
-            None => println!("seed {}: every property held, liveness reached", result.seed),
+        match (failure, result.exceeded()) {
+            (Some(failure), _) => outln!("{}", failure_line(result.seed, failure)),
+            (None, Some(exceeded)) => outln!("{}", exceeded_line(result.seed, exceeded)),
+            (None, None) => outln!("seed {}: every property held, liveness reached", result.seed),
         }
+    }
+    if let (Some(note), false) = (&stream_note, reproduced) {
+        eprintln!("note: {note}");
     }
     if let Some(divergence) = &divergence {
         let show = |record: &Option<EventRecord>| match record {
@@ -128,10 +142,11 @@ fn finish(
         result.events,
         format_hash(result.event_hash)
     );
-    if args.check || failure.is_none() {
-        return Ok(Exit::Pass);
-    }
-    Ok(Exit::Violation)
+    Ok(match (args.check, failure, result.exceeded()) {
+        (true, _, _) | (false, None, None) => Exit::Pass,
+        (false, Some(_), _) => Exit::Violation,
+        (false, None, Some(_)) => Exit::Exceeded,
+    })
 }
 
 fn describe_record(record: &EventRecord) -> String {

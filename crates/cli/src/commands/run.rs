@@ -11,7 +11,9 @@ use raftsim_sim::trace::{Trace, format_hash};
 use super::{parse_bug, shell_word};
 use crate::exit::Exit;
 use crate::files::{load_scenario, write_trace};
-use crate::output::{counters_json, counters_text, failure_line, options_banner};
+use crate::output::{
+    command_name, counters_json, counters_text, exceeded_line, failure_line, options_banner, outln,
+};
 use crate::seeds::parse_seed;
 
 /// Run one seed and print its options, result, counters and event hash.
@@ -50,47 +52,58 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     let settings = Settings { record: args.trace.is_some(), ..Settings::default() };
     let (result, records) = engine.run(spec.clone(), settings);
     if let (Some(path), Some(records)) = (&args.trace, records) {
-        write_trace(path, &Trace::new(&spec, records, &result))?;
+        let fingerprint = engine.stream_fingerprint();
+        write_trace(path, &Trace::new(&spec, records, &result, fingerprint))?;
     }
     let failure = result.failure();
+    let exceeded = result.exceeded();
     if args.json {
         let json = serde_json::json!({
             "raft": engine.name(),
             "seed": result.seed,
-            "result": if failure.is_some() { "violation" } else { "pass" },
+            "result": raftsim_sim::trace::Outcome::of(&result).result,
             "property": failure.map(|failure| failure.violation.property.name()),
             "step": failure.map(|failure| failure.step),
             "detail": failure.map(|failure| failure.violation.detail.clone()),
+            "exceeded": exceeded.map(|exceeded| serde_json::json!({
+                "limit": exceeded.limit,
+                "step": exceeded.step,
+                "detail": exceeded.detail,
+            })),
             "events": result.events,
             "event_hash": format_hash(result.event_hash),
             "counters": counters_json(&result.counters),
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        println!("{banner}");
-        match failure {
-            Some(failure) => println!("FAIL {}", failure_line(args.seed, failure)),
-            None => println!("PASS seed {}: every property held, liveness reached", args.seed),
+        outln!("{banner}");
+        match (failure, exceeded) {
+            (Some(failure), _) => outln!("FAIL {}", failure_line(args.seed, failure)),
+            (None, Some(exceeded)) => outln!("EXCEEDED {}", exceeded_line(args.seed, exceeded)),
+            (None, None) => {
+                outln!("PASS seed {}: every property held, liveness reached", args.seed)
+            }
         }
-        println!(
+        outln!(
             "events={} virtual_time={:.3}s event_hash={}",
             result.events,
             result.end_time_us as f64 / 1e6,
             format_hash(result.event_hash)
         );
-        println!("  {}", counters_text(&result.counters));
+        outln!("  {}", counters_text(&result.counters));
         if let Some(path) = &args.trace {
-            println!("trace written to {}", path.display());
+            outln!("trace written to {}", path.display());
         }
     }
     if failure.is_none() {
-        return Ok(Exit::Pass);
+        return Ok(if exceeded.is_some() { Exit::Exceeded } else { Exit::Pass });
     }
     let replay = match &args.trace {
-        Some(path) => format!("raftsim replay {}", shell_word(&path.to_string_lossy())),
+        Some(path) => format!("{} replay {}", command_name(), shell_word(&path.to_string_lossy())),
         None => {
             let mut command = format!(
-                "raftsim run --seed {} --scenario {}",
+                "{} run --seed {} --scenario {}",
+                command_name(),
                 args.seed,
                 shell_word(&args.scenario)
             );

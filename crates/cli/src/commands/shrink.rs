@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use raftsim_sim::engine::{Engine, Settings};
 use raftsim_sim::shrink::{Progress, shrink};
@@ -13,7 +13,7 @@ use super::shell_word;
 use crate::campaign::record_run;
 use crate::exit::Exit;
 use crate::files::{read_trace, write_trace};
-use crate::output::{failure_line, progress_bar};
+use crate::output::{Progress as ProgressLine, command_name, failure_line, outln};
 
 /// Shrink a failing trace: fewer faults, shorter ones, fewer clients and nodes, a quieter
 /// network, cut just past the violation — still violating the same property. Writes a trace
@@ -29,8 +29,9 @@ pub struct ShrinkArgs {
     /// Where to write the shrunk trace (default: next to the input, ending in .shrunk.jsonl).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Wall-time budget in seconds; the best result so far is written when it runs out.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    /// Wall-time budget in seconds; the best result so far is written when it runs out (or
+    /// on Ctrl-C).
+    #[arg(long, default_value = "60", value_parser = crate::seeds::parse_seconds, value_name = "SECS")]
     budget: f64,
 }
 
@@ -67,9 +68,6 @@ impl std::fmt::Display for Size {
 }
 
 pub fn run(args: ShrinkArgs) -> Result<Exit> {
-    if !(args.budget.is_finite() && args.budget > 0.0) {
-        return Err(anyhow!("--budget must be a positive number of seconds, not {}", args.budget));
-    }
     let trace = read_trace(&args.trace)?;
     let spec = trace.spec();
     let engine = crate::engines::by_name(&spec.raft)?;
@@ -82,51 +80,55 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
         let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
         args.trace.with_file_name(format!("{stem}.shrunk.jsonl"))
     });
+    crate::files::check_output_file(&output).context("--output")?;
     let (original, _) = crate::panics::quietly(|| engine.run(spec.clone(), Settings::default()));
+    if original.failure().is_none() {
+        bail!("{}: the run does not violate any property: nothing to shrink", args.trace.display());
+    }
     let before = Size::of(&spec, &original);
     let shrunk = shrink_with_budget(engine, spec, Duration::from_secs_f64(args.budget))?;
     let (result, shrunk_trace) = record_run(engine, &shrunk.spec);
     assert_eq!(result.event_hash, shrunk.result.event_hash, "a shrunk run replays identically");
     write_trace(&output, &shrunk_trace)?;
     let failure = result.failure().expect("a shrunk run still fails");
-    println!("before: {before}");
-    println!("after:  {}", Size::of(&shrunk.spec, &result));
-    println!(
+    outln!("before: {before}");
+    outln!("after:  {}", Size::of(&shrunk.spec, &result));
+    let interrupted = crate::interrupt::requested();
+    outln!(
         "{} candidate runs{}",
         shrunk.runs,
         if shrunk.complete {
             ", fixed point reached"
+        } else if interrupted {
+            ", interrupted (result is the best so far)"
         } else {
             ", budget exhausted (result is the best so far)"
         }
     );
-    println!("{}", failure_line(result.seed, failure));
-    println!("shrunk trace written to {}", output.display());
-    eprintln!("replay: raftsim replay {}", shell_word(&output.to_string_lossy()));
-    Ok(Exit::Violation)
+    outln!("{}", failure_line(result.seed, failure));
+    outln!("shrunk trace written to {}", output.display());
+    eprintln!("replay: {} replay {}", command_name(), shell_word(&output.to_string_lossy()));
+    Ok(if interrupted { Exit::Interrupted } else { Exit::Violation })
 }
 
-/// Shrinks `spec` within `budget` of wall time, with a progress spinner on a terminal.
+/// Shrinks `spec` within `budget` of wall time (or until Ctrl-C), with progress shown.
 #[allow(clippy::disallowed_methods, reason = "the shrink budget is wall time")]
 pub fn shrink_with_budget(
     engine: &dyn Engine,
     spec: RunSpec,
     budget: Duration,
 ) -> Result<raftsim_sim::shrink::Shrunk> {
+    crate::interrupt::flag()?;
     let started = Instant::now();
-    let bar = progress_bar(None, "shrink");
+    let mut line = ProgressLine::new(None, "shrink: candidate runs");
     let shrunk = crate::panics::quietly(|| {
         shrink(engine, spec, &mut |progress: &Progress| {
-            if let Some(bar) = &bar {
-                bar.set_position(progress.runs);
-                bar.set_prefix(format!("{} faults, {} events", progress.faults, progress.events));
-            }
-            started.elapsed() < budget
+            let status = format!("{} faults, {} events", progress.faults, progress.events);
+            line.update(progress.runs, &status);
+            started.elapsed() < budget && !crate::interrupt::requested()
         })
     })
     .map_err(|error| anyhow!("{error}"))?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    line.finish();
     Ok(shrunk)
 }

@@ -94,6 +94,18 @@ pub struct LogEntry {
     pub data: EntryData,
 }
 
+impl LogEntry {
+    /// Bytes it takes: a fixed header and its payload.
+    pub fn size_bytes(&self) -> u64 {
+        const HEADER_BYTES: u64 = 24;
+        HEADER_BYTES
+            + match &self.data {
+                EntryData::Empty => 0,
+                EntryData::Command(payload) | EntryData::Config(payload) => payload.len() as u64,
+            }
+    }
+}
+
 /// A snapshot of the state machine at `index`, replacing every entry up to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
@@ -398,4 +410,32 @@ pub trait RaftUnderTest: Sized {
 
     /// A one-line description of `message`, for timelines.
     fn describe(message: &Self::Message) -> String;
+
+    /// Rewrites part of a frame's message at the bits `flip` chooses (bit positions within the
+    /// payload, which is `payload_bytes` long) and reseals it, so that it still passes its
+    /// checksum: the `tamper` fault, outside Raft's fault model. Returns false if the
+    /// implementation's frames cannot be resealed; the frame is then left alone.
+    fn tamper(frame: &mut [u8], flip: &mut dyn FnMut(usize) -> Vec<usize>) -> bool {
+        let _ = (frame, flip);
+        false
+    }
+}
+
+/// [`RaftUnderTest::tamper`] for frames laid out `[length: u32][crc32c: u32][payload]`, the
+/// layout of both built-in implementations.
+pub fn tamper_checksummed_frame(
+    frame: &mut [u8],
+    flip: &mut dyn FnMut(usize) -> Vec<usize>,
+) -> bool {
+    const HEADER_BYTES: usize = 8;
+    if frame.len() <= HEADER_BYTES {
+        return false;
+    }
+    let payload = &mut frame[HEADER_BYTES..];
+    for bit in flip(payload.len()) {
+        payload[bit / 8] ^= 1 << (bit % 8);
+    }
+    let checksum = crc32c::crc32c(&frame[HEADER_BYTES..]);
+    frame[4..8].copy_from_slice(&checksum.to_le_bytes());
+    true
 }

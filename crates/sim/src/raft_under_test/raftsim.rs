@@ -159,6 +159,10 @@ impl RaftUnderTest for RaftsimNode {
         MessageSummary { from: message.from, to: message.to, term: message.message.term(), kind }
     }
 
+    fn tamper(frame: &mut [u8], flip: &mut dyn FnMut(usize) -> Vec<usize>) -> bool {
+        super::tamper_checksummed_frame(frame, flip)
+    }
+
     fn describe(message: &Envelope) -> String {
         match &message.message {
             Message::RequestVote(request) => format!(

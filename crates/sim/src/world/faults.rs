@@ -119,9 +119,10 @@ impl<R: RaftUnderTest> World<R> {
                 ActiveFault::Slowed(node)
             }
             FaultKind::Burst { requests } => {
-                for request in 0..requests {
-                    let offset = duration_us * request as u64 / requests.max(1) as u64;
-                    self.queue.push(self.now_us + offset, Event::BurstSend { fault, request });
+                // One request at a time: each schedules the next (see `on_burst_send`), so that
+                // a burst of any size keeps one event pending.
+                if requests > 0 {
+                    self.queue.push(self.now_us, Event::BurstSend { fault, request: 0 });
                 }
                 self.counters.overloads += 1;
                 ActiveFault::Burst
@@ -176,7 +177,9 @@ impl<R: RaftUnderTest> World<R> {
     pub(super) fn crash(&mut self, node: NodeId) {
         self.resumed_as_leader[node as usize - 1] = None;
         self.catching_up_to[node as usize - 1] = None;
-        self.nodes[node as usize - 1].crash();
+        for frame in self.nodes[node as usize - 1].crash() {
+            self.release_frame(frame);
+        }
         self.checker.on_crash(node);
     }
 

@@ -4,10 +4,10 @@
 use super::World;
 use crate::check::{Property, Violation};
 use crate::client::BURST_CLIENT_BASE;
-use crate::event::{Event, Reply};
+use crate::event::{Damage, Event, Reply};
 use crate::node::{Input, Status};
 use crate::raft_under_test::{
-    MessageKind, MessageSummary, NodeId, Observation, ProposeError, RaftUnderTest, Role,
+    LogEntry, MessageKind, MessageSummary, NodeId, Observation, ProposeError, RaftUnderTest, Role,
 };
 use crate::state_machine::{Applied, CommandId};
 
@@ -15,19 +15,31 @@ use crate::state_machine::{Applied, CommandId};
 const PIPELINE_CLIENT: u32 = u32::MAX;
 
 impl<R: RaftUnderTest> World<R> {
+    /// A node's timer fires. The tick is an input like any other: it waits for the node to
+    /// finish what it is doing (an overloaded leader heartbeats late), and a tick that finds
+    /// another still waiting merges with it, as a lagging event loop's timer events do.
     pub(super) fn on_tick(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let sim_node = &mut self.nodes[node as usize - 1];
         let interval = (self.spec.options.tick_us * sim_node.tick_percent as u64 / 100).max(1);
         self.queue.push(self.now_us + interval, Event::Tick { node });
-        if sim_node.status != Status::Up {
+        if sim_node.status != Status::Up
+            || sim_node.inbox.iter().any(|input| matches!(input, Input::Tick))
+        {
             return Ok(());
         }
-        self.counters.ticks += 1;
-        sim_node.raft_mut().tick();
-        self.after_input(node, false)
+        self.arrive(node, Input::Tick)
     }
 
-    /// An input reaches `node`: processed at once if the node is idle, queued otherwise.
+    /// Virtual time `node` spends on one input.
+    fn service_time_us(&self, node: NodeId) -> u64 {
+        let slowdown = self.nodes[node as usize - 1].slowdown as u64;
+        self.spec.options.node.service_time_us * slowdown
+    }
+
+    /// An input reaches `node`. It waits in the inbox until the node is free, then is served
+    /// for the node's service time; its output leaves when service ends. (The node's state
+    /// changes when service starts, and its output is held back for the service time: the same
+    /// to everyone else, and without an event per input.)
     pub(super) fn arrive(&mut self, node: NodeId, input: Input) -> Result<(), Box<Violation>> {
         let capacity = self.spec.options.node.inbox_capacity as usize;
         let sim_node = &mut self.nodes[node as usize - 1];
@@ -35,7 +47,7 @@ impl<R: RaftUnderTest> World<R> {
             Status::Crashed => {
                 if let Input::Frame { frame, .. } = input {
                     self.counters.frames_dropped += 1;
-                    self.recycle_frame(frame);
+                    self.release_frame(frame);
                 }
                 return Ok(());
             }
@@ -48,8 +60,11 @@ impl<R: RaftUnderTest> World<R> {
             }
             Status::Up | Status::Paused => {}
         }
-        if sim_node.inbox.len() >= capacity {
+        if sim_node.inbox.len() >= capacity && !matches!(input, Input::Tick) {
             self.counters.inbox_drops += 1;
+            if let Input::Frame { frame, .. } = input {
+                self.release_frame(frame);
+            }
             return Ok(());
         }
         sim_node.inbox.push_back(input);
@@ -57,7 +72,8 @@ impl<R: RaftUnderTest> World<R> {
         Ok(())
     }
 
-    /// Makes sure a running node with queued inputs has a `Process` event pending.
+    /// Makes sure a running node with queued inputs has a `Process` event pending for when it
+    /// is free.
     pub(super) fn schedule_processing(&mut self, node: NodeId) {
         let sim_node = &mut self.nodes[node as usize - 1];
         if sim_node.status == Status::Up
@@ -70,6 +86,7 @@ impl<R: RaftUnderTest> World<R> {
         }
     }
 
+    /// A node is free: serve its next input.
     pub(super) fn on_process(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let sim_node = &mut self.nodes[node as usize - 1];
         sim_node.process_scheduled = false;
@@ -82,15 +99,26 @@ impl<R: RaftUnderTest> World<R> {
         Ok(())
     }
 
-    /// Handles one input at a running node, which is then busy for its service time.
+    /// Serves one input at a running node: it is busy for its service time, and what it says
+    /// in answer leaves when that time is over.
     fn process(&mut self, node: NodeId, input: Input) -> Result<(), Box<Violation>> {
-        let service_us = self.spec.options.node.service_time_us;
+        let service_us = self.service_time_us(node);
+        self.output_delay_us = service_us;
         let sim_node = &mut self.nodes[node as usize - 1];
-        sim_node.busy_until_us = self.now_us + service_us * sim_node.slowdown as u64;
+        sim_node.busy_until_us = self.now_us + service_us;
+        let served = self.serve(node, input);
+        self.output_delay_us = 0;
+        served
+    }
+
+    fn serve(&mut self, node: NodeId, input: Input) -> Result<(), Box<Violation>> {
+        let sim_node = &mut self.nodes[node as usize - 1];
         match input {
-            Input::Frame { from, frame, corrupted } => {
-                self.receive(node, from, frame, corrupted)?
+            Input::Tick => {
+                self.counters.ticks += 1;
+                sim_node.raft_mut().tick();
             }
+            Input::Frame { from, frame, damage } => self.receive(node, from, frame, damage)?,
             Input::Request { client, sequence } => {
                 let payload_bytes =
                     self.clients.as_ref().map_or(0, |clients| clients.payload_bytes());
@@ -118,23 +146,30 @@ impl<R: RaftUnderTest> World<R> {
         node: NodeId,
         from: NodeId,
         frame: Vec<u8>,
-        corrupted: bool,
+        damage: Damage,
     ) -> Result<(), Box<Violation>> {
-        if corrupted {
+        if damage == Damage::Corrupted {
             self.counters.frames_corrupted += 1;
         }
         let raft = self.nodes[node as usize - 1].raft_mut();
         let decoded = raft.decode(&frame);
-        self.recycle_frame(frame);
+        self.release_frame(frame);
         let message = match decoded {
             Ok(message) => message,
             Err(error) => {
-                assert!(corrupted, "an undamaged frame from {from} was rejected: {error}");
-                self.counters.frames_rejected += 1;
+                assert!(
+                    damage != Damage::None,
+                    "node {node}'s decoder refused an undamaged frame from node {from}: {error}"
+                );
+                if damage == Damage::Corrupted {
+                    self.counters.frames_rejected += 1;
+                } else {
+                    self.counters.frames_refused += 1;
+                }
                 return Ok(());
             }
         };
-        if corrupted {
+        if damage == Damage::Corrupted {
             let detail = format!(
                 "node {node} accepted a frame from node {from} that was damaged in transit: {}",
                 R::describe(&message)
@@ -158,7 +193,7 @@ impl<R: RaftUnderTest> World<R> {
     }
 
     fn reply_to_client(&mut self, client: u32, sequence: u64, reply: Reply) {
-        let latency = self.network_latency();
+        let latency = self.network_latency() + self.output_delay_us;
         self.queue.push(self.now_us + latency, Event::ClientReply { client, sequence, reply });
     }
 
@@ -217,6 +252,8 @@ impl<R: RaftUnderTest> World<R> {
                 if self.checking {
                     self.checker.on_write(node, &output.write)?;
                 }
+                self.disk_bytes +=
+                    output.write.entries.iter().map(LogEntry::size_bytes).sum::<u64>();
                 if self.nodes[index].disk.write(&output.write) {
                     self.counters.truncations += 1;
                 }
@@ -277,29 +314,38 @@ impl<R: RaftUnderTest> World<R> {
             .as_ref()
             .expect("a sender runs")
             .encode(&message, &mut frame);
+        self.bytes_in_flight += frame.len() as u64;
         let to = summary.to;
         if to == 0 || to as usize > self.nodes.len() || to == node {
             // An implementation addressed a node that does not exist: nothing receives it.
             self.counters.frames_dropped += 1;
-            self.recycle_frame(frame);
+            self.release_frame(frame);
             return Ok(());
         }
         self.counters.frames_sent += 1;
         let transit = self.network.transit(node, to, &mut frame);
         if transit.dropped {
             self.counters.frames_dropped += 1;
-            self.recycle_frame(frame);
+            self.release_frame(frame);
             return Ok(());
         }
-        let corrupted = transit.corrupted;
+        if transit.tampered && R::tamper(&mut frame, &mut |bytes| self.network.tamper_bits(bytes)) {
+            self.counters.frames_tampered += 1;
+        }
+        let damage = match (transit.corrupted, transit.tampered) {
+            (true, _) => Damage::Corrupted,
+            (false, true) => Damage::Tampered,
+            (false, false) => Damage::None,
+        };
         if transit.duplicated {
             self.counters.frames_duplicated += 1;
             let latency = self.network.latency_us();
-            let copy = Event::Deliver { to, from: node, frame: frame.clone(), corrupted };
-            self.queue.push(self.now_us + latency, copy);
+            self.bytes_in_flight += frame.len() as u64;
+            let copy = Event::Deliver { to, from: node, frame: frame.clone(), damage };
+            self.queue.push(self.now_us + self.output_delay_us + latency, copy);
         }
-        let latency = self.network.latency_us() + transit.extra_delay_us;
-        self.queue.push(self.now_us + latency, Event::Deliver { to, from: node, frame, corrupted });
+        let latency = self.output_delay_us + self.network.latency_us() + transit.extra_delay_us;
+        self.queue.push(self.now_us + latency, Event::Deliver { to, from: node, frame, damage });
         Ok(())
     }
 
@@ -380,7 +426,17 @@ impl<R: RaftUnderTest> World<R> {
         self.schedule_processing(node);
     }
 
+    /// One request of a burst fault is sent, and the next scheduled: a burst of `requests`
+    /// spreads them evenly over the fault's duration.
     pub(super) fn on_burst_send(&mut self, fault: u32, request: u32) {
+        let spec = &self.spec.schedule[fault as usize];
+        if let crate::fault::FaultKind::Burst { requests } = spec.kind
+            && request + 1 < requests
+        {
+            let offset = |request: u32| spec.duration_us * request as u64 / requests as u64;
+            let next_us = self.now_us + offset(request + 1) - offset(request);
+            self.queue.push(next_us, Event::BurstSend { fault, request: request + 1 });
+        }
         let node = self.draw_node();
         let client = BURST_CLIENT_BASE + fault * 100_000 + request;
         let latency = self.network_latency();
@@ -390,7 +446,7 @@ impl<R: RaftUnderTest> World<R> {
     /// A one-line description of `event` for timelines.
     pub(super) fn describe(&self, event: &Event) -> String {
         match event {
-            Event::Deliver { to, from, frame, corrupted } => {
+            Event::Deliver { to, from, frame, damage } => {
                 let what =
                     match self.nodes[*to as usize - 1].raft.as_ref().map(|raft| raft.decode(frame))
                     {
@@ -398,7 +454,11 @@ impl<R: RaftUnderTest> World<R> {
                         Some(Err(error)) => format!("rejected frame: {error}"),
                         None => "dropped: the recipient is down".to_owned(),
                     };
-                let damaged = if *corrupted { " [corrupted]" } else { "" };
+                let damaged = match damage {
+                    Damage::None => "",
+                    Damage::Corrupted => " [corrupted]",
+                    Damage::Tampered => " [tampered]",
+                };
                 format!("{from} -> {to}{damaged}: {what}")
             }
             Event::FaultStart { fault } => {

@@ -85,6 +85,52 @@ pub enum Verdict {
     Pass,
     /// A property was violated.
     Fail(Failure),
+    /// The run outgrew a harness limit before any violation: a verdict on the harness and the
+    /// scenario, never on the Raft under test.
+    Exceeded(Exceeded),
+    /// The caller stopped the run early (an interrupt, a benchmark's budget): no verdict.
+    Stopped,
+}
+
+/// A harness limit a run outgrew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Limit {
+    /// More events than the scenario's `budget.events_max`.
+    Events,
+    /// More frame bytes in flight (in transit or waiting in inboxes) than
+    /// `budget.bytes_in_flight_max`.
+    BytesInFlight,
+    /// More bytes of log entries written to disks than `budget.disk_bytes_max`.
+    DiskBytes,
+    /// More pending events than the event queue holds.
+    EventQueue,
+}
+
+impl Limit {
+    /// The limit's name, for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::Events => "event budget",
+            Limit::BytesInFlight => "bytes-in-flight budget",
+            Limit::DiskBytes => "disk-bytes budget",
+            Limit::EventQueue => "event queue capacity",
+        }
+    }
+}
+
+/// Where a run outgrew a harness limit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exceeded {
+    /// The step at which it did.
+    pub step: u64,
+    /// The virtual time of that step.
+    pub time_us: u64,
+    /// Which limit.
+    pub limit: Limit,
+    /// What was measured against what, in one line.
+    pub detail: String,
 }
 
 /// The result of a run.
@@ -110,8 +156,16 @@ impl RunResult {
     /// The failure, if the run failed.
     pub fn failure(&self) -> Option<&Failure> {
         match &self.verdict {
-            Verdict::Pass => None,
             Verdict::Fail(failure) => Some(failure),
+            Verdict::Pass | Verdict::Exceeded(_) | Verdict::Stopped => None,
+        }
+    }
+
+    /// The harness limit the run outgrew, if it did.
+    pub fn exceeded(&self) -> Option<&Exceeded> {
+        match &self.verdict {
+            Verdict::Exceeded(exceeded) => Some(exceeded),
+            Verdict::Pass | Verdict::Fail(_) | Verdict::Stopped => None,
         }
     }
 }
@@ -119,8 +173,9 @@ impl RunResult {
 /// Most frame buffers kept for reuse.
 const FRAME_POOL_MAX: usize = 1024;
 
-/// Most steps one run may take: far beyond any scenario's needs, a guard against a runaway.
-pub const STEPS_MAX: u64 = 200_000_000;
+/// Most events pending at once before a run ends with a harness verdict: well within the event
+/// queue's capacity, since one step can schedule many events.
+pub const QUEUE_EVENTS_MAX: usize = crate::event::EventQueue::CAPACITY_MAX / 2;
 
 /// What a caller can see of a running world without knowing which Raft it runs: for progress
 /// displays and timelines.
@@ -190,6 +245,12 @@ pub struct World<R: RaftUnderTest> {
     candidates: (u64, u32),
     /// Per node (id − 1): the previous index of the last append it rejected, from the wire.
     last_rejection: Vec<Option<u64>>,
+    /// Bytes of frames in transit or waiting in inboxes.
+    bytes_in_flight: u64,
+    /// Bytes of log entries written to disks so far.
+    disk_bytes: u64,
+    /// While a node serves an input: the service time, by which its output is held back.
+    output_delay_us: u64,
 }
 
 impl<R: RaftUnderTest> World<R> {
@@ -248,11 +309,14 @@ impl<R: RaftUnderTest> World<R> {
             verdict: None,
             description: None,
             coverage: Coverage::default(),
-            checking: true,
+            checking: !spec.options.is_robustness_only(),
             resumed_as_leader: vec![None; count],
             catching_up_to: vec![None; count],
             candidates: (0, 0),
             last_rejection: vec![None; count],
+            bytes_in_flight: 0,
+            disk_bytes: 0,
+            output_delay_us: 0,
             spec,
         }
     }
@@ -263,10 +327,10 @@ impl<R: RaftUnderTest> World<R> {
         self.description = on.then(String::new);
     }
 
-    /// Turns the checker off (or back on). Only benchmarks do this, to measure the checker's
-    /// share of run time; a run without its checker proves nothing.
+    /// Turns the checker off. Only benchmarks do this, to measure the checker's share of run
+    /// time; a run without its checker proves nothing. (A robustness-only run never checks.)
     pub fn set_checking(&mut self, on: bool) {
-        self.checking = on;
+        self.checking = on && !self.spec.options.is_robustness_only();
     }
 
     /// Processes one event. Returns the verdict once the run is over (and on every later call).
@@ -280,7 +344,6 @@ impl<R: RaftUnderTest> World<R> {
         assert!(time_us >= self.now_us, "virtual time went backwards");
         self.now_us = time_us;
         self.step += 1;
-        assert!(self.step <= STEPS_MAX, "run exceeded {STEPS_MAX} steps");
         let record = event.record(time_us);
         self.event_hash = chain_event(self.event_hash, &record.encode());
         if let Some(records) = &mut self.records {
@@ -293,8 +356,45 @@ impl<R: RaftUnderTest> World<R> {
         if let Err(violation) = applied {
             let failure = Failure { step: self.step, time_us, violation: *violation };
             self.verdict = Some(Verdict::Fail(failure));
+        } else if self.verdict.is_none() {
+            self.check_budget();
         }
         self.verdict.as_ref()
+    }
+
+    /// Ends the run with a harness verdict if it outgrew a limit: the scenario's budget, or
+    /// the event queue.
+    fn check_budget(&mut self) {
+        let budget = &self.spec.options.budget;
+        let outgrown = if self.step > budget.events_max {
+            Some((Limit::Events, format!("{} events, budget {}", self.step, budget.events_max)))
+        } else if self.bytes_in_flight > budget.bytes_in_flight_max {
+            Some((
+                Limit::BytesInFlight,
+                format!(
+                    "{} frame bytes in flight, budget {}",
+                    self.bytes_in_flight, budget.bytes_in_flight_max
+                ),
+            ))
+        } else if self.disk_bytes > budget.disk_bytes_max {
+            Some((
+                Limit::DiskBytes,
+                format!(
+                    "{} bytes written to disks, budget {}",
+                    self.disk_bytes, budget.disk_bytes_max
+                ),
+            ))
+        } else if self.queue.len() > QUEUE_EVENTS_MAX {
+            let detail =
+                format!("{} events pending, capacity {QUEUE_EVENTS_MAX}", self.queue.len());
+            Some((Limit::EventQueue, detail))
+        } else {
+            None
+        };
+        if let Some((limit, detail)) = outgrown {
+            let exceeded = Exceeded { step: self.step, time_us: self.now_us, limit, detail };
+            self.verdict = Some(Verdict::Exceeded(exceeded));
+        }
     }
 
     /// Runs to the end.
@@ -314,6 +414,7 @@ impl<R: RaftUnderTest> World<R> {
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             while self.step().is_none() {
                 if !observe(&self) {
+                    self.verdict = Some(Verdict::Stopped);
                     return;
                 }
             }
@@ -374,8 +475,14 @@ impl<R: RaftUnderTest> World<R> {
     fn apply(&mut self, event: Event) -> Result<(), Box<Violation>> {
         match event {
             Event::Tick { node } => self.on_tick(node),
-            Event::Deliver { to, from, frame, corrupted } => {
-                let input = crate::node::Input::Frame { from, frame, corrupted };
+            Event::Deliver { to, from, frame, damage } => {
+                // A link cut while the frame was on its way cuts the frame too.
+                if !self.network.is_reachable(from, to) {
+                    self.counters.frames_cut_in_flight += 1;
+                    self.release_frame(frame);
+                    return Ok(());
+                }
+                let input = crate::node::Input::Frame { from, frame, damage };
                 self.arrive(to, input)
             }
             Event::Process { node } => self.on_process(node),
@@ -403,6 +510,10 @@ impl<R: RaftUnderTest> World<R> {
                 Ok(())
             }
             Event::Heal => self.heal(),
+            Event::Deadline if self.spec.options.is_robustness_only() => {
+                self.verdict = Some(Verdict::Pass); // No panic, which is all that is owed.
+                Ok(())
+            }
             Event::Deadline => Err(self.liveness_violation()),
         }
     }
@@ -452,8 +563,10 @@ impl<R: RaftUnderTest> World<R> {
         buffer
     }
 
-    /// Gives a frame's buffer back for reuse.
-    fn recycle_frame(&mut self, frame: Vec<u8>) {
+    /// A frame is no longer in flight (delivered, dropped or lost with its node): its bytes
+    /// stop counting, and its buffer is reused.
+    fn release_frame(&mut self, frame: Vec<u8>) {
+        self.bytes_in_flight -= frame.len() as u64;
         if self.frame_pool.len() < FRAME_POOL_MAX {
             self.frame_pool.push(frame);
         }
