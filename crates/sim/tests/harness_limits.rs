@@ -23,12 +23,15 @@ fn only(nodes: u32, faults: FaultParams) -> Scenario {
     scenario
 }
 
+/// The counter that proves a fault kind happened in a run.
+type Evidence = Option<fn(&Counters) -> u64>;
+
 /// Every fault kind the validator accepts, one at a time (each partition shape apart), named,
 /// with the counter that proves it happened (`None` where no counter counts it).
-fn each_fault_kind() -> Vec<(String, FaultParams, Option<fn(&Counters) -> u64>)> {
+fn each_fault_kind() -> Vec<(String, FaultParams, Evidence)> {
     let all = scenario("default").faults;
     let rate = |low, high| Some(RateParams { rate: Span(low, high) });
-    let mut kinds: Vec<(String, FaultParams, Option<fn(&Counters) -> u64>)> = vec![
+    let mut kinds: Vec<(String, FaultParams, Evidence)> = vec![
         ("loss".into(), FaultParams { loss: rate(0.05, 0.1), ..FaultParams::default() }, None),
         (
             "duplication".into(),
