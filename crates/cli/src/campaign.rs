@@ -128,7 +128,7 @@ pub fn seed_spec(engine: &dyn Engine, scenario: &Scenario, bugs: Bugs, seed: u64
 
 /// Steps between two looks at the interrupt flag: often enough to stop within a fraction of a
 /// second, rarely enough to cost nothing.
-const INTERRUPT_CHECK_STEPS: u64 = 4096;
+pub const INTERRUPT_CHECK_STEPS: u64 = 4096;
 
 /// Runs one seed, turning panics into `panic` violations (a panic while drawing the seed's
 /// options and faults too). Returns `None` if `interrupted` stopped it.
@@ -275,9 +275,11 @@ impl Campaign {
         sender: &mpsc::Sender<SeedOutcome>,
     ) {
         loop {
-            if interrupted.load(Ordering::SeqCst)
-                || self.duration.is_some_and(|limit| started.elapsed() >= limit)
-            {
+            // However short the duration, the first seed runs: a campaign of no seed would pass
+            // vacuously.
+            let out_of_time = self.duration.is_some_and(|limit| started.elapsed() >= limit)
+                && next_index.load(Ordering::SeqCst) > 0;
+            if interrupted.load(Ordering::SeqCst) || out_of_time {
                 return;
             }
             let Some(seed) = self.nth_seed(next_index.fetch_add(1, Ordering::SeqCst)) else {

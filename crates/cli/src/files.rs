@@ -89,12 +89,18 @@ pub fn read_trace(path: &Path) -> Result<Trace> {
     Trace::parse(&text).map_err(|error| anyhow!("trace file {}: {error}", path.display()))
 }
 
-/// Creates `directory` if missing and checks that files can be created in it, so that a
-/// campaign does not find a failure and then lose its trace.
-pub fn prepare_directory(directory: &Path) -> Result<()> {
+/// Refuses a `directory` that exists and is not one, without creating anything.
+pub fn check_directory(directory: &Path) -> Result<()> {
     if directory.exists() && !directory.is_dir() {
         bail!("{} exists and is not a directory", directory.display());
     }
+    Ok(())
+}
+
+/// Creates `directory` if missing and checks that files can be created in it, so that a
+/// campaign does not find a failure and then lose its trace.
+pub fn prepare_directory(directory: &Path) -> Result<()> {
+    check_directory(directory)?;
     fs::create_dir_all(directory)
         .with_context(|| format!("cannot create directory {}", directory.display()))?;
     let probe = directory.join(format!(".raftsim-probe.{}", std::process::id()));
@@ -104,13 +110,17 @@ pub fn prepare_directory(directory: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Checks, before long work, that `path` can be written: not a directory, in a directory that
-/// exists or can be made.
+/// Checks, before long work, that `path` can be written: not a directory; a device or FIFO
+/// (written in place), or a file in a directory that exists or can be made and where the
+/// temporary file of an atomic replacement can be created.
 pub fn check_output_file(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        bail!("{} is a directory", path.display());
+    let target = resolve_links(path)?;
+    match fs::metadata(&target) {
+        Ok(metadata) if metadata.is_dir() => bail!("{} is a directory", path.display()),
+        Ok(metadata) if !metadata.is_file() => return Ok(()),
+        _ => {}
     }
-    match path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+    match target.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         Some(parent) => prepare_directory(parent),
         None => Ok(()),
     }
@@ -185,9 +195,24 @@ fn replace_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     result
 }
 
-/// Writes `trace` to `path` as JSON Lines (see [`write_output`]).
+/// Writes `trace` to `path` as JSON Lines (see [`write_output`]), unless it is larger than
+/// `raftsim replay` reads: a trace that cannot be replayed would only look like a result.
 pub fn write_trace(path: &Path, trace: &Trace) -> Result<()> {
-    write_output(path, trace.to_jsonl().as_bytes())
+    write_trace_within(path, trace, TRACE_BYTES_MAX)
+}
+
+fn write_trace_within(path: &Path, trace: &Trace, bytes_max: u64) -> Result<()> {
+    let text = trace.to_jsonl();
+    if text.len() as u64 > bytes_max {
+        bail!(
+            "{}: the trace of {} events would be {} bytes, more than the {bytes_max} that replay \
+             reads (lower the scenario's budget.events_max)",
+            path.display(),
+            trace.events.len(),
+            text.len()
+        );
+    }
+    write_output(path, text.as_bytes())
 }
 
 /// The file name of a trace: the Raft (unless raftsim's), scenario, bugs, seed and property, so
@@ -262,6 +287,25 @@ mod tests {
     fn a_device_is_written_to_and_never_replaced() {
         write_output(Path::new("/dev/null"), b"anything").unwrap();
         assert!(!fs::metadata("/dev/null").unwrap().is_file(), "/dev/null is still a device");
+    }
+
+    #[test]
+    fn a_trace_larger_than_replay_reads_is_not_written() {
+        let directory = scratch("large-trace");
+        let spec = raftsim_sim::RunSpec::from_seed(
+            &raftsim_sim::scenario::builtin("calm").unwrap(),
+            1,
+            raftsim_raft::Bugs::NONE,
+        );
+        let (_, trace) =
+            raftsim_sim::engine::Engine::record(&raftsim_sim::engine::RAFTSIM_ENGINE, &spec);
+        let path = directory.join("trace.jsonl");
+        let error = write_trace_within(&path, &trace, 1000).unwrap_err().to_string();
+        assert!(error.contains("more than the 1000 that replay reads"), "{error}");
+        assert!(!path.exists());
+        write_trace(&path, &trace).unwrap();
+        assert_eq!(read_trace(&path).unwrap(), trace);
+        fs::remove_dir_all(directory).unwrap();
     }
 
     #[test]

@@ -51,7 +51,10 @@ enum Command {
 
 fn main() -> ExitCode {
     restore_default_sigpipe();
-    let cli = Cli::parse_from(help_first(std::env::args_os().collect()));
+    let cli = match Cli::try_parse_from(help_first(std::env::args_os().collect())) {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
     panics::install_hook();
     let result = match cli.command {
         Command::Fuzz(args) => commands::fuzz::run(args),
@@ -71,6 +74,22 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(error) => {
             eprintln!("error: {}", output::one_line(&error));
+            Exit::BadInput.into()
+        }
+    }
+}
+
+/// Prints clap's help, version or usage error, and exits as clap would (0 for help and version,
+/// 2 for a usage error) — or 2 if the help could not be written (`raftsim --help > /dev/full`).
+fn usage(error: &clap::Error) -> ExitCode {
+    if error.use_stderr() {
+        let _ = error.print();
+        return Exit::BadInput.into();
+    }
+    match error.print().and_then(|()| std::io::Write::flush(&mut std::io::stdout())) {
+        Ok(()) => Exit::Pass.into(),
+        Err(failure) => {
+            eprintln!("error: cannot write to standard output: {failure}");
             Exit::BadInput.into()
         }
     }

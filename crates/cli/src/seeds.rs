@@ -23,11 +23,26 @@ pub fn parse_positive(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Parses a positive, finite number of seconds (e.g. `--duration`).
+/// Most seconds a wall-time option takes (about 31 years): more would overflow a `Duration`.
+const SECONDS_MAX: f64 = 1e9;
+
+/// Parses a positive, finite number of seconds (e.g. `--duration`), at most [`SECONDS_MAX`].
 pub fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
+        Ok(seconds) if seconds > SECONDS_MAX => {
+            Err(format!("`{text}` is more than {SECONDS_MAX:.0} seconds"))
+        }
         Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(seconds),
         _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+/// Parses a positive count of 64 bits (e.g. `bench --deliveries`).
+pub fn parse_positive_u64(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(value) => Ok(value),
+        Err(_) => Err(format!("`{text}` is not a positive integer")),
     }
 }
 
@@ -100,6 +115,16 @@ mod tests {
         assert!(parse_seed("0xZZ").is_err());
         assert!(parse_seed("-1").is_err());
         assert!(parse_seed("").is_err());
+    }
+
+    #[test]
+    fn seconds_are_positive_finite_and_fit_a_duration() {
+        assert_eq!(parse_seconds("1.5"), Ok(1.5));
+        for bad in ["0", "-1", "nan", "inf", "1e300", "soon"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+        let max = parse_seconds("1e9").unwrap();
+        assert!(std::time::Duration::try_from_secs_f64(max).is_ok());
     }
 
     #[test]

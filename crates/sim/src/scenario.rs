@@ -447,6 +447,35 @@ pub(crate) fn check_value<T: Copy + PartialOrd + std::fmt::Display>(
     check_span(field, Span(value, value), low, high)
 }
 
+/// Refuses a text that is not a JSON object before serde sees it: serde would also take an
+/// array for a struct and explain the refusal in terms of Rust types.
+fn check_is_object(text: &str) -> Result<(), ScenarioError> {
+    let Some(offset) = text.find(|c: char| !c.is_whitespace()) else {
+        return Err(ScenarioError::Parse {
+            line: 1,
+            column: 1,
+            message: "the file is empty: a scenario is a JSON object, `{ ... }`".to_owned(),
+        });
+    };
+    let found = match text[offset..].chars().next() {
+        Some('{') => return Ok(()),
+        Some('[') => "an array",
+        Some('"') => "a string",
+        Some('t' | 'f') => "a boolean",
+        Some('n') => "null",
+        Some('-' | '0'..='9') => "a number",
+        _ => return Ok(()), // Not JSON at all: serde says where and why.
+    };
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = offset - before.rfind('\n').map_or(0, |newline| newline + 1) + 1;
+    Err(ScenarioError::Parse {
+        line,
+        column,
+        message: format!("a scenario is a JSON object, `{{ ... }}`, not {found}"),
+    })
+}
+
 /// Longest virtual time any one duration in a scenario may span: one day.
 pub(crate) const DURATION_MS_MAX: u64 = 24 * 3600 * 1000;
 /// Most faults of one kind in one run.
@@ -455,6 +484,7 @@ const FAULT_COUNT_MAX: u32 = 1000;
 impl Scenario {
     /// Parses and validates a scenario.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        check_is_object(text)?;
         let scenario: Scenario =
             serde_json::from_str(text).map_err(|error| ScenarioError::Parse {
                 line: error.line(),
@@ -726,6 +756,12 @@ mod tests {
         assert!(
             matches!(bad.validate(), Err(ScenarioError::Field { field, .. }) if field == "faults.loss.rate")
         );
+        let error = Scenario::from_json("\n  [1, 2]").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "line 2, column 3: a scenario is a JSON object, `{ ... }`, not an array"
+        );
+        assert!(Scenario::from_json(" \n").unwrap_err().to_string().contains("empty"));
         let text = base.to_json().replacen("\"nodes\"", "\"nodez\"", 1);
         let error = Scenario::from_json(&text).unwrap_err();
         assert!(error.to_string().contains("unknown field `nodez`"), "{error}");

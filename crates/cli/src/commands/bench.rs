@@ -12,23 +12,35 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use clap::Args;
 use raftsim_raft::Bugs;
+use raftsim_sim::Verdict;
 use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
 use raftsim_sim::scenario::builtin;
 
 use crate::campaign::{Campaign, seed_spec};
 use crate::exit::Exit;
-use crate::output::outln;
-use crate::seeds::{Shard, parse_positive, parse_seed_count};
+use crate::output::{count, exceeded_line, failure_line, outln};
+use crate::seeds::{Shard, parse_positive, parse_positive_u64, parse_seed_count};
 
-/// Parses a cluster size the simulator supports.
+/// Parses a cluster size for the reference workload: one the simulator supports, and at least
+/// two, since a single node sends no frames and the workload counts deliveries.
 fn parse_nodes(text: &str) -> Result<usize, String> {
     let nodes = parse_positive(text)?;
     let max = raftsim_sim::scenario::NODES_MAX as usize;
     if nodes > max {
         return Err(format!("{nodes} nodes: the simulator runs 1 to {max}"));
     }
+    if nodes < 2 {
+        return Err(format!(
+            "{nodes} node delivers no frames, and the reference workload counts deliveries: \
+             use 2 to {max}"
+        ));
+    }
     Ok(nodes)
 }
+
+/// Most events a reference run may take per delivery asked for (ticks, inputs processed,
+/// deliveries): a run that needs more is stuck and ends with an error, never a hang.
+const REFERENCE_EVENTS_PER_DELIVERY_MAX: u64 = 100;
 
 /// Measure events/s on the reference workload and seeds/s on a default campaign.
 #[derive(Args)]
@@ -40,14 +52,14 @@ pub struct BenchArgs {
     /// Only the reference workload (part a).
     #[arg(long)]
     reference: bool,
-    /// Cluster size for the reference workload, 1 to 9 (default: 3 and 5).
+    /// Cluster size for the reference workload, 2 to 9 (default: 3 and 5).
     #[arg(long, value_parser = parse_nodes, value_name = "N")]
     nodes: Option<usize>,
     /// Repetitions of each measurement; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = parse_positive, value_name = "N")]
     repeat: usize,
     /// Deliveries per reference run.
-    #[arg(long, default_value_t = 1_000_000, value_parser = parse_seed_count, value_name = "N")]
+    #[arg(long, default_value_t = 1_000_000, value_parser = parse_positive_u64, value_name = "N")]
     deliveries: u64,
     /// Seeds in the campaign measurement (run on one thread).
     #[arg(long, default_value_t = 500, value_parser = parse_seed_count, value_name = "N")]
@@ -111,8 +123,9 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
         );
         if !args.json {
             outln!(
-                "reference, {nodes} nodes, {}, full checker: {:.0} events/s (spread \
+                "reference, {}, {}, full checker: {:.0} events/s (spread \
                  {:.0}..{:.0}), {:.0} committed entries/s, {:.1} ns/event; median of {}",
+                count(nodes, "node"),
                 engine.name(),
                 events_per_s.median,
                 events_per_s.min,
@@ -136,9 +149,9 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
     if let Some(campaign) = campaign {
         if !args.json {
             outln!(
-                "campaign, default, {} seeds on 1 thread: {:.1} seeds/s (spread {:.1}..{:.1}), \
+                "campaign, default, {} on 1 thread: {:.1} seeds/s (spread {:.1}..{:.1}), \
                  {:.0} events/s, checker {:.1}% of run time, peak RSS {:.1} MiB",
-                args.campaign_seeds,
+                count(args.campaign_seeds, "seed"),
                 campaign.seeds_per_s.median,
                 campaign.seeds_per_s.min,
                 campaign.seeds_per_s.max,
@@ -179,13 +192,24 @@ fn reference_run(engine: &dyn Engine, nodes: u32, deliveries: u64) -> Result<Ref
     spec.options.fault_window_us = u64::MAX / 4;
     spec.options.budget.events_max = u64::MAX;
     spec.options.budget.disk_bytes_max = u64::MAX;
+    let events_max = deliveries.saturating_mul(REFERENCE_EVENTS_PER_DELIVERY_MAX);
     let started = Instant::now();
     let (result, _) = engine.run_observed(spec, Settings::default(), &mut |world| {
-        world.counters().frames_delivered < deliveries
+        world.counters().frames_delivered < deliveries && world.steps() < events_max
     });
     let elapsed = started.elapsed();
     if result.counters.frames_delivered < deliveries {
-        anyhow::bail!("the reference run ended early: {:?}", result.verdict);
+        let why = match &result.verdict {
+            Verdict::Fail(failure) => failure_line(result.seed, failure),
+            Verdict::Exceeded(exceeded) => exceeded_line(result.seed, exceeded),
+            Verdict::Pass => "the run ended".to_owned(),
+            Verdict::Stopped => format!("stopped after {} events", result.events),
+        };
+        anyhow::bail!(
+            "the reference run of {} ended after {} of {deliveries} deliveries: {why}",
+            count(nodes, "node"),
+            result.counters.frames_delivered
+        );
     }
     Ok(ReferenceRun {
         events: result.counters.frames_delivered + result.counters.ticks,

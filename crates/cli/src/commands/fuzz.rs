@@ -16,7 +16,8 @@ use super::{parse_bug, shell_word};
 use crate::campaign::{Campaign, Summary, record_run, seed_spec};
 use crate::exit::Exit;
 use crate::files::{
-    check_output_file, load_scenario, prepare_directory, trace_file_name, write_output, write_trace,
+    check_directory, check_output_file, load_scenario, prepare_directory, trace_file_name,
+    write_output, write_trace,
 };
 use crate::output::{
     Progress, command_name, count, counters_json, counters_text, exceeded_line, failure_line,
@@ -122,11 +123,6 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     {
         bail!("--start {} plus --seeds {count} goes past the largest seed, 2^64 - 1", args.start);
     }
-    // Fail on an unusable output path now, not after the campaign has found something.
-    prepare_directory(&args.out).context("--out")?;
-    if let Some(junit) = &args.junit {
-        check_output_file(junit).context("--junit")?;
-    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()));
@@ -141,6 +137,7 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
         shard: args.shard.unwrap_or(Shard::ALL),
         keep_going: args.keep_going,
     };
+    check_before_campaign(&args, &campaign)?;
     let interrupted = crate::interrupt::flag()?;
     let say = |line: String| if args.json { eprintln!("{line}") } else { outln!("{line}") };
     say(describe_campaign(&campaign, &args));
@@ -160,9 +157,14 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     progress.finish();
     let reported = report_failures(engine, &scenario, bugs, &summary, &args.out);
     print_summary(&args, &scenario, &campaign, &summary, &reported, &say)?;
-    if let Some(path) = &args.junit {
-        write_junit(path, &scenario, &summary, &reported).context("--junit")?;
-    }
+    // A report that cannot be written is an error, but it does not hide a violation.
+    let junit_written = match &args.junit {
+        Some(path) => write_junit(path, &scenario, &summary, &reported)
+            .context("--junit")
+            .map_err(|error| eprintln!("error: {}", crate::output::one_line(&error)))
+            .is_ok(),
+        None => true,
+    };
     for reported in &reported {
         if let Err(why) = &reported.trace
             && reported.count > 0
@@ -170,18 +172,54 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
             eprintln!("error: the trace of seed {} was not written: {why}", reported.seed);
         }
     }
-    if let Some(trace) = reported.iter().find_map(|reported| reported.trace.as_ref().ok()) {
-        eprintln!("replay: {} replay {}", command_name(), shell_word(&trace.to_string_lossy()));
+    if let Some(replay) = replay_command(&args, &scenario_name, bugs, &reported) {
+        eprintln!("replay: {replay}");
     }
     Ok(if summary.interrupted {
         Exit::Interrupted
     } else if !summary.failures.is_empty() {
         Exit::Violation
+    } else if !junit_written {
+        Exit::BadInput
     } else if !summary.exceeded.is_empty() {
         Exit::Exceeded
     } else {
         Exit::Pass
     })
+}
+
+/// Refuses, before any seed runs, a campaign that would pass vacuously or lose its results:
+/// a shard that holds no seed, an output path that cannot be written. Both paths are checked
+/// before either is created, so that bad input creates nothing.
+fn check_before_campaign(args: &FuzzArgs, campaign: &Campaign) -> Result<()> {
+    if let (Some(shard), Some(0)) = (args.shard, campaign.planned_seeds()) {
+        bail!(
+            "--shard {shard} holds none of the {} from --start {}: use fewer shards or more \
+             seeds",
+            count(campaign.seeds.unwrap_or(0), "seed"),
+            args.start
+        );
+    }
+    check_directory(&args.out).context("--out")?;
+    if let Some(junit) = &args.junit {
+        check_output_file(junit).context("--junit")?;
+    }
+    prepare_directory(&args.out).context("--out")
+}
+
+/// The one command that replays the first failure: its trace, or, if no trace could be
+/// written, the `raftsim run` of its seed.
+fn replay_command(
+    args: &FuzzArgs,
+    scenario: &str,
+    bugs: Bugs,
+    reported: &[Reported],
+) -> Option<String> {
+    if let Some(trace) = reported.iter().find_map(|reported| reported.trace.as_ref().ok()) {
+        return Some(format!("{} replay {}", command_name(), shell_word(&trace.to_string_lossy())));
+    }
+    let first = reported.first()?;
+    Some(super::run_command(first.seed, scenario, &args.raft, bugs))
 }
 
 fn describe_campaign(campaign: &Campaign, args: &FuzzArgs) -> String {

@@ -15,7 +15,7 @@ use super::shrink::shrink_with_budget;
 use crate::campaign::{Campaign, record_run, seed_spec};
 use crate::exit::Exit;
 use crate::files::{load_scenario, trace_file_name, write_trace};
-use crate::output::outln;
+use crate::output::{count, outln};
 use crate::seeds::{Shard, parse_positive};
 
 /// For every injectable bug (or those given), fuzz the scenario that suits it from seed 0 until
@@ -65,7 +65,11 @@ struct Caught {
 }
 
 pub fn run(args: HuntArgs) -> Result<Exit> {
-    let bugs: Vec<Bug> = if args.bugs.is_empty() { Bug::ALL.to_vec() } else { args.bugs.clone() };
+    let mut bugs: Vec<Bug> =
+        if args.bugs.is_empty() { Bug::ALL.to_vec() } else { args.bugs.clone() };
+    // A bug named twice is hunted once, in the order first named.
+    let mut seen = std::collections::BTreeSet::new();
+    bugs.retain(|bug| seen.insert(*bug));
     let jobs =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let interrupted = crate::interrupt::flag()?;
@@ -200,8 +204,8 @@ fn print_footer(rows: &[Row]) {
     let caught = seeds.len();
     let median = if seeds.is_empty() { 0 } else { seeds[(seeds.len() - 1) / 2] };
     outln!(
-        "{caught} of {} bugs caught; median seeds to detection {median}, worst {}",
-        rows.len(),
+        "{caught} of {} caught; median seeds to detection {median}, worst {}",
+        count(rows.len() as u64, "bug"),
         seeds.last().copied().unwrap_or(0)
     );
 }

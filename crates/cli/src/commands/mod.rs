@@ -24,3 +24,20 @@ pub fn shell_word(word: &str) -> String {
         format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
+
+/// The `raftsim run` command that reproduces `seed` of `scenario` (a name or a path, as given)
+/// on `raft` with `bugs`: what a failure prints when it has no trace to replay.
+pub fn run_command(seed: u64, scenario: &str, raft: &str, bugs: raftsim_raft::Bugs) -> String {
+    let mut command = format!(
+        "{} run --seed {seed} --scenario {}",
+        crate::output::command_name(),
+        shell_word(scenario)
+    );
+    if raft != raftsim_sim::RAFTSIM {
+        command.push_str(&format!(" --raft {}", shell_word(raft)));
+    }
+    for bug in bugs.iter() {
+        command.push_str(&format!(" --bug {bug}"));
+    }
+    command
+}

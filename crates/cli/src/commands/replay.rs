@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use raftsim_sim::WorldView;
 use raftsim_sim::engine::Settings;
@@ -42,7 +42,8 @@ pub struct ReplayArgs {
 
 pub fn run(args: ReplayArgs) -> Result<Exit> {
     let trace = read_trace(&args.trace)?;
-    let engine = crate::engines::by_name(&trace.header.raft)?;
+    let engine = crate::engines::by_name(&trace.header.raft)
+        .with_context(|| format!("trace file {}: line 1", args.trace.display()))?;
     let spec = trace.spec();
     engine.accepts(&spec).map_err(|error| anyhow::anyhow!("{}: {error}", args.trace.display()))?;
     let this_build = format_hash(engine.stream_fingerprint());
@@ -126,14 +127,9 @@ fn finish(
     }
     if !reproduced {
         eprintln!(
-            "replay DIVERGED in its outcome: the trace recorded {} at step {:?} (hash {}), the \
-             replay ended with {} at step {:?} (hash {})",
-            trace.outcome.result,
-            trace.outcome.failure.as_ref().map(|failure| failure.step),
-            trace.outcome.event_hash,
-            replayed.result,
-            failure.map(|failure| failure.step),
-            replayed.event_hash,
+            "replay DIVERGED in its outcome: the trace recorded {}, the replay ended with {}",
+            describe_outcome(&trace.outcome),
+            describe_outcome(&replayed)
         );
         return Ok(Exit::Diverged);
     }
@@ -147,6 +143,19 @@ fn finish(
         (false, Some(_), _) => Exit::Violation,
         (false, None, Some(_)) => Exit::Exceeded,
     })
+}
+
+/// An outcome in a few words: its result, where it ended, its hash.
+fn describe_outcome(outcome: &Outcome) -> String {
+    let step = match (&outcome.failure, &outcome.exceeded) {
+        (Some(failure), _) => format!(" at step {}", failure.step),
+        (None, Some(exceeded)) => format!(" at step {}", exceeded.step),
+        (None, None) => String::new(),
+    };
+    format!(
+        "{}{step} after {} events (hash {})",
+        outcome.result, outcome.events, outcome.event_hash
+    )
 }
 
 fn describe_record(record: &EventRecord) -> String {

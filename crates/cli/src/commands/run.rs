@@ -1,16 +1,19 @@
 //! `raftsim run`: one seed, told in full.
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use raftsim_raft::{Bug, Bugs};
 use raftsim_sim::engine::Settings;
 use raftsim_sim::trace::{Trace, format_hash};
+use raftsim_sim::{RunResult, Verdict};
 
-use super::{parse_bug, shell_word};
+use super::{parse_bug, run_command, shell_word};
+use crate::campaign::INTERRUPT_CHECK_STEPS;
 use crate::exit::Exit;
-use crate::files::{load_scenario, write_trace};
+use crate::files::{check_output_file, load_scenario, write_trace};
 use crate::output::{
     command_name, counters_json, counters_text, exceeded_line, failure_line, options_banner, outln,
 };
@@ -48,20 +51,71 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     let engine = crate::engines::by_name(&args.raft)?;
     let spec = crate::campaign::seed_spec(engine, &scenario, bugs, args.seed);
     engine.accepts(&spec).map_err(|error| anyhow::anyhow!("--raft {}: {error}", args.raft))?;
+    // Fail on an unusable trace path now, not after the run.
+    if let Some(path) = &args.trace {
+        check_output_file(path).context("--trace")?;
+    }
+    for warning in scenario.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let interrupted = crate::interrupt::flag()?;
     let banner = options_banner(&spec);
     let settings = Settings { record: args.trace.is_some(), ..Settings::default() };
-    let (result, records) = engine.run(spec.clone(), settings);
-    if let (Some(path), Some(records)) = (&args.trace, records) {
-        let fingerprint = engine.stream_fingerprint();
-        write_trace(path, &Trace::new(&spec, records, &result, fingerprint))?;
+    let (result, records) = engine.run_observed(spec.clone(), settings, &mut |world| {
+        world.steps() % INTERRUPT_CHECK_STEPS != 0 || !interrupted.load(Ordering::Relaxed)
+    });
+    if result.verdict == Verdict::Stopped {
+        print_result(&args, engine.name(), &banner, &result, &None)?;
+        return Ok(Exit::Interrupted);
     }
+    // A trace that cannot be written is reported, not fatal: the result is printed all the same.
+    let trace_written = match (&args.trace, records) {
+        (Some(path), Some(records)) => {
+            let fingerprint = engine.stream_fingerprint();
+            let written = write_trace(path, &Trace::new(&spec, records, &result, fingerprint));
+            Some(written.map(|()| path).context("--trace"))
+        }
+        _ => None,
+    };
+    print_result(&args, engine.name(), &banner, &result, &trace_written)?;
+    let trace = match trace_written {
+        Some(Err(error)) => {
+            eprintln!("error: {}", crate::output::one_line(&error));
+            None
+        }
+        Some(Ok(path)) => Some(path),
+        None => None,
+    };
+    if result.failure().is_none() {
+        return Ok(match (&args.trace, trace, result.exceeded()) {
+            (Some(_), None, _) => Exit::BadInput,
+            (_, _, Some(_)) => Exit::Exceeded,
+            (_, _, None) => Exit::Pass,
+        });
+    }
+    let replay = match trace {
+        Some(path) => format!("{} replay {}", command_name(), shell_word(&path.to_string_lossy())),
+        None => run_command(args.seed, &args.scenario, &args.raft, bugs),
+    };
+    eprintln!("replay: {replay}");
+    Ok(Exit::Violation)
+}
+
+/// Prints the result: one JSON object, or the banner, the verdict, the figures and the trace.
+fn print_result(
+    args: &RunArgs,
+    raft: &str,
+    banner: &str,
+    result: &RunResult,
+    trace_written: &Option<Result<&PathBuf>>,
+) -> Result<()> {
     let failure = result.failure();
     let exceeded = result.exceeded();
     if args.json {
         let json = serde_json::json!({
-            "raft": engine.name(),
+            "raft": raft,
             "seed": result.seed,
-            "result": raftsim_sim::trace::Outcome::of(&result).result,
+            "result": raftsim_sim::trace::Outcome::of(result).result,
             "property": failure.map(|failure| failure.violation.property.name()),
             "step": failure.map(|failure| failure.step),
             "detail": failure.map(|failure| failure.violation.detail.clone()),
@@ -73,16 +127,25 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             "events": result.events,
             "event_hash": format_hash(result.event_hash),
             "counters": counters_json(&result.counters),
+            "interrupted": result.verdict == Verdict::Stopped,
         });
         outln!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         outln!("{banner}");
-        match (failure, exceeded) {
-            (Some(failure), _) => outln!("FAIL {}", failure_line(args.seed, failure)),
-            (None, Some(exceeded)) => outln!("EXCEEDED {}", exceeded_line(args.seed, exceeded)),
-            (None, None) => {
+        match &result.verdict {
+            Verdict::Fail(failure) => outln!("FAIL {}", failure_line(args.seed, failure)),
+            Verdict::Exceeded(exceeded) => {
+                outln!("EXCEEDED {}", exceeded_line(args.seed, exceeded))
+            }
+            Verdict::Pass => {
                 outln!("PASS seed {}: every property held, liveness reached", args.seed)
             }
+            Verdict::Stopped => outln!(
+                "INTERRUPTED seed {} at step {}: no verdict{}",
+                args.seed,
+                result.events,
+                if args.trace.is_some() { ", and no trace written" } else { "" }
+            ),
         }
         outln!(
             "events={} virtual_time={:.3}s event_hash={}",
@@ -91,31 +154,9 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             format_hash(result.event_hash)
         );
         outln!("  {}", counters_text(&result.counters));
-        if let Some(path) = &args.trace {
+        if let Some(Ok(path)) = trace_written {
             outln!("trace written to {}", path.display());
         }
     }
-    if failure.is_none() {
-        return Ok(if exceeded.is_some() { Exit::Exceeded } else { Exit::Pass });
-    }
-    let replay = match &args.trace {
-        Some(path) => format!("{} replay {}", command_name(), shell_word(&path.to_string_lossy())),
-        None => {
-            let mut command = format!(
-                "{} run --seed {} --scenario {}",
-                command_name(),
-                args.seed,
-                shell_word(&args.scenario)
-            );
-            if args.raft != raftsim_sim::RAFTSIM {
-                command.push_str(&format!(" --raft {}", args.raft));
-            }
-            for bug in bugs.iter() {
-                command.push_str(&format!(" --bug {bug}"));
-            }
-            command
-        }
-    };
-    eprintln!("replay: {replay}");
-    Ok(Exit::Violation)
+    Ok(())
 }

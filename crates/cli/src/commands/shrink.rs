@@ -13,7 +13,7 @@ use super::shell_word;
 use crate::campaign::record_run;
 use crate::exit::Exit;
 use crate::files::{read_trace, write_trace};
-use crate::output::{Progress as ProgressLine, command_name, failure_line, outln};
+use crate::output::{Progress as ProgressLine, command_name, count, failure_line, outln};
 
 /// Shrink a failing trace: fewer faults, shorter ones, fewer clients and nodes, a quieter
 /// network, cut just past the violation — still violating the same property. Writes a trace
@@ -58,11 +58,11 @@ impl std::fmt::Display for Size {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} faults, {} events, {:.3}s virtual, {} nodes",
-            self.faults,
-            self.events,
+            "{}, {}, {:.3}s virtual, {}",
+            count(self.faults as u64, "fault"),
+            count(self.events, "event"),
             self.time_us as f64 / 1e6,
-            self.nodes
+            count(self.nodes, "node")
         )
     }
 }
@@ -70,7 +70,8 @@ impl std::fmt::Display for Size {
 pub fn run(args: ShrinkArgs) -> Result<Exit> {
     let trace = read_trace(&args.trace)?;
     let spec = trace.spec();
-    let engine = crate::engines::by_name(&spec.raft)?;
+    let engine = crate::engines::by_name(&spec.raft)
+        .with_context(|| format!("trace file {}: line 1", args.trace.display()))?;
     let output = args.output.clone().unwrap_or_else(|| {
         let name = args
             .trace
@@ -95,8 +96,8 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
     outln!("after:  {}", Size::of(&shrunk.spec, &result));
     let interrupted = crate::interrupt::requested();
     outln!(
-        "{} candidate runs{}",
-        shrunk.runs,
+        "{}{}",
+        count(shrunk.runs, "candidate run"),
         if shrunk.complete {
             ", fixed point reached"
         } else if interrupted {
@@ -123,7 +124,11 @@ pub fn shrink_with_budget(
     let mut line = ProgressLine::new(None, "shrink: candidate runs");
     let shrunk = crate::panics::quietly(|| {
         shrink(engine, spec, &mut |progress: &Progress| {
-            let status = format!("{} faults, {} events", progress.faults, progress.events);
+            let status = format!(
+                "{}, {}",
+                count(progress.faults as u64, "fault"),
+                count(progress.events, "event")
+            );
             line.update(progress.runs, &status);
             started.elapsed() < budget && !crate::interrupt::requested()
         })

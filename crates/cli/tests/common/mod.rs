@@ -200,3 +200,56 @@ pub fn parse_hash(value: &Value) -> u64 {
     assert_eq!(hex.len(), 16, "{text} is not 16 hex digits");
     u64::from_str_radix(hex, 16).unwrap_or_else(|error| panic!("{text}: {error}"))
 }
+
+/// The path of the `raftsim` binary, for tests that spawn it and signal it.
+pub fn raftsim_path() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("raftsim")
+}
+
+/// A scenario file `name` in `dir`: the shipped scenario `base` edited by `edit`.
+pub fn edited_scenario(
+    dir: &Path,
+    base: &str,
+    name: &str,
+    edit: impl FnOnce(&mut Value),
+) -> PathBuf {
+    let mut scenario: Value = serde_json::from_str(&shipped_scenario(base)).expect("JSON");
+    edit(&mut scenario);
+    let path = dir.join(name);
+    fs::write(&path, serde_json::to_string_pretty(&scenario).expect("serializes"))
+        .expect("written");
+    path
+}
+
+/// The lines of `text` that show Rust's `Debug` formatting rather than words: `Some(..)`,
+/// `None`, `Ok(..)`, `Err(..)`, or a capitalised name followed by `(` or ` {` (an enum variant
+/// or a struct, as in `RequestVote(RequestVote { term: 1, .. })`).
+pub fn debug_formatted_lines(text: &str) -> Vec<&str> {
+    let debug_like = |line: &str| {
+        let words: Vec<&str> =
+            line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).collect();
+        if words.contains(&"None") {
+            return true;
+        }
+        let bytes = line.as_bytes();
+        (0..bytes.len()).any(|start| {
+            let at_word_start = start == 0 || !(bytes[start - 1].is_ascii_alphanumeric());
+            if !at_word_start || !bytes[start].is_ascii_uppercase() {
+                return false;
+            }
+            let end = (start..bytes.len())
+                .find(|&i| !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_'))
+                .unwrap_or(bytes.len());
+            let rest = &line[end..];
+            end - start >= 2 && (rest.starts_with('(') || rest.starts_with(" { "))
+        })
+    };
+    text.lines().filter(|line| debug_like(line)).collect()
+}
+
+/// Asserts that `text` (some command's output) shows no `Debug` formatting.
+#[track_caller]
+pub fn assert_no_debug_formatting(what: &str, text: &str) {
+    let lines = debug_formatted_lines(text);
+    assert!(lines.is_empty(), "{what} shows Debug formatting:\n{}", lines.join("\n"));
+}
