@@ -84,6 +84,11 @@ bugs! {
     /// The up-to-date check compares last indexes only, ignoring last terms.
     VoteByIndexOnly = "vote-by-index-only",
         "a log is more up-to-date if its last term is later, or equal with a longer log (§5.4.1)";
+    /// A would-be candidate raises its term when it starts a PreVote, before knowing it could
+    /// win: a server cut off from the cluster inflates its term and, when it comes back, deposes
+    /// a healthy leader.
+    PreVoteBumpsTerm = "prevote-bumps-term",
+        "a PreVote changes no term: only a candidate that won it starts a new term (thesis §9.6)";
 }
 
 impl fmt::Display for Bug {

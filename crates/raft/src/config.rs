@@ -31,6 +31,15 @@ pub struct Config {
     /// Most entries a leader holds beyond its commit index before refusing proposals: the bound
     /// that keeps a leader cut off from its quorum from growing its log without limit.
     pub max_uncommitted_entries: usize,
+    /// PreVote (thesis §9.6): before campaigning, ask whether a majority would vote, without
+    /// raising the term; and refuse such a request while a leader was heard within the shortest
+    /// election timeout. A server cut off from the cluster then cannot inflate its term and
+    /// depose a healthy leader when it comes back.
+    pub pre_vote: bool,
+    /// CheckQuorum (thesis §6.2): a leader that has not heard from a majority within the
+    /// shortest election timeout steps down; and while a server hears from its leader it
+    /// disregards vote requests of higher terms (except for a leadership transfer).
+    pub check_quorum: bool,
     /// Seed of the node's private ChaCha stream, from which its election timeouts are drawn.
     pub seed: u64,
     /// Deliberately broken rules; empty for correct Raft.
@@ -38,7 +47,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration with the usual timing and limits for server `id` of `voters`.
+    /// A configuration with the usual timing and limits for server `id` of `voters`: the
+    /// paper's Raft, with PreVote and CheckQuorum off (as in etcd and raft-rs; turn both on in
+    /// production).
     pub fn new(id: NodeId, voters: Vec<NodeId>) -> Config {
         Config {
             id,
@@ -50,6 +61,8 @@ impl Config {
             max_entries_per_message: 64,
             max_bytes_per_message: 64 * 1024,
             max_uncommitted_entries: 4096,
+            pre_vote: false,
+            check_quorum: false,
             seed: 0,
             bugs: Bugs::NONE,
         }

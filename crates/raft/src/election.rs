@@ -1,11 +1,34 @@
-//! Leader election (§5.2): campaigns, votes, and winning.
+//! Leader election (§5.2): PreVote, campaigns, votes, winning — and keeping or handing over
+//! leadership (CheckQuorum, TimeoutNow).
 
 use crate::node::{Leadership, Role};
-use crate::{Bug, EntryData, Message, Node, NodeId, Progress, RequestVote, RequestVoteResponse};
+use crate::{
+    Bug, EntryData, Message, Node, NodeId, Progress, RequestVote, RequestVoteResponse, TimeoutNow,
+};
 
 impl Node {
+    /// The election timer expired: campaign, or with PreVote first ask whether a campaign could
+    /// win (thesis §9.6), staying in the current term until a majority says it could.
+    pub(crate) fn start_election(&mut self) {
+        if !self.config.pre_vote || self.quorum() == 1 {
+            return self.campaign(false);
+        }
+        if self.config.bugs.contains(Bug::PreVoteBumpsTerm)
+            && let Some(term) = self.term.checked_add(1)
+        {
+            self.term = term;
+            self.vote = None;
+        }
+        let own = 1 << self.voter_position(self.config.id);
+        self.role = Role::PreCandidate { granted: own, answered: own };
+        self.reset_election_timer();
+        self.request_votes();
+    }
+
     /// Starts an election: a new term, a vote for itself, and a vote request to every peer.
-    pub(crate) fn campaign(&mut self) {
+    /// `transfer` says the leader handed over (TimeoutNow), which voters honour even while they
+    /// still hear from it.
+    pub(crate) fn campaign(&mut self, transfer: bool) {
         let Some(term) = self.term.checked_add(1) else {
             // Only reachable if a peer claimed the largest term there is: nothing can follow it.
             self.reset_election_timer();
@@ -14,7 +37,7 @@ impl Node {
         self.term = term;
         self.vote = Some(self.config.id);
         let own = 1 << self.voter_position(self.config.id);
-        self.role = Role::Candidate { granted: own, answered: own };
+        self.role = Role::Candidate { granted: own, answered: own, transfer };
         self.reset_election_timer();
         if self.quorum() == 1 {
             self.become_leader();
@@ -26,19 +49,132 @@ impl Node {
     /// Sends RequestVote to every voter that has not answered yet. Called when the campaign
     /// starts and again every heartbeat interval while it lasts: RPCs are retried when they get
     /// no response (§5.1), so a lost request or reply does not cost a whole election timeout.
+    /// A pre-candidate's PreVote requests go out the same way, for the term it would campaign in.
     pub(crate) fn request_votes(&mut self) {
-        let Role::Candidate { answered, .. } = self.role else { return };
+        let (answered, pre, transfer) = match self.role {
+            Role::Candidate { answered, transfer, .. } => (answered, false, transfer),
+            Role::PreCandidate { answered, .. } => (answered, true, false),
+            Role::Follower { .. } | Role::Leader(_) => return,
+        };
+        let Some(term) = (if pre { self.term.checked_add(1) } else { Some(self.term) }) else {
+            return;
+        };
         let request = RequestVote {
-            term: self.term,
+            term,
             last_log_index: self.log.last_index(),
             last_log_term: self.log.last_term(),
+            transfer,
         };
         for position in 0..self.config.voters.len() {
             if answered & (1 << position) == 0 {
                 let peer = self.config.voters[position];
-                self.send(peer, Message::RequestVote(request.clone()));
+                let message = if pre {
+                    Message::PreVote(request.clone())
+                } else {
+                    Message::RequestVote(request.clone())
+                };
+                self.send(peer, message);
             }
         }
+    }
+
+    /// Whether this server heard from a leader of its term within the shortest election
+    /// timeout (a leader hears itself): it then refuses PreVotes, and under CheckQuorum
+    /// disregards higher-term candidates, since a working leader exists.
+    pub(crate) fn heard_from_leader_recently(&self) -> bool {
+        match self.role {
+            Role::Leader(_) => true,
+            Role::Follower { leader: Some(_) } => {
+                self.election_elapsed < self.config.election_timeout_ticks_min
+            }
+            Role::Follower { leader: None }
+            | Role::PreCandidate { .. }
+            | Role::Candidate { .. } => false,
+        }
+    }
+
+    /// Answers a PreVote: would this server vote for that candidate in the term it asks about?
+    /// Yes if that term is ahead of its own (or is its own with its vote still free), no leader
+    /// was heard from lately, and the candidate's log is at least as up-to-date. Changes
+    /// nothing here: no term, no vote, no timer.
+    pub(crate) fn handle_pre_vote(&mut self, from: NodeId, request: RequestVote) {
+        let free = request.term > self.term
+            || (request.term == self.term && self.vote.is_none_or(|vote| vote == from));
+        let granted = free
+            && !self.heard_from_leader_recently()
+            && self.log.is_up_to_date(request.last_log_index, request.last_log_term);
+        let term = if granted { request.term } else { self.term };
+        self.send(from, Message::PreVoteResponse(RequestVoteResponse { term, granted }));
+    }
+
+    /// Counts a PreVote answer; a majority of grants starts the real campaign.
+    pub(crate) fn handle_pre_vote_response(&mut self, from: NodeId, response: RequestVoteResponse) {
+        let asked = self.term.checked_add(1);
+        let counts = if response.granted {
+            Some(response.term) == asked
+        } else {
+            response.term == self.term
+        };
+        if !counts {
+            return; // An answer to an older round.
+        }
+        let position = self.voter_position(from);
+        let quorum = self.quorum();
+        let Role::PreCandidate { granted, answered } = &mut self.role else { return };
+        *answered |= 1 << position;
+        if !response.granted {
+            return;
+        }
+        *granted |= 1 << position;
+        if granted.count_ones() as usize >= quorum {
+            self.campaign(false);
+        }
+    }
+
+    /// The leader of this term handed over: campaign now, without PreVote.
+    pub(crate) fn handle_timeout_now(&mut self, from: NodeId, timeout: TimeoutNow) {
+        let from_leader =
+            matches!(self.role, Role::Follower { leader: Some(leader) } if leader == from);
+        if timeout.term == self.term && from_leader {
+            self.campaign(true);
+        }
+    }
+
+    /// CheckQuorum's count, every shortest election timeout: a leader that heard from fewer than
+    /// a majority (itself included) since the last count steps down. Returns whether it still
+    /// leads.
+    pub(crate) fn check_quorum(&mut self) -> bool {
+        let quorum = self.quorum();
+        let id = self.config.id;
+        let Role::Leader(leadership) = &mut self.role else { return false };
+        let active = leadership
+            .progress
+            .iter()
+            .filter(|progress| progress.node == id || progress.recent_active)
+            .count();
+        leadership.quorum_elapsed = 0;
+        for progress in &mut leadership.progress {
+            progress.recent_active = false;
+        }
+        if active >= quorum {
+            return true;
+        }
+        self.become_follower(self.term, None);
+        false
+    }
+
+    /// Tells the transfer's target to campaign now: its log matches the leader's.
+    pub(crate) fn send_timeout_now(&mut self) {
+        let term = self.term;
+        let Role::Leader(Leadership { transfer: Some(transfer), .. }) = &mut self.role else {
+            return;
+        };
+        if transfer.sent {
+            return;
+        }
+        transfer.sent = true;
+        let target = transfer.target;
+        self.send(target, Message::TimeoutNow(TimeoutNow { term }));
     }
 
     /// Grants a vote if this server has not voted for someone else in this term and the
@@ -65,7 +201,7 @@ impl Node {
         }
         if granted {
             self.vote = Some(from);
-            if let Role::Candidate { .. } = self.role {
+            if let Role::Candidate { .. } | Role::PreCandidate { .. } = self.role {
                 // Only reachable under `double-vote`: a candidate has voted for itself. Having
                 // now backed another, it stops campaigning.
                 self.role = Role::Follower { leader: None };
@@ -87,7 +223,7 @@ impl Node {
         }
         let position = self.voter_position(from);
         let quorum = self.quorum();
-        let Role::Candidate { granted, answered } = &mut self.role else { return };
+        let Role::Candidate { granted, answered, .. } = &mut self.role else { return };
         *answered |= 1 << position;
         if !response.granted {
             return;
@@ -110,7 +246,12 @@ impl Node {
         // driver acknowledges it.
         let own = self.voter_position(self.config.id);
         progress[own].on_accepted(self.stable_index);
-        self.role = Role::Leader(Leadership { progress, heartbeat_elapsed: 0 });
+        self.role = Role::Leader(Leadership {
+            progress,
+            heartbeat_elapsed: 0,
+            quorum_elapsed: 0,
+            transfer: None,
+        });
         self.append_as_leader(EntryData::Noop);
     }
 }

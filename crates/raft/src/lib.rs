@@ -128,9 +128,9 @@ pub use entry::{Entry, EntryData};
 pub use log::Log;
 pub use message::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, ConflictHint, Envelope, Message,
-    RequestVote, RequestVoteResponse,
+    RequestVote, RequestVoteResponse, TimeoutNow,
 };
-pub use node::{Node, ProposeError, RoleKind, StepError};
+pub use node::{Node, ProposeError, RoleKind, StepError, TransferError};
 pub use payload::{PAYLOAD_INLINE_BYTES, Payload};
 pub use progress::{Progress, ReplicationState};
 pub use ready::{DurableState, HardState, Ready, WriteId};

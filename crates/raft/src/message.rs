@@ -15,7 +15,8 @@ pub struct Envelope {
     pub message: Message,
 }
 
-/// A Raft RPC or its response (the paper's Figure 2).
+/// A Raft RPC or its response (the paper's Figure 2, and the thesis's PreVote and leadership
+/// transfer).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// A candidate asks for a vote.
@@ -26,6 +27,13 @@ pub enum Message {
     AppendEntries(AppendEntries),
     /// A follower answers an append.
     AppendEntriesResponse(AppendEntriesResponse),
+    /// A would-be candidate asks whether it could win an election (thesis §9.6). Its `term` is
+    /// the term it would campaign in; neither side enters that term.
+    PreVote(RequestVote),
+    /// A server answers a PreVote: a grant carries the asked term, a refusal its own.
+    PreVoteResponse(RequestVoteResponse),
+    /// A leader hands its leadership over: the recipient campaigns at once (thesis §3.10).
+    TimeoutNow(TimeoutNow),
 }
 
 impl Message {
@@ -36,6 +44,9 @@ impl Message {
             Message::RequestVoteResponse(m) => m.term,
             Message::AppendEntries(m) => m.term,
             Message::AppendEntriesResponse(m) => m.term,
+            Message::PreVote(m) => m.term,
+            Message::PreVoteResponse(m) => m.term,
+            Message::TimeoutNow(m) => m.term,
         }
     }
 
@@ -45,8 +56,8 @@ impl Message {
     ///
     /// - every message is of a term of at least 1 (term 0 precedes every election);
     /// - a log position `(index, term)` has index 0 exactly when its term is 0;
-    /// - a vote request's last term is below its term (a candidate has no entry of its own
-    ///   term);
+    /// - a vote or PreVote request's last term is below its term (a candidate has no entry of
+    ///   its own term);
     /// - an append's entries follow `prev_log_index` contiguously, with terms that never
     ///   decrease, starting at or above `prev_log_term` and ending at or below the leader's term;
     /// - a rejection's conflict term is a real term no later than the response's.
@@ -56,11 +67,13 @@ impl Message {
             return false;
         }
         match self {
-            Message::RequestVote(request) => {
+            Message::RequestVote(request) | Message::PreVote(request) => {
                 position(request.last_log_index, request.last_log_term)
                     && request.last_log_term < request.term
             }
-            Message::RequestVoteResponse(_) => true,
+            Message::RequestVoteResponse(_)
+            | Message::PreVoteResponse(_)
+            | Message::TimeoutNow(_) => true,
             Message::AppendEntries(append) => {
                 if !position(append.prev_log_index, append.prev_log_term)
                     || append.prev_log_term > append.term
@@ -92,11 +105,15 @@ impl Message {
             Message::RequestVoteResponse(_) => "RequestVoteResponse",
             Message::AppendEntries(_) => "AppendEntries",
             Message::AppendEntriesResponse(_) => "AppendEntriesResponse",
+            Message::PreVote(_) => "PreVote",
+            Message::PreVoteResponse(_) => "PreVoteResponse",
+            Message::TimeoutNow(_) => "TimeoutNow",
         }
     }
 }
 
-/// RequestVote: sent by a candidate to every other voter.
+/// RequestVote: sent by a candidate to every other voter (and, as a PreVote, by a would-be
+/// candidate).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestVote {
     /// The candidate's term.
@@ -105,6 +122,16 @@ pub struct RequestVote {
     pub last_log_index: Index,
     /// Term of the candidate's last log entry, for the up-to-date check (§5.4.1).
     pub last_log_term: Term,
+    /// The candidate campaigns because its leader handed leadership over (TimeoutNow): voters
+    /// answer it even while they still hear from that leader.
+    pub transfer: bool,
+}
+
+/// TimeoutNow: a leader tells an up-to-date follower to start an election now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeoutNow {
+    /// The leader's term.
+    pub term: Term,
 }
 
 /// The answer to a [`RequestVote`].
@@ -197,7 +224,12 @@ mod tests {
     #[test]
     fn impossible_messages_of_every_kind_are_malformed() {
         let vote = |term, last_log_index, last_log_term| {
-            Message::RequestVote(RequestVote { term, last_log_index, last_log_term })
+            Message::RequestVote(RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+                transfer: false,
+            })
         };
         let well_formed = [
             vote(1, 0, 0),

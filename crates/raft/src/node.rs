@@ -19,11 +19,20 @@ pub(crate) enum Role {
         /// The leader of the current term, once heard from.
         leader: Option<NodeId>,
     },
+    /// Asks whether it could win (PreVote), still in its old term.
+    PreCandidate {
+        /// Voter positions that granted, as a bit set.
+        granted: u32,
+        /// Voter positions that answered at all, as a bit set.
+        answered: u32,
+    },
     Candidate {
         /// Voter positions (in `Config::voters`) that granted their vote, as a bit set.
         granted: u32,
         /// Voter positions that answered at all, as a bit set: the others get the request again.
         answered: u32,
+        /// Campaigning because the leader handed over (TimeoutNow).
+        transfer: bool,
     },
     Leader(Leadership),
 }
@@ -34,6 +43,20 @@ pub(crate) struct Leadership {
     /// Indexed like `Config::voters`.
     pub(crate) progress: Vec<Progress>,
     pub(crate) heartbeat_elapsed: u32,
+    /// Ticks since CheckQuorum last counted the followers heard from.
+    pub(crate) quorum_elapsed: u32,
+    /// A leadership transfer under way.
+    pub(crate) transfer: Option<Transfer>,
+}
+
+/// A leadership transfer: the leader brings `target` up to date, then tells it to campaign.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Transfer {
+    pub(crate) target: NodeId,
+    /// Ticks since it began: it is abandoned after the shortest election timeout.
+    pub(crate) elapsed: u32,
+    /// Whether TimeoutNow has left.
+    pub(crate) sent: bool,
 }
 
 /// The role, as callers see it.
@@ -41,6 +64,8 @@ pub(crate) struct Leadership {
 pub enum RoleKind {
     /// Follows a leader, or waits for one.
     Follower,
+    /// Is asking whether it could win an election (PreVote), without a new term yet.
+    PreCandidate,
     /// Is asking for votes.
     Candidate,
     /// Replicates its log to the others.
@@ -59,6 +84,23 @@ pub enum ProposeError {
     /// The leader already holds `Config::max_uncommitted_entries` uncommitted entries.
     #[error("too many uncommitted entries")]
     Overloaded,
+    /// The leader is handing its leadership over and takes no new entries meanwhile.
+    #[error("leadership transfer in progress")]
+    Transferring,
+}
+
+/// Why a leadership transfer was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum TransferError {
+    /// Only the leader can hand leadership over.
+    #[error("not the leader")]
+    NotLeader,
+    /// The target is this server, or not a voter.
+    #[error("node {target} cannot take over")]
+    BadTarget {
+        /// The requested target.
+        target: NodeId,
+    },
 }
 
 /// Why a message was not stepped.
@@ -223,6 +265,7 @@ impl Node {
     pub fn role(&self) -> RoleKind {
         match self.role {
             Role::Follower { .. } => RoleKind::Follower,
+            Role::PreCandidate { .. } => RoleKind::PreCandidate,
             Role::Candidate { .. } => RoleKind::Candidate,
             Role::Leader(_) => RoleKind::Leader,
         }
@@ -232,34 +275,68 @@ impl Node {
     pub fn leader_hint(&self) -> Option<NodeId> {
         match self.role {
             Role::Follower { leader } => leader,
-            Role::Candidate { .. } => None,
+            Role::PreCandidate { .. } | Role::Candidate { .. } => None,
             Role::Leader(_) => Some(self.config.id),
         }
     }
 
     /// Advances the node's logical clock by one tick: followers and candidates count toward an
-    /// election timeout, leaders toward their next heartbeat.
+    /// election timeout, leaders toward their next heartbeat, their CheckQuorum round and the
+    /// end of a leadership transfer.
     pub fn tick(&mut self) {
         match &mut self.role {
             Role::Leader(leadership) => {
+                let timeout_min = self.config.election_timeout_ticks_min;
                 leadership.heartbeat_elapsed += 1;
-                if leadership.heartbeat_elapsed >= self.config.heartbeat_interval_ticks {
+                leadership.quorum_elapsed += 1;
+                if let Some(transfer) = &mut leadership.transfer {
+                    transfer.elapsed += 1;
+                    if transfer.elapsed >= timeout_min {
+                        leadership.transfer = None; // The target did not take over: give up.
+                    }
+                }
+                let count_quorum =
+                    self.config.check_quorum && leadership.quorum_elapsed >= timeout_min;
+                let heartbeat =
+                    leadership.heartbeat_elapsed >= self.config.heartbeat_interval_ticks;
+                if count_quorum && !self.check_quorum() {
+                    // Stepped down: no heartbeat from a follower.
+                } else if heartbeat {
+                    let Role::Leader(leadership) = &mut self.role else { unreachable!("leads") };
                     leadership.heartbeat_elapsed = 0;
                     self.broadcast_heartbeat();
                 }
             }
-            Role::Follower { .. } | Role::Candidate { .. } => {
+            Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => {
                 self.election_elapsed += 1;
                 if self.election_elapsed >= self.election_timeout {
-                    self.campaign();
-                } else if matches!(self.role, Role::Candidate { .. })
-                    && self.election_elapsed.is_multiple_of(self.config.heartbeat_interval_ticks)
+                    self.start_election();
+                } else if self.election_elapsed.is_multiple_of(self.config.heartbeat_interval_ticks)
                 {
                     self.request_votes();
                 }
             }
         }
         self.check_invariants();
+    }
+
+    /// Hands leadership to `target` (thesis §3.10): the leader stops taking proposals, brings
+    /// the target's log up to date, and then sends it TimeoutNow, upon which the target
+    /// campaigns at once. Abandoned if the target has not taken over within the shortest
+    /// election timeout; a new request replaces one under way.
+    pub fn transfer_leadership(&mut self, target: NodeId) -> Result<(), TransferError> {
+        if target == self.config.id || !self.config.voters.contains(&target) {
+            return Err(TransferError::BadTarget { target });
+        }
+        let position = self.voter_position(target);
+        let Role::Leader(leadership) = &mut self.role else { return Err(TransferError::NotLeader) };
+        leadership.transfer = Some(Transfer { target, elapsed: 0, sent: false });
+        let caught_up = leadership.progress[position].match_index == self.log.last_index();
+        if caught_up {
+            self.send_timeout_now();
+        }
+        self.check_invariants();
+        Ok(())
     }
 
     /// Handles one message from a peer. Applies Figure 2's rule for all servers first: a
@@ -277,14 +354,36 @@ impl Node {
         }
         let term = message.term();
         if term > self.term {
-            let leader = matches!(message, Message::AppendEntries(_)).then_some(from);
-            self.become_follower(term, leader);
+            match &message {
+                // A PreVote asks about a term without entering it, and a granted one answers
+                // with the term asked about: neither moves this server to that term.
+                Message::PreVote(_) => {}
+                Message::PreVoteResponse(response) if response.granted => {}
+                // A server that hears from its leader disregards a higher-term candidate, which
+                // could only disrupt a working cluster (thesis §4.2.3) — unless the leader
+                // itself handed over.
+                Message::RequestVote(request)
+                    if self.config.check_quorum
+                        && !request.transfer
+                        && self.heard_from_leader_recently() =>
+                {
+                    self.check_invariants();
+                    return Ok(());
+                }
+                _ => {
+                    let leader = matches!(message, Message::AppendEntries(_)).then_some(from);
+                    self.become_follower(term, leader);
+                }
+            }
         }
         match message {
             Message::RequestVote(request) => self.handle_request_vote(from, request),
             Message::RequestVoteResponse(response) => self.handle_vote_response(from, response),
             Message::AppendEntries(request) => self.handle_append_entries(from, request),
             Message::AppendEntriesResponse(response) => self.handle_append_response(from, response),
+            Message::PreVote(request) => self.handle_pre_vote(from, request),
+            Message::PreVoteResponse(response) => self.handle_pre_vote_response(from, response),
+            Message::TimeoutNow(timeout) => self.handle_timeout_now(from, timeout),
         }
         self.check_invariants();
         Ok(())
@@ -294,8 +393,11 @@ impl Node {
     /// committed once an entry with that index *and term* is committed (a different term there
     /// means the command was lost with a deposed leader and must be retried).
     pub fn propose(&mut self, command: Payload) -> Result<(Index, Term), ProposeError> {
-        if !matches!(self.role, Role::Leader(_)) {
+        let Role::Leader(leadership) = &self.role else {
             return Err(ProposeError::NotLeader { leader_hint: self.leader_hint() });
+        };
+        if leadership.transfer.is_some() {
+            return Err(ProposeError::Transferring);
         }
         let uncommitted = self.log.last_index() - self.commit_index;
         if uncommitted >= self.config.max_uncommitted_entries as Index {
@@ -442,7 +544,7 @@ impl Node {
         let envelope = Envelope { from: self.config.id, to, message };
         match self.role {
             Role::Leader(_) => self.messages.push(envelope),
-            Role::Follower { .. } | Role::Candidate { .. } => {
+            Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => {
                 self.persisted_messages.push(envelope)
             }
         }

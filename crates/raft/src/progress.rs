@@ -43,6 +43,8 @@ pub struct Progress {
     /// Given up on: only set under the `stalled-follower` bug, after which the leader sends
     /// this follower nothing but heartbeats and ignores its answers.
     pub(crate) abandoned: bool,
+    /// Heard from since CheckQuorum last counted (the leader's own entry always is).
+    pub(crate) recent_active: bool,
 }
 
 impl Progress {
@@ -59,6 +61,7 @@ impl Progress {
             silent_heartbeats: 0,
             rejections_in_a_row: 0,
             abandoned: false,
+            recent_active: false,
         }
     }
 

@@ -147,7 +147,9 @@ impl Node {
             // Two leaders in one term cannot happen in correct Raft (election safety); under an
             // injected bug it can, and the simulator's checker reports it. Ignore the request.
             Role::Leader(_) => return,
-            Role::Candidate { .. } => self.become_follower(self.term, Some(from)),
+            Role::PreCandidate { .. } | Role::Candidate { .. } => {
+                self.become_follower(self.term, Some(from))
+            }
             Role::Follower { .. } => {
                 self.role = Role::Follower { leader: Some(from) };
                 self.election_elapsed = 0;
@@ -237,9 +239,11 @@ impl Node {
         let last_index = self.log.last_index();
         let Role::Leader(leadership) = &mut self.role else { return };
         let progress = &mut leadership.progress[position];
+        progress.recent_active = true;
         if progress.abandoned {
             return;
         }
+        let transfer_target = leadership.transfer.map(|transfer| transfer.target);
         match response.outcome {
             // A follower never acknowledges, or is asked about, entries beyond the leader's
             // log; such an answer cannot come from an honest peer, and is ignored.
@@ -249,6 +253,9 @@ impl Node {
             AppendOutcome::Accepted { match_index } => {
                 if progress.on_accepted(match_index) {
                     self.maybe_commit();
+                }
+                if transfer_target == Some(from) && match_index == last_index {
+                    self.send_timeout_now();
                 }
             }
             AppendOutcome::Rejected { rejected_index, hint } => {

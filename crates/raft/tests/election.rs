@@ -204,6 +204,7 @@ fn server_in_role(role: RoleKind) -> Node {
         RoleKind::Leader => {
             win_election(&mut node);
         }
+        RoleKind::PreCandidate => unreachable!("these servers run without PreVote"),
     }
     assert_eq!(node.role(), role);
     node

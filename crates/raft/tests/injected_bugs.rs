@@ -245,6 +245,22 @@ fn vote_by_index_only_elects_a_longer_log_of_an_older_term() {
     assert!(buggy, "the bug compares lengths only");
 }
 
+#[test]
+fn prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers() {
+    let (correct, buggy) = run_both(Bug::PreVoteBumpsTerm, |bugs| {
+        let config = Config { pre_vote: true, ..config_with(1, 3, bugs) };
+        let mut node = restarted(config, &durable(2, None, 0, &[2]));
+        // Alone for ten election timeouts: every PreVote goes unanswered.
+        for _ in 0..200 {
+            node.tick();
+            take_ready(&mut node);
+        }
+        node.term()
+    });
+    assert_eq!(correct, 2, "a PreVote never raises the term");
+    assert!(buggy > 5, "the bug raises it at every attempt: {buggy}");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -307,6 +323,10 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::VoteByIndexOnly => (
             "vote_by_index_only_elects_a_longer_log_of_an_older_term",
             vote_by_index_only_elects_a_longer_log_of_an_older_term,
+        ),
+        Bug::PreVoteBumpsTerm => (
+            "prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers",
+            prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers,
         ),
     }
 }

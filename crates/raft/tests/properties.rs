@@ -42,7 +42,12 @@ fn entry() -> impl Strategy<Value = Entry> {
 
 fn message() -> impl Strategy<Value = Message> {
     let request_vote = (number(), number(), number()).prop_map(|(term, index, last_term)| {
-        Message::RequestVote(RequestVote { term, last_log_index: index, last_log_term: last_term })
+        Message::RequestVote(RequestVote {
+            term,
+            last_log_index: index,
+            last_log_term: last_term,
+            transfer: false,
+        })
     });
     let vote_response = (number(), any::<bool>()).prop_map(|(term, granted)| {
         Message::RequestVoteResponse(RequestVoteResponse { term, granted })

@@ -92,6 +92,8 @@ impl RaftUnderTest for RaftRsNode {
             max_election_tick: timeout_ticks.1 + 1,
             max_size_per_msg: setup.max_bytes_per_message as u64,
             max_inflight_msgs: setup.max_inflight_messages as usize,
+            pre_vote: setup.pre_vote,
+            check_quorum: setup.check_quorum,
             applied: disk.snapshot.as_ref().map_or(0, |snapshot| snapshot.index),
             ..raft::Config::default()
         };
@@ -145,12 +147,22 @@ impl RaftUnderTest for RaftRsNode {
         self.pin_election_timeout();
         match proposed {
             Ok(()) => Ok(()),
-            Err(raft::Error::ProposalDropped) => {
+            // A leader drops proposals while it transfers its leadership: busy, not gone.
+            Err(raft::Error::ProposalDropped) if self.raw.raft.state != StateRole::Leader => {
                 let leader = self.raw.raft.leader_id;
                 Err(ProposeError::NotLeader { leader_hint: (leader != 0).then_some(leader) })
             }
             Err(_) => Err(ProposeError::Busy),
         }
+    }
+
+    fn transfer_leadership(&mut self, target: u64) -> bool {
+        if self.raw.raft.state != StateRole::Leader || target == self.raw.raft.id {
+            return false;
+        }
+        self.raw.transfer_leader(target);
+        self.pin_election_timeout();
+        true
     }
 
     fn has_output(&self) -> bool {

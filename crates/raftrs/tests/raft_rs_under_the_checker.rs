@@ -78,6 +78,18 @@ fn raft_rs_passes_every_fault_scenario() {
     }
 }
 
+/// raft-rs with its own PreVote and CheckQuorum keeps its leader when a minority rejoins: the
+/// leader-stability property holds on it too, and its leadership transfers in `default` count.
+#[test]
+fn raft_rs_keeps_its_leader_when_a_minority_rejoins() {
+    let rejoin = scenario("rejoin");
+    assert!(rejoin.raft.pre_vote && rejoin.raft.check_quorum);
+    assert_all_pass("rejoin", &run_seeds(&rejoin, 0..100));
+    let transfers: u64 =
+        run_seeds(&scenario("default"), 0..50).iter().map(|result| result.counters.transfers).sum();
+    assert!(transfers > 0, "raft-rs took no leadership transfer in 50 default seeds");
+}
+
 #[test]
 fn raft_rs_runs_are_deterministic_and_replay_bit_for_bit() {
     let default = scenario("default");

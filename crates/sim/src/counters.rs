@@ -10,8 +10,10 @@ macro_rules! named_counts {
         $struct:ident { $( $(#[doc = $doc:literal])* $name:ident ),* $(,)? }
     ) => {
         $(#[doc = $struct_doc])*
+        ///
+        /// A count missing from a trace written by an older build reads as 0.
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-        #[serde(deny_unknown_fields)]
+        #[serde(deny_unknown_fields, default)]
         pub struct $struct {
             $( $(#[doc = $doc])* pub $name: u64, )*
         }
@@ -78,6 +80,8 @@ named_counts! {
     frames_refused,
     /// Clock skew episodes.
     clock_skews,
+    /// Leadership transfers a leader took on (see `raft.leader_transfer`).
+    transfers,
     /// Elections started (a node became candidate).
     elections,
     /// Distinct leaders elected (one per term at most).

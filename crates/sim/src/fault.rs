@@ -94,6 +94,13 @@ pub enum FaultKind {
         /// New tick interval, in percent of the normal one.
         tick_percent: u32,
     },
+    /// The leader of the moment (if any, and if it is not `to`) is asked to hand its leadership
+    /// over to `to` (`raft.leader_transfer`). Not a fault, but an operator's action, scheduled
+    /// the same way so that it replays and shrinks like one.
+    Transfer {
+        /// The node to take over.
+        to: NodeId,
+    },
 }
 
 /// A partition's shape, with its groups drawn.
@@ -134,7 +141,7 @@ impl FaultKind {
             | FaultKind::Crash { target }
             | FaultKind::Slow { target, .. }
             | FaultKind::ClockSkew { target, .. } => Some(*target),
-            FaultKind::Partition(_) | FaultKind::Burst { .. } => None,
+            FaultKind::Partition(_) | FaultKind::Burst { .. } | FaultKind::Transfer { .. } => None,
         }
     }
 
@@ -168,6 +175,7 @@ impl FaultKind {
             FaultKind::ClockSkew { target, tick_percent } => {
                 format!("{}'s ticks at {tick_percent}% of normal", target.describe())
             }
+            FaultKind::Transfer { to } => format!("leadership transfer to n{to}"),
         }
     }
 
@@ -183,6 +191,7 @@ impl FaultKind {
             FaultKind::Slow { .. } => "slow",
             FaultKind::Burst { .. } => "burst",
             FaultKind::ClockSkew { .. } => "clock-skew",
+            FaultKind::Transfer { .. } => "transfer",
         }
     }
 }
@@ -231,6 +240,9 @@ pub fn validate_schedule(schedule: &[Fault], nodes: u32) -> Result<(), (usize, S
             }
             FaultKind::Burst { requests } if *requests > 100_000 => {
                 return bad("a burst has at most 100000 requests");
+            }
+            FaultKind::Transfer { to } if !node_ok(to) => {
+                return bad(&format!("node {to} is not in a cluster of {nodes}"));
             }
             _ => {}
         }
@@ -298,10 +310,19 @@ pub fn generate_schedule(options: &Options, seed: u64) -> Vec<Fault> {
             );
         }
     }
+    if options.raft.leader_transfer && nodes > 1 {
+        for _ in 0..draw_count(&mut rng, TRANSFERS_PER_RUN) {
+            let to = draw_node(&mut rng, nodes);
+            add(&mut faults, &mut rng, Span(0, 0), FaultKind::Transfer { to });
+        }
+    }
     // A stable sort keeps faults that start together in their drawn order.
     faults.sort_by_key(|fault| fault.start_us);
     faults
 }
+
+/// Leadership transfers requested per run when `raft.leader_transfer` is on.
+const TRANSFERS_PER_RUN: Span<u32> = Span(1, 3);
 
 fn draw_count(rng: &mut Stream, count: Span<u32>) -> u32 {
     rng.random_range(count.min()..=count.max())

@@ -24,6 +24,12 @@ pub const SEEDS_MAX: u64 = 2000;
 /// The plan for `bug`.
 pub fn plan(bug: Bug) -> Hunt {
     let (scenario, property, why) = match bug {
+        Bug::PreVoteBumpsTerm => (
+            "rejoin",
+            Property::LeaderStability,
+            "a server cut off from the cluster comes back with an inflated term and deposes a \
+             healthy leader",
+        ),
         Bug::VoteWithoutLogCheck => (
             "figure8",
             Property::LeaderCompleteness,

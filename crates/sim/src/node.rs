@@ -50,6 +50,11 @@ pub enum Input {
         /// Its sequence number.
         sequence: u64,
     },
+    /// The operator asks the server to hand its leadership over to `target`.
+    Transfer {
+        /// The node to take over.
+        target: NodeId,
+    },
 }
 
 /// One simulated server.
@@ -112,7 +117,7 @@ impl<R: RaftUnderTest> SimNode<R> {
             .drain(..)
             .filter_map(|input| match input {
                 Input::Frame { frame, .. } => Some(frame),
-                Input::Tick | Input::Request { .. } => None,
+                Input::Tick | Input::Request { .. } | Input::Transfer { .. } => None,
             })
             .collect();
         self.state_machine = StateMachine::default();

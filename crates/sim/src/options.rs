@@ -44,6 +44,9 @@ pub struct Options {
     pub liveness: LivenessOptions,
     /// What the run may cost the harness.
     pub budget: BudgetParams,
+    /// Whether leader stability is checked (see `Scenario::leader_stability`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leader_stability: bool,
 }
 
 /// How this seed's liveness phase heals.
@@ -152,6 +155,7 @@ impl Options {
             faults: windowed,
             liveness,
             budget: scenario.budget.clone(),
+            leader_stability: scenario.leader_stability,
         }
     }
 

@@ -67,6 +67,12 @@ pub struct Scenario {
     /// What one seed may cost the harness before it ends with a harness verdict.
     #[serde(default)]
     pub budget: BudgetParams,
+    /// Check leader stability (what PreVote and CheckQuorum promise): once a leader is
+    /// connected to a quorum of servers in its term, none of them enters a later term while
+    /// that quorum stays up and connected. Only partitions may be on: other faults (a pause, a
+    /// crash, loss, overload) can depose a leader legitimately.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leader_stability: bool,
 }
 
 /// What one seed may cost the harness. A run that outgrows its budget ends with a harness
@@ -165,6 +171,14 @@ pub struct RaftParams {
     pub max_bytes_per_message: u32,
     /// Uncommitted entries a leader accepts before refusing proposals.
     pub max_uncommitted_entries: u32,
+    /// PreVote: a would-be candidate first asks whether it could win, without a new term.
+    pub pre_vote: bool,
+    /// CheckQuorum: a leader that stops hearing from a majority steps down, and a server that
+    /// hears from its leader disregards higher-term candidates.
+    pub check_quorum: bool,
+    /// Leadership transfer: a few times per run the simulator asks the leader to hand over to
+    /// a drawn node (scheduled like faults, `transfer` in the schedule).
+    pub leader_transfer: bool,
 }
 
 impl Default for RaftParams {
@@ -176,6 +190,9 @@ impl Default for RaftParams {
             max_entries_per_message: 32,
             max_bytes_per_message: 16 * 1024,
             max_uncommitted_entries: 1024,
+            pre_vote: false,
+            check_quorum: false,
+            leader_transfer: false,
         }
     }
 }
@@ -516,7 +533,44 @@ impl Scenario {
         validate_faults("faults", &self.faults, self.nodes)?;
         validate_liveness("liveness", &self.liveness)?;
         validate_budget("budget", &self.budget)?;
+        self.validate_stability()?;
         self.validate_relations()
+    }
+
+    /// Leader stability is a promise under partitions alone: any other fault can depose a leader
+    /// legitimately, and would be blamed on the Raft.
+    fn validate_stability(&self) -> Result<(), ScenarioError> {
+        if !self.leader_stability {
+            return Ok(());
+        }
+        let faults = &self.faults;
+        let others = [
+            ("loss", faults.loss.is_some()),
+            ("duplication", faults.duplication.is_some()),
+            ("corruption", faults.corruption.is_some()),
+            ("tamper", faults.tamper.is_some()),
+            ("delay_spikes", faults.delay_spikes.is_some()),
+            ("pauses", faults.pauses.is_some()),
+            ("crashes", faults.crashes.is_some()),
+            ("overload", faults.overload.is_some()),
+            ("clock_skew", faults.clock_skew.is_some()),
+        ];
+        if let Some((kind, _)) = others.iter().find(|(_, on)| *on) {
+            return Err(field_error(
+                "leader_stability",
+                format!(
+                    "holds only under partitions, but faults.{kind} is on (it can depose a \
+                     leader legitimately)"
+                ),
+            ));
+        }
+        if self.liveness.core_probability > 0.0 {
+            return Err(field_error(
+                "leader_stability",
+                "holds only if everything heals: set liveness.core_probability to 0",
+            ));
+        }
+        Ok(())
     }
 
     /// Refuses what can never be live, whatever the Raft does: every seed would be blamed on
@@ -721,6 +775,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("stale-messages", include_str!("../../../scenarios/stale-messages.json")),
     ("reference", include_str!("../../../scenarios/reference.json")),
     ("tamper", include_str!("../../../scenarios/tamper.json")),
+    ("rejoin", include_str!("../../../scenarios/rejoin.json")),
 ];
 
 /// The built-in scenario called `name`.

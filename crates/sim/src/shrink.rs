@@ -374,6 +374,7 @@ fn restrict(fault: &Fault, nodes: NodeId) -> Option<Fault> {
             FaultKind::ClockSkew { target: target(*chosen)?, tick_percent: *tick_percent }
         }
         FaultKind::Burst { requests } => FaultKind::Burst { requests: *requests },
+        FaultKind::Transfer { to } => FaultKind::Transfer { to: keep(to).then_some(*to)? },
     };
     Some(Fault { kind, ..fault.clone() })
 }

@@ -32,7 +32,7 @@ fn campaign() -> &'static [(RunSpec, RunResult)] {
 }
 
 /// Every count that shows a fault kind (or the protocol's reaction to one) happened.
-fn fault_counts(counters: &Counters) -> [(&'static str, u64); 15] {
+fn fault_counts(counters: &Counters) -> [(&'static str, u64); 16] {
     [
         ("partitions", counters.partitions),
         ("pauses", counters.pauses),
@@ -49,6 +49,7 @@ fn fault_counts(counters: &Counters) -> [(&'static str, u64); 15] {
         ("client_retries", counters.client_retries),
         ("elections", counters.elections),
         ("leader_changes", counters.leader_changes),
+        ("transfers", counters.transfers),
     ]
 }
 
@@ -152,6 +153,7 @@ fn every_partition_shape_and_target_appears_in_generated_schedules() {
         "slow",
         "burst",
         "clock-skew",
+        "transfer",
     ];
     assert_eq!(kinds, BTreeSet::from(expected_kinds), "fault kinds drawn");
     let expected_targets = ["any", "leader", "new-leader", "new-voter"];

@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, VecDeque};
 use raftsim_raft::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, Config, ConflictHint, DurableState, Entry,
     EntryData, Envelope, FrameCodec, HardState, Index, Message, Node, NodeId, ProposeError, Ready,
-    RequestVote, RequestVoteResponse, RoleKind, Term,
+    RequestVote, RequestVoteResponse, RoleKind, Term, TransferError,
 };
 
 /// Voter ids `1..=count`.
@@ -96,7 +96,7 @@ pub fn node_from(voters: &[NodeId], durable: &DurableState) -> Node {
 
 /// A RequestVote.
 pub fn request_vote(term: Term, last_log_index: Index, last_log_term: Term) -> Message {
-    Message::RequestVote(RequestVote { term, last_log_index, last_log_term })
+    Message::RequestVote(RequestVote { term, last_log_index, last_log_term, transfer: false })
 }
 
 /// A RequestVoteResponse.
@@ -396,6 +396,13 @@ impl Cluster {
         self.applied[position].extend(ready.committed);
     }
 
+    /// Asks `id` to hand its leadership over to `target`, and drains its output.
+    pub fn transfer(&mut self, id: NodeId, target: NodeId) -> Result<(), TransferError> {
+        let result = self.nodes[id as usize - 1].transfer_leadership(target);
+        self.drain(id);
+        result
+    }
+
     /// One tick of `id`'s clock.
     pub fn tick(&mut self, id: NodeId) {
         self.nodes[id as usize - 1].tick();
@@ -409,14 +416,15 @@ impl Cluster {
         }
     }
 
-    /// Ticks `id` until it starts a campaign. Returns the ticks it took.
+    /// Ticks `id` until it starts a campaign (with PreVote: until it asks for PreVotes).
+    /// Returns the ticks it took.
     #[track_caller]
     pub fn tick_until_campaign(&mut self, id: NodeId) -> u32 {
         let limit = self.node(id).config().election_timeout_ticks_max + 1;
         let term = self.node(id).term();
         for ticks in 1..=limit {
             self.tick(id);
-            if self.node(id).term() > term {
+            if self.node(id).term() > term || self.node(id).role() == RoleKind::PreCandidate {
                 return ticks;
             }
         }

@@ -26,9 +26,22 @@ pub fn entries(entries: &[Entry]) -> String {
 pub fn message(envelope: &Envelope) -> String {
     let body = match &envelope.message {
         Message::RequestVote(request) => format!(
-            "RequestVote term={} last=({},{})",
+            "RequestVote term={} last=({},{}){}",
+            request.term,
+            request.last_log_index,
+            request.last_log_term,
+            if request.transfer { " transfer" } else { "" }
+        ),
+        Message::PreVote(request) => format!(
+            "PreVote term={} last=({},{})",
             request.term, request.last_log_index, request.last_log_term
         ),
+        Message::PreVoteResponse(response) => format!(
+            "PreVoteResponse term={} {}",
+            response.term,
+            if response.granted { "granted" } else { "refused" }
+        ),
+        Message::TimeoutNow(timeout) => format!("TimeoutNow term={}", timeout.term),
         Message::RequestVoteResponse(response) => format!(
             "RequestVoteResponse term={} {}",
             response.term,
@@ -61,6 +74,7 @@ pub fn message(envelope: &Envelope) -> String {
 pub fn node(node: &Node) -> String {
     let role = match node.role() {
         RoleKind::Follower => "follower",
+        RoleKind::PreCandidate => "precandidate",
         RoleKind::Candidate => "candidate",
         RoleKind::Leader => "leader",
     };

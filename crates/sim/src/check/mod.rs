@@ -19,6 +19,7 @@ mod committed;
 mod election_safety;
 mod leader_append_only;
 mod leader_completeness;
+pub mod leader_stability;
 mod log_matching;
 mod log_view;
 mod monotonicity;
@@ -70,6 +71,9 @@ pub enum Property {
     /// Once faults heal, the cluster settles: one stable leader, every live server caught up,
     /// every client request answered, within the scenario's bound.
     Liveness,
+    /// Once a leader is connected to a quorum in its term and no fault is active, the term
+    /// does not change (PreVote and CheckQuorum; checked where the scenario asks).
+    LeaderStability,
     /// raftsim itself (or the Raft code under test) panicked: always a bug.
     Panic,
 }
@@ -88,6 +92,7 @@ impl Property {
         Property::StateMachineSafety,
         Property::AppliedCommitted,
         Property::Liveness,
+        Property::LeaderStability,
         Property::Panic,
     ];
 
@@ -105,6 +110,7 @@ impl Property {
             Property::CommitMonotonic => "commit-monotonic",
             Property::FrameIntegrity => "frame-integrity",
             Property::Liveness => "liveness",
+            Property::LeaderStability => "leader-stability",
             Property::Panic => "panic",
         }
     }
@@ -406,6 +412,11 @@ impl Checker {
     /// `node`'s log as written.
     pub fn written_log(&self, node: NodeId) -> &LogView {
         &self.written[Checker::slot(node)]
+    }
+
+    /// The server that led `term`, as the messages it sent in that term prove.
+    pub fn leader_of(&self, term: Term) -> Option<NodeId> {
+        self.election_safety.leader_of(term)
     }
 
     /// `node`'s durable hard state.

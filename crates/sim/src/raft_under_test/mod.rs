@@ -56,6 +56,10 @@ pub struct NodeSetup {
     pub max_bytes_per_message: u32,
     /// Uncommitted entries a leader accepts before refusing proposals.
     pub max_uncommitted_entries: u32,
+    /// PreVote on (thesis §9.6).
+    pub pre_vote: bool,
+    /// CheckQuorum on (thesis §6.2).
+    pub check_quorum: bool,
     /// Seed for whatever randomness the implementation needs (election timeouts): a fresh one
     /// for each incarnation of the server, drawn from the run's seed.
     pub seed: u64,
@@ -388,6 +392,14 @@ pub trait RaftUnderTest: Sized {
 
     /// Whether [`take_output`](Self::take_output) would hand out anything.
     fn has_output(&self) -> bool;
+
+    /// The operator asks this server, if it leads, to hand leadership over to `target`.
+    /// Returns whether it took the request; an implementation without leadership transfer
+    /// keeps the default, which declines.
+    fn transfer_leadership(&mut self, target: NodeId) -> bool {
+        let _ = target;
+        false
+    }
 
     /// Hands out its output into `out` (cleared first).
     fn take_output(&mut self, out: &mut Output<Self::Message>);

@@ -11,7 +11,7 @@ use raftsim_raft::{
 
 use super::{
     BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry, MessageKind, MessageSummary,
-    Observation, Output, Payload, ProposeError, RaftUnderTest, Refused, Role, WriteId,
+    NodeId, Observation, Output, Payload, ProposeError, RaftUnderTest, Refused, Role, WriteId,
 };
 
 /// One server of raftsim's Raft, with its codec and a reused output buffer.
@@ -45,6 +45,8 @@ impl RaftUnderTest for RaftsimNode {
             max_entries_per_message: setup.max_entries_per_message as usize,
             max_bytes_per_message: setup.max_bytes_per_message as usize,
             max_uncommitted_entries: setup.max_uncommitted_entries as usize,
+            pre_vote: setup.pre_vote,
+            check_quorum: setup.check_quorum,
             seed: setup.seed,
             bugs: *bugs,
             ..Config::new(setup.id, setup.voters.clone())
@@ -80,8 +82,14 @@ impl RaftUnderTest for RaftsimNode {
             Err(raftsim_raft::ProposeError::NotLeader { leader_hint }) => {
                 Err(ProposeError::NotLeader { leader_hint })
             }
-            Err(raftsim_raft::ProposeError::Overloaded) => Err(ProposeError::Busy),
+            Err(
+                raftsim_raft::ProposeError::Overloaded | raftsim_raft::ProposeError::Transferring,
+            ) => Err(ProposeError::Busy),
         }
+    }
+
+    fn transfer_leadership(&mut self, target: NodeId) -> bool {
+        self.node.transfer_leadership(target).is_ok()
     }
 
     fn has_output(&self) -> bool {
@@ -115,6 +123,7 @@ impl RaftUnderTest for RaftsimNode {
         Observation {
             role: match node.role() {
                 RoleKind::Follower => Role::Follower,
+                RoleKind::PreCandidate => Role::PreCandidate,
                 RoleKind::Candidate => Role::Candidate,
                 RoleKind::Leader => Role::Leader,
             },
@@ -144,6 +153,15 @@ impl RaftUnderTest for RaftsimNode {
             Message::RequestVoteResponse(response) => {
                 MessageKind::VoteResponse { pre: false, granted: response.granted }
             }
+            Message::PreVote(request) => MessageKind::VoteRequest {
+                pre: true,
+                last_index: request.last_log_index,
+                last_term: request.last_log_term,
+            },
+            Message::PreVoteResponse(response) => {
+                MessageKind::VoteResponse { pre: true, granted: response.granted }
+            }
+            Message::TimeoutNow(_) => MessageKind::TimeoutNow,
             Message::AppendEntries(append) => {
                 MessageKind::Append { entries: append.entries.len() as u32 }
             }
@@ -164,16 +182,26 @@ impl RaftUnderTest for RaftsimNode {
     }
 
     fn describe(message: &Envelope) -> String {
+        let answer = |granted: bool| if granted { "granted" } else { "refused" };
         match &message.message {
             Message::RequestVote(request) => format!(
-                "RequestVote term {} last ({}, {})",
+                "RequestVote term {} last ({}, {}){}",
+                request.term,
+                request.last_log_index,
+                request.last_log_term,
+                if request.transfer { " (transfer)" } else { "" }
+            ),
+            Message::RequestVoteResponse(response) => {
+                format!("RequestVoteResponse term {} {}", response.term, answer(response.granted))
+            }
+            Message::PreVote(request) => format!(
+                "PreVote term {} last ({}, {})",
                 request.term, request.last_log_index, request.last_log_term
             ),
-            Message::RequestVoteResponse(response) => format!(
-                "RequestVoteResponse term {} {}",
-                response.term,
-                if response.granted { "granted" } else { "refused" }
-            ),
+            Message::PreVoteResponse(response) => {
+                format!("PreVoteResponse term {} {}", response.term, answer(response.granted))
+            }
+            Message::TimeoutNow(timeout) => format!("TimeoutNow term {}", timeout.term),
             Message::AppendEntries(append) => format!(
                 "AppendEntries term {} prev ({}, {}) entries {} commit {}",
                 append.term,

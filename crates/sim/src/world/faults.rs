@@ -133,8 +133,16 @@ impl<R: RaftUnderTest> World<R> {
                 self.counters.clock_skews += 1;
                 ActiveFault::Skewed(node)
             }
+            FaultKind::Transfer { to } => {
+                // Asked like any input, so that it waits its turn behind the leader's inbox.
+                if let Some(leader) = self.leader().filter(|&leader| leader != to) {
+                    self.arrive(leader, crate::node::Input::Transfer { target: to })?;
+                }
+                ActiveFault::Skipped
+            }
         };
         self.active[fault as usize] = Some(active);
+        self.fault_changed();
         let end_us = self.now_us + duration_us;
         if end_us < self.spec.options.fault_window_us {
             self.queue.push(end_us, Event::FaultEnd { fault });
@@ -146,6 +154,7 @@ impl<R: RaftUnderTest> World<R> {
     /// heal ends every fault that is still active.
     pub(super) fn end_fault(&mut self, fault: u32) -> Result<(), Box<Violation>> {
         let Some(active) = self.active[fault as usize].take() else { return Ok(()) };
+        self.fault_changed();
         match active {
             ActiveFault::Cuts(cuts) => {
                 for (from, to) in cuts {

@@ -136,6 +136,11 @@ impl<R: RaftUnderTest> World<R> {
                     self.reply_to_client(client, sequence, reply);
                 }
             }
+            Input::Transfer { target } => {
+                if sim_node.raft_mut().transfer_leadership(target) {
+                    self.counters.transfers += 1;
+                }
+            }
         }
         self.after_input(node, false)
     }
@@ -188,6 +193,8 @@ impl<R: RaftUnderTest> World<R> {
         }
         if self.nodes[node as usize - 1].raft_mut().step(message).is_err() {
             self.counters.frames_refused += 1;
+        } else if summary.kind.is_from_leader() {
+            self.heard_leader(node, from, summary.term);
         }
         Ok(())
     }

@@ -41,6 +41,7 @@ impl<R: RaftUnderTest> World<R> {
         }
         let options = self.spec.options.liveness.clone();
         self.network.heal(options.loss_rate);
+        self.fault_changed();
         let left_out = |node: NodeId| {
             options.left_out.iter().find(|&&(left, _)| left == node).map(|&(_, how)| how)
         };

@@ -9,6 +9,7 @@
 mod faults;
 mod inputs;
 pub mod liveness;
+mod stability;
 
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -229,6 +230,8 @@ pub struct World<R: RaftUnderTest> {
     armed: Vec<u32>,
     /// The liveness phase, once the fault window is over.
     liveness: Option<Liveness>,
+    /// Leader stability, in the scenarios that check it.
+    stability: Option<stability::StabilityWatch>,
     verdict: Option<Verdict>,
     /// A description of the last event, kept only when describing (for timelines).
     description: Option<String>,
@@ -306,6 +309,7 @@ impl<R: RaftUnderTest> World<R> {
             active: vec![None; spec.schedule.len()],
             armed: Vec::new(),
             liveness: None,
+            stability: spec.options.leader_stability.then(|| stability::StabilityWatch::new(count)),
             verdict: None,
             description: None,
             coverage: Coverage::default(),
@@ -352,7 +356,10 @@ impl<R: RaftUnderTest> World<R> {
         if self.description.is_some() {
             self.description = Some(self.describe(&event));
         }
-        let applied = self.apply(event).and_then(|()| self.check_liveness());
+        let applied = self
+            .apply(event)
+            .and_then(|()| self.check_stability())
+            .and_then(|()| self.check_liveness());
         if let Err(violation) = applied {
             let failure = Failure { step: self.step, time_us, violation: *violation };
             self.verdict = Some(Verdict::Fail(failure));
@@ -624,6 +631,8 @@ fn node_setup(options: &Options, id: NodeId, voters: &[NodeId], seed: u64) -> No
         max_entries_per_message: raft.max_entries_per_message,
         max_bytes_per_message: raft.max_bytes_per_message,
         max_uncommitted_entries: raft.max_uncommitted_entries,
+        pre_vote: raft.pre_vote,
+        check_quorum: raft.check_quorum,
         seed,
     }
 }
