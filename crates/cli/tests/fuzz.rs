@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use common::{
-    BUG, BUG_SCENARIO, BUG_SEEDS, arg, assert_code, assert_counters, files_in, json, last_line,
-    parse_hash, run, stderr, stdout,
+    BUG, BUG_SCENARIO, BUG_SEEDS, arg, assert_code, assert_counters, files_in, fuzz_bug, json,
+    last_line, parse_hash, run, stderr, stdout,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -247,17 +247,7 @@ fn without_a_terminal_output_is_plain_lines() {
         assert!(!text.contains('\r'), "carriage returns without a terminal: {text:?}");
     }
     assert!(out.lines().any(|line| line.starts_with("digest 0x")), "{out}");
-    let bug = run(&[
-        "fuzz",
-        "--scenario",
-        BUG_SCENARIO,
-        "--bug",
-        BUG,
-        "--seeds",
-        BUG_SEEDS,
-        "--out",
-        arg(dir.path()),
-    ]);
+    let bug = fuzz_bug(&["--out", arg(dir.path())]);
     assert_code(&bug, 1);
     assert!(!stderr(&bug).contains('\u{1b}') && !stdout(&bug).contains('\u{1b}'));
 }

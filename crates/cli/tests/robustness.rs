@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use common::{
     BUG, BUG_SCENARIO, BUG_SEEDS, arg, assert_code, assert_no_debug_formatting, bug_seed,
-    calm_trace, code, debug_formatted_lines, edited_scenario, failing_trace, files_in, json,
-    last_line, raftsim, raftsim_path, run, stderr, stdout,
+    calm_trace, code, debug_formatted_lines, edited_scenario, failing_trace, files_in, fuzz_bug,
+    json, last_line, raftsim, raftsim_path, run, stderr, stdout,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -101,19 +101,7 @@ fn summaries_say_1_seed_and_2_seeds() {
 fn a_violation_is_counted_in_the_singular() {
     let dir = TempDir::new().unwrap();
     let junit = dir.path().join("report.xml");
-    let output = run(&[
-        "fuzz",
-        "--scenario",
-        BUG_SCENARIO,
-        "--bug",
-        BUG,
-        "--seeds",
-        BUG_SEEDS,
-        "--out",
-        arg(dir.path()),
-        "--junit",
-        arg(&junit),
-    ]);
+    let output = fuzz_bug(&["--out", arg(dir.path()), "--junit", arg(&junit)]);
     assert_code(&output, 1);
     let seeds = bug_seed() + 1;
     let summary =
@@ -571,19 +559,7 @@ fn a_junit_report_that_cannot_be_written_is_an_error_that_hides_no_violation() {
     assert_one_error(&output, &["--junit", "/dev/full", "No space left"]);
     assert!(stdout(&output).contains("1 seed in "), "the summary is printed first");
     let out = dir.path().join("traces");
-    let output = run(&[
-        "fuzz",
-        "--scenario",
-        BUG_SCENARIO,
-        "--bug",
-        BUG,
-        "--seeds",
-        BUG_SEEDS,
-        "--out",
-        arg(&out),
-        "--junit",
-        "/dev/full",
-    ]);
+    let output = fuzz_bug(&["--out", arg(&out), "--junit", "/dev/full"]);
     assert_code(&output, 1);
     assert_one_error(&output, &["--junit", "/dev/full"]);
     assert_eq!(files_in(&out).len(), 1, "the trace is written");

@@ -112,6 +112,14 @@ pub const BUG_SCENARIO: &str = "figure8";
 /// How many seeds (from 0) a campaign of [`BUG`] on [`BUG_SCENARIO`] runs to catch it.
 pub const BUG_SEEDS: &str = "200";
 
+/// Runs the campaign that catches [`BUG`] (`fuzz` on [`BUG_SCENARIO`], [`BUG_SEEDS`] seeds)
+/// with `extra` arguments.
+pub fn fuzz_bug(extra: &[&str]) -> Output {
+    let mut args = vec!["fuzz", "--scenario", BUG_SCENARIO, "--bug", BUG, "--seeds", BUG_SEEDS];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// The smallest seed below [`BUG_SEEDS`] at which [`BUG`] on [`BUG_SCENARIO`] fails, found by
 /// a campaign (once per test binary), so that the tests do not hard-code what the protocol's
 /// details decide.
@@ -119,18 +127,7 @@ pub fn bug_seed() -> u64 {
     static SEED: OnceLock<u64> = OnceLock::new();
     *SEED.get_or_init(|| {
         let dir = tempfile::TempDir::new().expect("a temporary directory");
-        let output = run(&[
-            "fuzz",
-            "--scenario",
-            BUG_SCENARIO,
-            "--bug",
-            BUG,
-            "--seeds",
-            BUG_SEEDS,
-            "--json",
-            "--out",
-            arg(dir.path()),
-        ]);
+        let output = fuzz_bug(&["--json", "--out", arg(dir.path())]);
         assert_code(&output, 1);
         json(&output)["failures"][0]["seed"].as_u64().expect("a failing seed")
     })

@@ -144,22 +144,15 @@ impl RaftUnderTest for RaftsimNode {
     }
 
     fn summarize(message: &Envelope) -> MessageSummary {
+        let pre = matches!(message.message, Message::PreVote(_) | Message::PreVoteResponse(_));
         let kind = match &message.message {
-            Message::RequestVote(request) => MessageKind::VoteRequest {
-                pre: false,
+            Message::RequestVote(request) | Message::PreVote(request) => MessageKind::VoteRequest {
+                pre,
                 last_index: request.last_log_index,
                 last_term: request.last_log_term,
             },
-            Message::RequestVoteResponse(response) => {
-                MessageKind::VoteResponse { pre: false, granted: response.granted }
-            }
-            Message::PreVote(request) => MessageKind::VoteRequest {
-                pre: true,
-                last_index: request.last_log_index,
-                last_term: request.last_log_term,
-            },
-            Message::PreVoteResponse(response) => {
-                MessageKind::VoteResponse { pre: true, granted: response.granted }
+            Message::RequestVoteResponse(response) | Message::PreVoteResponse(response) => {
+                MessageKind::VoteResponse { pre, granted: response.granted }
             }
             Message::TimeoutNow(_) => MessageKind::TimeoutNow,
             Message::AppendEntries(append) => {
