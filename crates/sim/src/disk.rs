@@ -18,9 +18,10 @@ impl Disk {
         &self.image
     }
 
-    /// Makes `write` durable. Returns whether it replaced entries the log already held (a
+    /// Makes `write` durable, taking its entries (moved, not copied: every entry of a run
+    /// passes through here). Returns whether it replaced entries the log already held (a
     /// truncation).
-    pub fn write(&mut self, write: &WriteBatch) -> bool {
+    pub fn write(&mut self, write: &mut WriteBatch) -> bool {
         let image = &mut self.image;
         if let Some(hard_state) = write.hard_state {
             image.hard_state = hard_state;
@@ -48,7 +49,7 @@ impl Disk {
         let keep = (from - base - 1) as usize;
         let truncated = keep < image.entries.len();
         image.entries.truncate(keep);
-        image.entries.extend(write.entries.iter().cloned());
+        image.entries.append(&mut write.entries);
         truncated
     }
 }
@@ -70,17 +71,18 @@ mod tests {
     fn writes_replace_the_log_suffix_and_report_truncations() {
         let mut disk = Disk::default();
         let hard_state = HardState { term: 2, vote: Some(1), commit: 0 };
-        let first = WriteBatch {
+        let mut first = WriteBatch {
             id: Some(1),
             hard_state: Some(hard_state),
             log_from: Some(1),
             entries: entries(1, &[1, 1, 2]),
             ..WriteBatch::default()
         };
-        assert!(!disk.write(&first));
-        let second =
+        assert!(!disk.write(&mut first));
+        assert!(first.entries.is_empty(), "the disk takes the entries");
+        let mut second =
             WriteBatch { id: Some(2), log_from: Some(2), entries: entries(2, &[3]), ..first };
-        assert!(disk.write(&second));
+        assert!(disk.write(&mut second));
         assert_eq!(disk.image().hard_state, hard_state);
         assert_eq!(disk.image().entries, entries(1, &[1, 3]));
     }
@@ -88,16 +90,16 @@ mod tests {
     #[test]
     fn a_snapshot_keeps_the_log_after_it_only_if_the_log_continues_it() {
         let mut disk = Disk::default();
-        disk.write(&WriteBatch {
+        disk.write(&mut WriteBatch {
             log_from: Some(1),
             entries: entries(1, &[1, 1, 1]),
             ..Default::default()
         });
         let snapshot = Snapshot { index: 2, term: 1, data: Vec::new() };
-        disk.write(&WriteBatch { snapshot: Some(snapshot.clone()), ..Default::default() });
+        disk.write(&mut WriteBatch { snapshot: Some(snapshot.clone()), ..Default::default() });
         assert_eq!(disk.image().entries, entries(3, &[1]));
         let other = Snapshot { index: 5, term: 4, data: Vec::new() };
-        disk.write(&WriteBatch { snapshot: Some(other), ..Default::default() });
+        disk.write(&mut WriteBatch { snapshot: Some(other), ..Default::default() });
         assert!(disk.image().entries.is_empty());
         assert_eq!(disk.image().last_index(), 5);
     }

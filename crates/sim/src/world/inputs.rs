@@ -261,11 +261,13 @@ impl<R: RaftUnderTest> World<R> {
                 }
                 self.disk_bytes +=
                     output.write.entries.iter().map(LogEntry::size_bytes).sum::<u64>();
-                if self.nodes[index].disk.write(&output.write) {
-                    self.counters.truncations += 1;
-                }
+                // The write is durable the moment it is made; the checker hears of it before
+                // the disk takes the entries.
                 if self.checking {
                     self.checker.on_durable(node, &output.write)?;
+                }
+                if self.nodes[index].disk.write(&mut output.write) {
+                    self.counters.truncations += 1;
                 }
                 *fired = if self.armed.is_empty() { None } else { self.triggered_fault(node) };
                 if fired.is_some_and(|fault| self.is_crash(fault)) {
