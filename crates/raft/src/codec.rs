@@ -162,18 +162,24 @@ struct SpareCapacity<'a> {
 }
 
 impl SpareCapacity<'_> {
+    /// The next `len` slots, now counted as written.
+    #[inline]
+    fn claim(&mut self, len: usize) -> postcard::Result<&mut [MaybeUninit<u8>]> {
+        let end = self.written + len;
+        let slots =
+            self.spare.get_mut(self.written..end).ok_or(postcard::Error::SerializeBufferFull)?;
+        self.written = end;
+        Ok(slots)
+    }
+
     /// Writes `bytes`, whose length is exactly `N`: a copy of constant length, which compiles
     /// to a few moves instead of a `memcpy` call.
     #[inline]
     fn put<const N: usize>(&mut self, bytes: &[u8]) -> postcard::Result<()> {
         let bytes: [u8; N] = bytes.try_into().expect("N is the slice's length");
-        let end = self.written + N;
-        let slots =
-            self.spare.get_mut(self.written..end).ok_or(postcard::Error::SerializeBufferFull)?;
-        for (slot, byte) in slots.iter_mut().zip(bytes) {
+        for (slot, byte) in self.claim(N)?.iter_mut().zip(bytes) {
             slot.write(byte);
         }
-        self.written = end;
         Ok(())
     }
 }
@@ -197,15 +203,9 @@ impl postcard::ser_flavors::Flavor for SpareCapacity<'_> {
             3 => self.put::<3>(bytes),
             4 => self.put::<4>(bytes),
             len => {
-                let end = self.written + len;
-                let slots = self
-                    .spare
-                    .get_mut(self.written..end)
-                    .ok_or(postcard::Error::SerializeBufferFull)?;
-                for (slot, &byte) in slots.iter_mut().zip(bytes) {
+                for (slot, &byte) in self.claim(len)?.iter_mut().zip(bytes) {
                     slot.write(byte);
                 }
-                self.written = end;
                 Ok(())
             }
         }
