@@ -89,6 +89,17 @@ bugs! {
     /// a healthy leader.
     PreVoteBumpsTerm = "prevote-bumps-term",
         "a PreVote changes no term: only a candidate that won it starts a new term (thesis §9.6)";
+    /// A follower installs a snapshot older than its commit index, moving its state machine
+    /// back to an earlier point.
+    StaleSnapshotInstall = "stale-snapshot-install",
+        "a server ignores a snapshot that its commit index already covers (§7)";
+    /// A follower installs a snapshot whose last entry its log holds in another term, and keeps
+    /// the log after it anyway: a suffix from another history follows the snapshot.
+    SnapshotKeepsSuffix = "snapshot-keeps-suffix",
+        "a snapshot's installer keeps the entries after it only if its log holds the snapshot's last entry (§7)";
+    /// A server compacts every durable entry into its snapshot, committed or not.
+    CompactUncommitted = "compact-uncommitted",
+        "a server snapshots and compacts only entries it has applied, which are committed (§7)";
 }
 
 impl fmt::Display for Bug {

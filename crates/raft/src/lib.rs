@@ -119,6 +119,7 @@ mod payload;
 mod progress;
 mod ready;
 mod replication;
+mod snapshot;
 mod types;
 
 pub use bugs::{Bug, Bugs, UnknownBug};
@@ -127,11 +128,12 @@ pub use config::{Config, ConfigError, VOTERS_MAX};
 pub use entry::{Entry, EntryData};
 pub use log::Log;
 pub use message::{
-    AppendEntries, AppendEntriesResponse, AppendOutcome, ConflictHint, Envelope, Message,
-    RequestVote, RequestVoteResponse, TimeoutNow,
+    AppendEntries, AppendEntriesResponse, AppendOutcome, ConflictHint, Envelope, InstallSnapshot,
+    InstallSnapshotResponse, Message, RequestVote, RequestVoteResponse, TimeoutNow,
 };
 pub use node::{Node, ProposeError, RoleKind, StepError, TransferError};
 pub use payload::{PAYLOAD_INLINE_BYTES, Payload};
 pub use progress::{Progress, ReplicationState};
 pub use ready::{DurableState, HardState, Ready, WriteId};
+pub use snapshot::Snapshot;
 pub use types::{Index, NodeId, Term};

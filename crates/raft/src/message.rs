@@ -34,6 +34,12 @@ pub enum Message {
     PreVoteResponse(RequestVoteResponse),
     /// A leader hands its leadership over: the recipient campaigns at once (thesis §3.10).
     TimeoutNow(TimeoutNow),
+    /// A leader sends one chunk of its snapshot to a follower that needs compacted entries
+    /// (§7).
+    InstallSnapshot(InstallSnapshot),
+    /// A follower says how much of a snapshot it holds, so the leader sends the next chunk.
+    /// (Once installed, the follower answers with an accepting [`AppendEntriesResponse`].)
+    InstallSnapshotResponse(InstallSnapshotResponse),
 }
 
 impl Message {
@@ -47,6 +53,8 @@ impl Message {
             Message::PreVote(m) => m.term,
             Message::PreVoteResponse(m) => m.term,
             Message::TimeoutNow(m) => m.term,
+            Message::InstallSnapshot(m) => m.term,
+            Message::InstallSnapshotResponse(m) => m.term,
         }
     }
 
@@ -60,7 +68,9 @@ impl Message {
     ///   its own term);
     /// - an append's entries follow `prev_log_index` contiguously, with terms that never
     ///   decrease, starting at or above `prev_log_term` and ending at or below the leader's term;
-    /// - a rejection's conflict term is a real term no later than the response's.
+    /// - a rejection's conflict term is a real term no later than the response's;
+    /// - a snapshot chunk describes a snapshot of a real entry no later than the leader's term,
+    ///   and a chunk's end does not overflow.
     pub fn is_well_formed(&self) -> bool {
         let position = |index: Index, term: Term| (index == 0) == (term == 0);
         if self.term() == 0 {
@@ -73,7 +83,14 @@ impl Message {
             }
             Message::RequestVoteResponse(_)
             | Message::PreVoteResponse(_)
-            | Message::TimeoutNow(_) => true,
+            | Message::TimeoutNow(_)
+            | Message::InstallSnapshotResponse(_) => true,
+            Message::InstallSnapshot(chunk) => {
+                chunk.index >= 1
+                    && chunk.snapshot_term >= 1
+                    && chunk.snapshot_term <= chunk.term
+                    && chunk.offset.checked_add(chunk.data.len() as u64).is_some()
+            }
             Message::AppendEntries(append) => {
                 if !position(append.prev_log_index, append.prev_log_term)
                     || append.prev_log_term > append.term
@@ -108,6 +125,8 @@ impl Message {
             Message::PreVote(_) => "PreVote",
             Message::PreVoteResponse(_) => "PreVoteResponse",
             Message::TimeoutNow(_) => "TimeoutNow",
+            Message::InstallSnapshot(_) => "InstallSnapshot",
+            Message::InstallSnapshotResponse(_) => "InstallSnapshotResponse",
         }
     }
 }
@@ -132,6 +151,35 @@ pub struct RequestVote {
 pub struct TimeoutNow {
     /// The leader's term.
     pub term: Term,
+}
+
+/// One chunk of a leader's snapshot. Chunks are sent one at a time, each after the follower
+/// said how much it holds, so a follower assembles them in order; `done` marks the last.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallSnapshot {
+    /// The leader's term.
+    pub term: Term,
+    /// Last index the snapshot covers.
+    pub index: Index,
+    /// Term of the entry at `index`.
+    pub snapshot_term: Term,
+    /// Where this chunk starts in the snapshot's data.
+    pub offset: u64,
+    /// The chunk's bytes.
+    pub data: Vec<u8>,
+    /// Whether this chunk ends the snapshot.
+    pub done: bool,
+}
+
+/// A follower's progress on a snapshot: it holds its first `received` bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallSnapshotResponse {
+    /// The follower's current term.
+    pub term: Term,
+    /// The snapshot's last index.
+    pub index: Index,
+    /// Bytes of it the follower holds, in order from the start.
+    pub received: u64,
 }
 
 /// The answer to a [`RequestVote`].
@@ -221,6 +269,18 @@ mod tests {
         Message::AppendEntriesResponse(AppendEntriesResponse { term, outcome })
     }
 
+    fn snapshot_chunk(term: Term, index: Index, snapshot_term: Term, offset: u64) -> Message {
+        let data = vec![1, 2, 3];
+        Message::InstallSnapshot(InstallSnapshot {
+            term,
+            index,
+            snapshot_term,
+            offset,
+            data,
+            done: true,
+        })
+    }
+
     #[test]
     fn impossible_messages_of_every_kind_are_malformed() {
         let vote = |term, last_log_index, last_log_term| {
@@ -239,6 +299,7 @@ mod tests {
             append(2, (4, 2), &[]),
             rejection(3, Some(2)),
             rejection(3, None),
+            snapshot_chunk(4, 9, 3, 0),
         ];
         for message in &well_formed {
             assert!(message.is_well_formed(), "{message:?}");
@@ -259,6 +320,9 @@ mod tests {
             ("an entry after the leader's term", append(2, (0, 0), &[(1, 3)])),
             ("conflict term 0", rejection(3, Some(0))),
             ("conflict term after the response's", rejection(3, Some(4))),
+            ("a snapshot of index 0", snapshot_chunk(4, 0, 0, 0)),
+            ("a snapshot of a later term", snapshot_chunk(4, 9, 5, 0)),
+            ("a chunk past the end of memory", snapshot_chunk(4, 9, 3, u64::MAX)),
         ];
         for (name, message) in &malformed {
             assert!(!message.is_well_formed(), "{name}: {message:?}");

@@ -8,8 +8,9 @@ use thiserror::Error;
 
 use crate::{
     Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope, HardState, Index, Log,
-    Message, NodeId, Payload, Progress, Ready, Term, WriteId,
+    Message, NodeId, Payload, Progress, Ready, Snapshot, Term, WriteId,
 };
+use crate::snapshot::IncomingSnapshot;
 
 /// A server's role, with the state only that role has (§5.1). Leader-only state cannot be
 /// touched by a follower because it does not exist outside the `Leader` variant.
@@ -140,7 +141,7 @@ pub struct Node {
     pub(crate) commit_index: Index,
     /// Entries handed to the driver to apply. Invariant: `applied_index <= commit_index`
     /// (except under the `apply-uncommitted` bug).
-    applied_index: Index,
+    pub(crate) applied_index: Index,
     pub(crate) role: Role,
     pub(crate) election_elapsed: u32,
     pub(crate) election_timeout: u32,
@@ -164,6 +165,14 @@ pub struct Node {
     /// acknowledged, and no write still pending replaces it.
     /// Invariant: `stable_index <= log.last_index()`.
     pub(crate) stable_index: Index,
+    /// The latest snapshot, which the log is compacted behind (`log.snapshot_index()`).
+    pub(crate) snapshot: Option<Snapshot>,
+    /// Whether `snapshot` has yet to be handed out for persisting.
+    pub(crate) snapshot_unpersisted: bool,
+    /// Whether that snapshot came from the leader, so the state machine must restore from it.
+    pub(crate) snapshot_installed: bool,
+    /// A snapshot being received from the leader.
+    pub(crate) incoming: Option<IncomingSnapshot>,
 }
 
 /// A write handed out in a `Ready` and not yet acknowledged.
@@ -183,22 +192,34 @@ impl Node {
     }
 
     /// A server rebuilt from what its driver made durable. `applied_index` is how far the
-    /// driver's state machine already applied (0 for a state machine that is rebuilt from the
-    /// log); committed entries above it will be handed out again.
+    /// driver's state machine already applied: at least the snapshot's index (the state machine
+    /// restores from the snapshot), or 0 without one for a state machine that is rebuilt from
+    /// the log; committed entries above it will be handed out again.
     pub fn restart(
         config: Config,
         durable: &DurableState,
         applied_index: Index,
     ) -> Result<Node, ConfigError> {
         config.validate()?;
-        let log = Log::from_entries(durable.entries.clone());
+        let (snapshot_index, snapshot_term) =
+            durable.snapshot.as_ref().map_or((0, 0), |snapshot| (snapshot.index, snapshot.term));
+        let log = Log::restore(snapshot_index, snapshot_term, durable.entries.clone());
         debug_assert!(
             !config.bugs.is_empty() || log.terms_are_monotonic(),
             "a durable log's terms decrease"
         );
-        let hard_state = durable.hard_state;
+        let mut hard_state = durable.hard_state;
+        // The snapshot holds only applied, so committed, entries (under `compact-uncommitted`
+        // the commit index is left where it was).
+        if config.bugs.is_empty() {
+            hard_state.commit = hard_state.commit.max(snapshot_index);
+        }
         assert!(hard_state.commit <= log.last_index(), "durable commit index past the log");
-        assert!(applied_index <= hard_state.commit, "applied past the durable commit index");
+        assert!(
+            applied_index <= hard_state.commit.max(snapshot_index),
+            "applied past the durable commit index"
+        );
+        assert!(applied_index >= snapshot_index, "applied behind the snapshot it restored");
         let vote =
             if config.bugs.contains(Bug::ForgetVoteOnRestart) { None } else { hard_state.vote };
         let mut node = Node {
@@ -215,10 +236,14 @@ impl Node {
             persisted_messages: Vec::new(),
             persisted_hard_state: hard_state,
             log_dirty_from: None,
-            persisted_last_index: durable.entries.len() as Index,
+            persisted_last_index: snapshot_index + durable.entries.len() as Index,
             pending_writes: VecDeque::new(),
             last_write_id: 0,
-            stable_index: durable.entries.len() as Index,
+            stable_index: snapshot_index + durable.entries.len() as Index,
+            snapshot: durable.snapshot.clone(),
+            snapshot_unpersisted: false,
+            snapshot_installed: false,
+            incoming: None,
             config,
         };
         node.reset_election_timer();
@@ -371,7 +396,9 @@ impl Node {
                     return Ok(());
                 }
                 _ => {
-                    let leader = matches!(message, Message::AppendEntries(_)).then_some(from);
+                    let leader =
+                        matches!(message, Message::AppendEntries(_) | Message::InstallSnapshot(_))
+                            .then_some(from);
                     self.become_follower(term, leader);
                 }
             }
@@ -384,6 +411,10 @@ impl Node {
             Message::PreVote(request) => self.handle_pre_vote(from, request),
             Message::PreVoteResponse(response) => self.handle_pre_vote_response(from, response),
             Message::TimeoutNow(timeout) => self.handle_timeout_now(from, timeout),
+            Message::InstallSnapshot(chunk) => self.handle_install_snapshot(from, chunk),
+            Message::InstallSnapshotResponse(response) => {
+                self.handle_install_snapshot_response(from, response)
+            }
         }
         self.check_invariants();
         Ok(())
@@ -413,6 +444,7 @@ impl Node {
         !self.messages.is_empty()
             || !self.persisted_messages.is_empty()
             || self.log_dirty_from.is_some()
+            || self.snapshot_unpersisted
             || self.hard_state() != self.persisted_hard_state
             || self.applied_index < self.apply_limit()
             || self.has_appends_to_send()
@@ -428,6 +460,11 @@ impl Node {
             out.hard_state = Some(hard_state);
             self.persisted_hard_state = hard_state;
         }
+        if self.snapshot_unpersisted {
+            out.snapshot = self.snapshot.clone();
+            out.snapshot_installed = self.snapshot_installed;
+            (self.snapshot_unpersisted, self.snapshot_installed) = (false, false);
+        }
         if let Some(mut from) = self.log_dirty_from.take() {
             if self.config.bugs.contains(Bug::UnpersistedTruncation) {
                 // Only entries past the old durable end are written; the removed ones stay.
@@ -439,7 +476,7 @@ impl Node {
                 self.persisted_last_index = self.log.last_index();
             }
         }
-        if out.hard_state.is_some() || out.log_from.is_some() {
+        if out.hard_state.is_some() || out.log_from.is_some() || out.snapshot.is_some() {
             self.last_write_id += 1;
             out.write_id = Some(self.last_write_id);
             self.pending_writes.push_back(PendingWrite {
@@ -577,7 +614,14 @@ impl Node {
     /// the simulator's global checker that must notice the consequences: a local assertion
     /// would stop the run first and hide whether the harness can find the bug. So with any bug
     /// enabled only the structural invariant (commit within the log) is asserted.
-    fn check_invariants(&self) {
+    pub(crate) fn check_invariants(&self) {
+        assert!(
+            self.applied_index >= self.log.snapshot_index(),
+            "node {}: applied {} behind the snapshot at {}",
+            self.config.id,
+            self.applied_index,
+            self.log.snapshot_index()
+        );
         assert!(
             self.commit_index <= self.log.last_index(),
             "node {}: commit index {} past last index {}",
@@ -586,6 +630,13 @@ impl Node {
             self.log.last_index()
         );
         if self.config.bugs.is_empty() {
+            assert!(
+                self.log.snapshot_index() <= self.commit_index,
+                "node {}: snapshot at {} past commit {}",
+                self.config.id,
+                self.log.snapshot_index(),
+                self.commit_index
+            );
             assert!(
                 self.applied_index <= self.commit_index,
                 "node {}: applied {} past commit {}",

@@ -16,6 +16,16 @@ pub enum ReplicationState {
     /// The follower's log matches up to `match_index`: the leader streams appends optimistically,
     /// up to the in-flight window.
     Replicate,
+    /// The follower needs entries the leader compacted: the leader sends its snapshot, one
+    /// chunk at a time, and no appends until the follower installed it.
+    Snapshot {
+        /// The snapshot's last index.
+        index: Index,
+        /// Where the last chunk sent ends: the follower's answer to it is this.
+        sent_end: u64,
+        /// What the follower last said it holds: where a resend starts.
+        reported: u64,
+    },
 }
 
 /// A leader's bookkeeping for one voter.
@@ -73,6 +83,7 @@ impl Progress {
         match self.state {
             ReplicationState::Probe { sent } => !sent,
             ReplicationState::Replicate => self.inflight.len() < window,
+            ReplicationState::Snapshot { .. } => false,
         }
     }
 
@@ -87,6 +98,7 @@ impl Progress {
                     self.inflight.push_back(last);
                 }
             }
+            ReplicationState::Snapshot { .. } => unreachable!("no appends while snapshotting"),
         }
     }
 
@@ -97,8 +109,13 @@ impl Progress {
         while self.inflight.front().is_some_and(|&last| last <= index) {
             self.inflight.pop_front();
         }
-        if let ReplicationState::Probe { .. } = self.state {
-            self.become_replicate(index.max(self.match_index));
+        match self.state {
+            ReplicationState::Probe { .. } => self.become_replicate(index.max(self.match_index)),
+            // Installed (or already past it): stream from there on.
+            ReplicationState::Snapshot { index: snapshot, .. } if index >= snapshot => {
+                self.become_replicate(index.max(self.match_index))
+            }
+            ReplicationState::Snapshot { .. } | ReplicationState::Replicate => {}
         }
         if index <= self.match_index {
             return false;
@@ -131,19 +148,56 @@ impl Progress {
         self.silent_heartbeats = 0;
     }
 
+    /// Starts sending the snapshot ending at `index`.
+    pub fn become_snapshot(&mut self, index: Index) {
+        self.state = ReplicationState::Snapshot { index, sent_end: 0, reported: 0 };
+        self.next_index = self.next_index.max(index + 1).max(self.match_index + 1);
+        self.inflight.clear();
+        self.silent_heartbeats = 0;
+    }
+
+    /// Records a snapshot chunk sent, ending at byte `end`.
+    pub fn on_snapshot_sent(&mut self, end: u64) {
+        if let ReplicationState::Snapshot { sent_end, .. } = &mut self.state {
+            *sent_end = end;
+        }
+    }
+
+    /// The follower holds the first `received` bytes of the snapshot ending at `index`. Returns
+    /// whether that is the answer to the last chunk sent, so the next one should go.
+    pub fn on_snapshot_progress(&mut self, index: Index, received: u64) -> bool {
+        let ReplicationState::Snapshot { index: sending, sent_end, reported } = &mut self.state
+        else {
+            return false;
+        };
+        if *sending != index {
+            return false;
+        }
+        *reported = received;
+        if received != *sent_end {
+            return false;
+        }
+        self.silent_heartbeats = 0;
+        true
+    }
+
     fn become_replicate(&mut self, match_index: Index) {
         self.state = ReplicationState::Replicate;
         self.next_index = match_index + 1;
         self.inflight.clear();
     }
 
-    /// Called every heartbeat interval. Returns whether the follower looks stalled: appends in
-    /// flight and no progress for two intervals, so one was probably lost.
+    /// Called every heartbeat interval. Returns whether the follower looks stalled: appends (or
+    /// a snapshot chunk) in flight and no progress for two intervals, so one was probably lost.
     pub fn on_heartbeat(&mut self) -> bool {
         match self.state {
             ReplicationState::Probe { .. } => {
                 self.state = ReplicationState::Probe { sent: false };
                 false
+            }
+            ReplicationState::Snapshot { .. } => {
+                self.silent_heartbeats += 1;
+                self.silent_heartbeats >= 2
             }
             ReplicationState::Replicate => {
                 if self.inflight.is_empty() {
@@ -197,5 +251,22 @@ mod tests {
         assert!(progress.on_heartbeat());
         progress.become_probe(1);
         assert_eq!(progress.state, ReplicationState::Probe { sent: false });
+    }
+
+    #[test]
+    fn a_snapshot_goes_one_chunk_per_answer_and_ends_in_streaming() {
+        let mut progress = Progress::new(2, 3);
+        progress.become_snapshot(9);
+        assert!(!progress.can_send(4), "no appends while snapshotting");
+        progress.on_snapshot_sent(100);
+        assert!(!progress.on_snapshot_progress(9, 0), "a stale answer");
+        assert!(!progress.on_snapshot_progress(8, 100), "another snapshot's");
+        assert!(progress.on_snapshot_progress(9, 100), "the last chunk arrived");
+        assert!(!progress.on_heartbeat());
+        assert!(progress.on_heartbeat(), "two silent intervals: resend");
+        assert!(progress.on_accepted(5), "an old append's answer advances the match only");
+        assert!(matches!(progress.state, ReplicationState::Snapshot { .. }));
+        assert!(progress.on_accepted(9));
+        assert_eq!((progress.state, progress.next_index), (ReplicationState::Replicate, 10));
     }
 }

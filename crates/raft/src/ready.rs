@@ -1,6 +1,6 @@
 //! What a node hands its driver: the output half of the sans-IO contract.
 
-use crate::{Entry, Envelope, Index, NodeId, Term};
+use crate::{Entry, Envelope, Index, NodeId, Snapshot, Term};
 
 /// The part of a server's state that must survive a crash, besides its log (Figure 2's
 /// "persistent state", plus the commit index so a restart need not rediscover it).
@@ -19,7 +19,9 @@ pub struct HardState {
 pub struct DurableState {
     /// The last hard state persisted.
     pub hard_state: HardState,
-    /// The persisted log, index 1 first.
+    /// The latest snapshot persisted, if any: the log starts after it.
+    pub snapshot: Option<Snapshot>,
+    /// The persisted log after the snapshot (from index 1 without one), contiguous.
     pub entries: Vec<Entry>,
 }
 
@@ -30,14 +32,16 @@ pub type WriteId = u64;
 /// The output of a node since its last `Ready`, which the driver must process **in this
 /// order**:
 ///
-/// 1. **Write** `hard_state` and the log write (`log_from` and `entries`) to stable storage,
+/// 1. **Write** `hard_state`, the `snapshot` and then the log write (`log_from` and `entries`)
+///    to stable storage,
 ///    after every earlier write, and acknowledge with [`crate::Node::on_persisted`]`(write_id)`
 ///    once it (and so every earlier one) is durable. A driver that writes synchronously
 ///    acknowledges at once; one with an asynchronous disk acknowledges when its fsync completes.
 /// 2. **Send** `messages` at once, and `persisted_messages` only once every write handed out so
 ///    far (this one included) is durable.
-/// 3. **Apply** `committed` entries to the state machine, in index order. They are committed and
-///    already durable on this server, so they may be applied at once.
+/// 3. **Apply**: if `snapshot_installed`, first restore the state machine from `snapshot`; then
+///    apply `committed` entries, in index order. They are committed and already durable on this
+///    server, so they may be applied at once.
 ///
 /// Why the order matters: a vote, a term or an acknowledged entry that is sent before it is
 /// durable can be forgotten by a crash after the peer has acted on it: the server could then
@@ -55,6 +59,12 @@ pub struct Ready {
     pub write_id: Option<WriteId>,
     /// The new hard state, if it changed since the last `Ready`.
     pub hard_state: Option<HardState>,
+    /// A snapshot to persist: it replaces every durable entry up to its index, and the entries
+    /// after it stay (unless the log write replaces them). Written before the log write.
+    pub snapshot: Option<Snapshot>,
+    /// Whether `snapshot` came from the leader: the state machine must restore from it. (One
+    /// the driver made itself, through [`crate::Node::compact`], is only persisted.)
+    pub snapshot_installed: bool,
     /// If set, the durable log must become its entries before `log_from` followed by `entries`:
     /// everything from `log_from` on is replaced. `log_from` at or below the durable last index
     /// means a truncation.
@@ -74,6 +84,8 @@ impl Ready {
     pub fn clear(&mut self) {
         self.write_id = None;
         self.hard_state = None;
+        self.snapshot = None;
+        self.snapshot_installed = false;
         self.log_from = None;
         self.entries.clear();
         self.messages.clear();
@@ -84,6 +96,7 @@ impl Ready {
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
         self.hard_state.is_none()
+            && self.snapshot.is_none()
             && self.log_from.is_none()
             && self.messages.is_empty()
             && self.persisted_messages.is_empty()
@@ -99,14 +112,16 @@ impl Ready {
     /// Applies this `Ready`'s persistence half to `durable`: the reference implementation of
     /// step 1, used by in-memory drivers and tests.
     pub fn persist_into(&self, durable: &mut DurableState) {
+        if let Some(snapshot) = &self.snapshot {
+            durable.entries.retain(|entry| entry.index > snapshot.index);
+            durable.snapshot = Some(snapshot.clone());
+        }
         if let Some(from) = self.log_from {
-            assert!(from >= 1, "log write from index 0");
-            assert!(
-                from as usize <= durable.entries.len() + 1,
-                "log write from {from} leaves a gap after {}",
-                durable.entries.len()
-            );
-            durable.entries.truncate(from as usize - 1);
+            let base = durable.snapshot.as_ref().map_or(0, |snapshot| snapshot.index);
+            let last = base + durable.entries.len() as Index;
+            assert!(from > base, "log write from {from} into the snapshot at {base}");
+            assert!(from <= last + 1, "log write from {from} leaves a gap after {last}");
+            durable.entries.truncate((from - base - 1) as usize);
             durable.entries.extend(self.entries.iter().cloned());
         }
         if let Some(hard_state) = self.hard_state {

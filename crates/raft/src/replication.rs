@@ -61,6 +61,9 @@ impl Node {
     /// Sends the voter at `position` an append starting after `prev_log_index + 1`, with as
     /// many entries as the batching limits allow (possibly none: a probe or a heartbeat).
     fn send_append(&mut self, position: usize, next_index: Index) {
+        if next_index <= self.log.snapshot_index() {
+            return self.send_snapshot_chunk(position, None); // Those entries are compacted.
+        }
         let prev_log_index = next_index - 1;
         let prev_log_term = self.log.term(prev_log_index).expect("a leader holds next_index - 1");
         let last = self.batch_end(next_index);
@@ -107,15 +110,31 @@ impl Node {
             if progress.node == self.config.id {
                 continue;
             }
-            if progress.on_heartbeat() {
+            let stalled = progress.on_heartbeat();
+            if let ReplicationState::Snapshot { reported, .. } = progress.state {
+                if stalled {
+                    self.send_snapshot_chunk(position, Some(reported));
+                }
+                continue;
+            }
+            if stalled {
                 let match_index = progress.match_index;
                 progress.become_probe(match_index + 1);
+            }
+            if progress.match_index < self.log.snapshot_index() {
+                // The follower is behind the snapshot: no heartbeat at its match point is
+                // possible, and the snapshot is what it needs.
+                if !progress.abandoned {
+                    self.send_snapshot_chunk(position, None);
+                }
+                continue;
             }
             match progress.state {
                 ReplicationState::Probe { .. } if !progress.abandoned => {
                     let next_index = progress.next_index;
                     self.send_append(position, next_index);
                 }
+                ReplicationState::Snapshot { .. } => unreachable!("handled above"),
                 ReplicationState::Probe { .. } | ReplicationState::Replicate => {
                     // An empty append at the known match point: always accepted, it carries
                     // the commit index without resending entries that may still be in flight.
@@ -143,17 +162,8 @@ impl Node {
             self.respond_append(from, outcome);
             return;
         }
-        match self.role {
-            // Two leaders in one term cannot happen in correct Raft (election safety); under an
-            // injected bug it can, and the simulator's checker reports it. Ignore the request.
-            Role::Leader(_) => return,
-            Role::PreCandidate { .. } | Role::Candidate { .. } => {
-                self.become_follower(self.term, Some(from))
-            }
-            Role::Follower { .. } => {
-                self.role = Role::Follower { leader: Some(from) };
-                self.election_elapsed = 0;
-            }
+        if !self.follow(from) {
+            return;
         }
         let leader_commit = request.leader_commit;
         let outcome = self.reconcile_log(request);
@@ -166,10 +176,43 @@ impl Node {
         self.respond_append(from, outcome);
     }
 
+    /// A request from `from`, the leader of the current term, arrived: follow it. Returns
+    /// false if this server leads the same term itself, and must ignore the request.
+    pub(crate) fn follow(&mut self, from: NodeId) -> bool {
+        match self.role {
+            // Two leaders in one term cannot happen in correct Raft (election safety); under an
+            // injected bug it can, and the simulator's checker reports it.
+            Role::Leader(_) => return false,
+            Role::PreCandidate { .. } | Role::Candidate { .. } => {
+                self.become_follower(self.term, Some(from))
+            }
+            Role::Follower { .. } => {
+                self.role = Role::Follower { leader: Some(from) };
+                self.election_elapsed = 0;
+            }
+        }
+        true
+    }
+
     /// Checks the request's previous entry and merges its entries into the log, truncating only
     /// at a real conflict (same index, different term). Returns the response's outcome.
-    fn reconcile_log(&mut self, request: AppendEntries) -> AppendOutcome {
+    fn reconcile_log(&mut self, mut request: AppendEntries) -> AppendOutcome {
         let bugs = self.config.bugs;
+        let snapshot_index = self.log.snapshot_index();
+        if request.prev_log_index < snapshot_index {
+            // The request starts inside the snapshot, whose entries are committed, so the
+            // leader's log holds them too: only what follows the snapshot is news.
+            let Some(last) = request.entries.last().map(|entry| entry.index) else {
+                return AppendOutcome::Accepted { match_index: snapshot_index };
+            };
+            if last <= snapshot_index {
+                return AppendOutcome::Accepted { match_index: snapshot_index };
+            }
+            let skip = (snapshot_index - request.prev_log_index) as usize;
+            request.prev_log_term = request.entries[skip - 1].term;
+            request.entries.drain(..skip);
+            request.prev_log_index = snapshot_index;
+        }
         let prev = request.prev_log_index;
         let Some(prev_term) = self.log.term(prev) else {
             let hint = ConflictHint { index: self.log.last_index() + 1, conflict_term: None };
@@ -224,7 +267,7 @@ impl Node {
         }
     }
 
-    fn respond_append(&mut self, to: NodeId, outcome: AppendOutcome) {
+    pub(crate) fn respond_append(&mut self, to: NodeId, outcome: AppendOutcome) {
         let response = AppendEntriesResponse { term: self.term, outcome };
         self.send(to, Message::AppendEntriesResponse(response));
     }
@@ -259,7 +302,8 @@ impl Node {
                 }
             }
             AppendOutcome::Rejected { rejected_index, hint } => {
-                if rejected_index < progress.match_index
+                if matches!(progress.state, ReplicationState::Snapshot { .. })
+                    || rejected_index < progress.match_index
                     || progress.is_gap_in_flight(hint.index, hint.conflict_term.is_some())
                 {
                     return;
@@ -310,7 +354,9 @@ impl Node {
         if candidate <= self.commit_index {
             return false;
         }
-        let term = self.log.term(candidate).expect("a quorum's match is in the leader's log");
+        // A quorum's match is in the leader's log, after its snapshot (which only ever holds
+        // committed entries, except under `compact-uncommitted`).
+        let Some(term) = self.log.term(candidate) else { return false };
         if term != self.term && !bugs.contains(Bug::CommitPriorTerm) {
             return false;
         }

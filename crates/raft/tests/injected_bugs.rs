@@ -261,6 +261,63 @@ fn prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers() {
     assert!(buggy > 5, "the bug raises it at every attempt: {buggy}");
 }
 
+/// A whole snapshot of `(index, term)` in one chunk, from the leader of `term`.
+fn snapshot_of(term: u64, index: u64, snapshot_term: u64) -> Message {
+    Message::InstallSnapshot(raftsim_raft::InstallSnapshot {
+        term,
+        index,
+        snapshot_term,
+        offset: 0,
+        data: b"image".to_vec(),
+        done: true,
+    })
+}
+
+#[test]
+fn stale_snapshot_install_moves_a_follower_back_behind_its_commit_index() {
+    let (correct, buggy) = run_both(Bug::StaleSnapshotInstall, |bugs| {
+        let mut follower = restarted(config_with(2, 3, bugs), &durable(2, None, 4, &[1, 1, 2, 2]));
+        deliver(&mut follower, 1, append(2, (4, 2), Vec::new(), 4));
+        let before = follower.applied_index();
+        let ready = deliver(&mut follower, 1, snapshot_of(2, 2, 1));
+        let reapplied: Vec<u64> = ready.committed.iter().map(|entry| entry.index).collect();
+        (before, ready.snapshot.map(|snapshot| snapshot.index), reapplied)
+    });
+    assert_eq!(correct, (4, None, vec![]), "a snapshot behind the commit index is ignored");
+    assert_eq!(
+        buggy,
+        (4, Some(2), vec![3, 4]),
+        "the bug installs it: the state machine goes back to 2 and applies 3 and 4 again"
+    );
+}
+
+#[test]
+fn snapshot_keeps_suffix_leaves_entries_of_another_history_after_the_snapshot() {
+    let (correct, buggy) = run_both(Bug::SnapshotKeepsSuffix, |bugs| {
+        // Entries 2 and 3 of term 1 were never committed; the leader of term 3 snapshots an
+        // index 2 of term 2.
+        let mut follower = restarted(config_with(2, 3, bugs), &durable(1, None, 1, &[1, 1, 1]));
+        let ready = deliver(&mut follower, 1, snapshot_of(3, 2, 2));
+        (follower.log().last_index(), ready.log_from)
+    });
+    assert_eq!(correct, (2, Some(3)), "the conflicting suffix goes, on disk too");
+    assert_eq!(buggy, (3, None), "the bug keeps entry 3 of term 1 after a term-2 snapshot");
+}
+
+#[test]
+fn compact_uncommitted_folds_entries_past_the_commit_index_into_the_snapshot() {
+    let (correct, buggy) = run_both(Bug::CompactUncommitted, |bugs| {
+        let mut follower = restarted(config_with(2, 3, bugs), &durable(2, None, 2, &[1, 1, 2, 2]));
+        take_ready(&mut follower);
+        follower.compact(2, b"image".to_vec());
+        let ready = take_ready(&mut follower);
+        let snapshot = ready.snapshot.expect("a snapshot to persist");
+        (snapshot.index, follower.commit_index())
+    });
+    assert_eq!(correct, (2, 2), "compacted up to what was applied");
+    assert_eq!(buggy, (4, 2), "the bug compacts the uncommitted entries 3 and 4 too");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -327,6 +384,18 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::PreVoteBumpsTerm => (
             "prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers",
             prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers,
+        ),
+        Bug::StaleSnapshotInstall => (
+            "stale_snapshot_install_moves_a_follower_back_behind_its_commit_index",
+            stale_snapshot_install_moves_a_follower_back_behind_its_commit_index,
+        ),
+        Bug::SnapshotKeepsSuffix => (
+            "snapshot_keeps_suffix_leaves_entries_of_another_history_after_the_snapshot",
+            snapshot_keeps_suffix_leaves_entries_of_another_history_after_the_snapshot,
+        ),
+        Bug::CompactUncommitted => (
+            "compact_uncommitted_folds_entries_past_the_commit_index_into_the_snapshot",
+            compact_uncommitted_folds_entries_past_the_commit_index_into_the_snapshot,
         ),
     }
 }

@@ -92,6 +92,10 @@ named_counts! {
     commits,
     /// Log truncations of conflicting suffixes.
     truncations,
+    /// Snapshots the state machines took (each handed to its node to compact behind).
+    snapshots_taken,
+    /// Snapshots nodes installed from their leader.
+    snapshots_installed,
     /// Client requests resent after a redirect, a timeout or a busy leader.
     client_retries,
     /// Client requests completed (applied and acknowledged).

@@ -18,26 +18,20 @@ impl Disk {
         &self.image
     }
 
-    /// Makes `write` durable, taking its entries (moved, not copied: every entry of a run
-    /// passes through here). Returns whether it replaced entries the log already held (a
+    /// Makes `write` durable, taking its snapshot and entries (moved, not copied: every entry of
+    /// a run passes through here). Returns whether it replaced entries the log already held (a
     /// truncation).
     pub fn write(&mut self, write: &mut WriteBatch) -> bool {
         let image = &mut self.image;
         if let Some(hard_state) = write.hard_state {
             image.hard_state = hard_state;
         }
-        if let Some(snapshot) = &write.snapshot {
-            let keep = image.entries.partition_point(|entry| entry.index <= snapshot.index);
-            let continues = image
-                .entries
-                .get(keep.wrapping_sub(1))
-                .is_some_and(|entry| entry.index == snapshot.index && entry.term == snapshot.term);
-            if continues {
-                image.entries.drain(..keep);
-            } else {
-                image.entries.clear();
-            }
-            image.snapshot = Some(snapshot.clone());
+        if let Some(snapshot) = write.snapshot.take() {
+            // Entries up to the snapshot go; those after it stay, whether or not they continue
+            // it: a write that means to drop them says so with `log_from`.
+            let drop = image.entries.partition_point(|entry| entry.index <= snapshot.index);
+            image.entries.drain(..drop);
+            image.snapshot = Some(snapshot);
         }
         let Some(from) = write.log_from else { return false };
         let base = image.snapshot.as_ref().map_or(0, |snapshot| snapshot.index);
@@ -88,19 +82,25 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_keeps_the_log_after_it_only_if_the_log_continues_it() {
+    fn a_snapshot_replaces_the_entries_up_to_it_and_a_log_write_the_rest() {
         let mut disk = Disk::default();
         disk.write(&mut WriteBatch {
             log_from: Some(1),
-            entries: entries(1, &[1, 1, 1]),
+            entries: entries(1, &[1, 1, 1, 1]),
             ..Default::default()
         });
         let snapshot = Snapshot { index: 2, term: 1, data: Vec::new() };
-        disk.write(&mut WriteBatch { snapshot: Some(snapshot.clone()), ..Default::default() });
-        assert_eq!(disk.image().entries, entries(3, &[1]));
-        let other = Snapshot { index: 5, term: 4, data: Vec::new() };
-        disk.write(&mut WriteBatch { snapshot: Some(other), ..Default::default() });
+        disk.write(&mut WriteBatch { snapshot: Some(snapshot), ..Default::default() });
+        assert_eq!(disk.image().entries, entries(3, &[1, 1]));
+        // An installed snapshot the log does not continue, with the truncation that says so.
+        let other = Snapshot { index: 3, term: 4, data: Vec::new() };
+        let mut install =
+            WriteBatch { snapshot: Some(other), log_from: Some(4), ..Default::default() };
+        assert!(disk.write(&mut install), "entry 4 went");
         assert!(disk.image().entries.is_empty());
-        assert_eq!(disk.image().last_index(), 5);
+        assert_eq!(disk.image().last_index(), 3);
+        let beyond = Snapshot { index: 9, term: 4, data: Vec::new() };
+        disk.write(&mut WriteBatch { snapshot: Some(beyond), ..Default::default() });
+        assert_eq!(disk.image().last_index(), 9, "a snapshot past the log's end replaces it");
     }
 }

@@ -102,6 +102,21 @@ pub fn plan(bug: Bug) -> Hunt {
             Property::LeaderCompleteness,
             "a longer log of an older term wins an election without a committed entry",
         ),
+        Bug::StaleSnapshotInstall => (
+            "snapshot-churn",
+            Property::AppliedNeverRollsBack,
+            "a delayed or duplicated snapshot reaches a follower that applied past it",
+        ),
+        Bug::SnapshotKeepsSuffix => (
+            "snapshot-churn",
+            Property::LogMatching,
+            "a follower with entries of a deposed leader installs a snapshot and keeps them",
+        ),
+        Bug::CompactUncommitted => (
+            "snapshot-churn",
+            Property::AppliedCommitted,
+            "a snapshot folds in entries that no majority holds yet",
+        ),
     };
     Hunt { bug, scenario, property, why }
 }

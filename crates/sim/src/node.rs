@@ -79,6 +79,8 @@ pub struct SimNode<R> {
     pub tick_percent: u32,
     /// Its state machine (volatile).
     pub state_machine: StateMachine,
+    /// The applied index of its state machine's last snapshot (taken or restored).
+    pub snapshot_index: u64,
 }
 
 impl<R: RaftUnderTest> SimNode<R> {
@@ -99,6 +101,7 @@ impl<R: RaftUnderTest> SimNode<R> {
             slowdown: 1,
             tick_percent: 100,
             state_machine: StateMachine::default(),
+            snapshot_index: 0,
         }
     }
 
@@ -121,6 +124,7 @@ impl<R: RaftUnderTest> SimNode<R> {
             })
             .collect();
         self.state_machine = StateMachine::default();
+        self.snapshot_index = 0;
         self.process_scheduled = false;
         self.slowdown = 1;
         frames

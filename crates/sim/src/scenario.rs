@@ -179,6 +179,9 @@ pub struct RaftParams {
     /// Leadership transfer: a few times per run the simulator asks the leader to hand over to
     /// a drawn node (scheduled like faults, `transfer` in the schedule).
     pub leader_transfer: bool,
+    /// The state machine takes a snapshot every this many applied entries, and the node
+    /// compacts its log behind it; 0 never does.
+    pub snapshot_interval_entries: u32,
 }
 
 impl Default for RaftParams {
@@ -193,6 +196,7 @@ impl Default for RaftParams {
             pre_vote: false,
             check_quorum: false,
             leader_transfer: false,
+            snapshot_interval_entries: 0,
         }
     }
 }
@@ -776,6 +780,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("reference", include_str!("../../../scenarios/reference.json")),
     ("tamper", include_str!("../../../scenarios/tamper.json")),
     ("rejoin", include_str!("../../../scenarios/rejoin.json")),
+    ("snapshot-churn", include_str!("../../../scenarios/snapshot-churn.json")),
 ];
 
 /// The built-in scenario called `name`.

@@ -3,13 +3,17 @@
 //! Commands carry `(client id, sequence number)`; the state machine applies each pair exactly
 //! once, so a client that retries a command (after a timeout, a redirect or a lost reply)
 //! cannot apply it twice. It also chains a hash over every applied entry, which the checker
-//! compares across servers (State Machine Safety).
+//! compares with the committed log (State Machine Safety).
+//!
+//! Its snapshot image ([`StateMachine::image`]) is the whole machine: the applied index, the
+//! chained hash (the checker's prefix hash at that index, so log matching and state machine
+//! safety stay exact across compaction) and the client session table.
 
 use std::collections::BTreeMap;
 
 use raftsim_raft::PAYLOAD_INLINE_BYTES;
 
-use crate::raft_under_test::{EntryData, Index, LogEntry, Payload};
+use crate::raft_under_test::{EntryData, Index, LogEntry, Payload, Snapshot, Term};
 use smallvec::SmallVec;
 
 use crate::hash::chain_entry;
@@ -57,12 +61,15 @@ pub enum Applied {
     Duplicate(CommandId),
 }
 
-/// One server's state machine. Volatile: a crash loses it, and a restart rebuilds it by
-/// re-applying the committed log.
-#[derive(Clone, Debug, Default)]
+/// One server's state machine. Volatile: a crash loses it, and a restart rebuilds it from the
+/// disk's snapshot and by re-applying the committed log after it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StateMachine {
-    /// Index of the last applied entry. Invariant: entries are applied in index order.
+    /// Index of the last applied entry. The Raft under test hands entries out in index order;
+    /// if it does not, the chained hash shows it to the checker.
     applied_index: Index,
+    /// Term of the last applied entry (of the snapshot's last entry, after a restore).
+    applied_term: Term,
     /// Chained hash of every applied entry.
     applied_hash: u64,
     /// Highest sequence number applied per client.
@@ -72,8 +79,8 @@ pub struct StateMachine {
 impl StateMachine {
     /// Applies `entry`, which must be the next index. Returns what it did.
     pub fn apply(&mut self, entry: &LogEntry) -> Applied {
-        assert_eq!(entry.index, self.applied_index + 1, "entries apply in index order");
         self.applied_index = entry.index;
+        self.applied_term = entry.term;
         self.applied_hash = chain_entry(self.applied_hash, entry);
         let EntryData::Command(payload) = &entry.data else { return Applied::Noop };
         let Some(id) = CommandId::parse(payload) else { return Applied::Noop };
@@ -94,6 +101,69 @@ impl StateMachine {
     pub fn applied_hash(&self) -> u64 {
         self.applied_hash
     }
+
+    /// A snapshot of everything applied.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot { index: self.applied_index, term: self.applied_term, data: self.image() }
+    }
+
+    /// The machine as bytes: applied index, chained hash, then each session as (client, last
+    /// sequence), all little-endian.
+    pub fn image(&self) -> Vec<u8> {
+        let mut image = Vec::with_capacity(IMAGE_HEADER_BYTES + self.sessions.len() * 12);
+        image.extend_from_slice(&self.applied_index.to_le_bytes());
+        image.extend_from_slice(&self.applied_hash.to_le_bytes());
+        image.extend_from_slice(&(self.sessions.len() as u32).to_le_bytes());
+        for (client, sequence) in &self.sessions {
+            image.extend_from_slice(&client.to_le_bytes());
+            image.extend_from_slice(&sequence.to_le_bytes());
+        }
+        image
+    }
+
+    /// The machine a snapshot holds, or why its image is not one this simulator made.
+    pub fn restore(snapshot: &Snapshot) -> Result<StateMachine, String> {
+        let image = &snapshot.data;
+        let (index, hash) = image_position(image)
+            .ok_or_else(|| format!("a snapshot image of {} bytes is truncated", image.len()))?;
+        if index != snapshot.index {
+            return Err(format!(
+                "the snapshot at index {} holds the state machine at index {index}",
+                snapshot.index
+            ));
+        }
+        let count = u32::from_le_bytes(image[16..20].try_into().expect("4 bytes")) as usize;
+        let sessions = &image[IMAGE_HEADER_BYTES..];
+        if sessions.len() != count * 12 {
+            return Err(format!("a snapshot image's session table is not {count} sessions"));
+        }
+        let sessions = sessions
+            .chunks_exact(12)
+            .map(|session| {
+                let client = u32::from_le_bytes(session[..4].try_into().expect("4 bytes"));
+                (client, u64::from_le_bytes(session[4..].try_into().expect("8 bytes")))
+            })
+            .collect();
+        Ok(StateMachine {
+            applied_index: index,
+            applied_term: snapshot.term,
+            applied_hash: hash,
+            sessions,
+        })
+    }
+}
+
+/// Bytes of an image before its sessions.
+const IMAGE_HEADER_BYTES: usize = 20;
+
+/// The applied index and chained hash an image records, if it is long enough to record them.
+pub fn image_position(image: &[u8]) -> Option<(Index, u64)> {
+    if image.len() < IMAGE_HEADER_BYTES {
+        return None;
+    }
+    let index = u64::from_le_bytes(image[..8].try_into().ok()?);
+    let hash = u64::from_le_bytes(image[8..16].try_into().ok()?);
+    Some((index, hash))
 }
 
 #[cfg(test)]
@@ -120,6 +190,27 @@ mod tests {
             Applied::Noop
         );
         assert_eq!(machine.applied_index(), 4);
+    }
+
+    #[test]
+    fn a_snapshot_restores_the_whole_machine() {
+        let mut machine = StateMachine::default();
+        machine.apply(&entry(1, 7, 1));
+        machine.apply(&entry(2, 9, 4));
+        let snapshot = machine.snapshot();
+        assert_eq!((snapshot.index, snapshot.term), (2, 1));
+        let mut restored = StateMachine::restore(&snapshot).unwrap();
+        assert_eq!(restored, machine);
+        assert_eq!(image_position(&snapshot.data), Some((2, machine.applied_hash())));
+        assert_eq!(
+            restored.apply(&entry(3, 9, 4)),
+            Applied::Duplicate(CommandId { client: 9, sequence: 4 }),
+            "the session table came along"
+        );
+        let mislabelled = Snapshot { index: 5, ..snapshot.clone() };
+        assert!(StateMachine::restore(&mislabelled).unwrap_err().contains("at index 2"));
+        let truncated = Snapshot { data: snapshot.data[..25].to_vec(), ..snapshot };
+        assert!(StateMachine::restore(&truncated).is_err());
     }
 
     #[test]

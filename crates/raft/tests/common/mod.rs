@@ -9,7 +9,7 @@
 
 pub mod render;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use raftsim_raft::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, Config, ConflictHint, DurableState, Entry,
@@ -78,7 +78,11 @@ pub fn log_terms(node: &Node) -> Vec<Term> {
 
 /// A disk holding a log with `terms`, and the given hard state.
 pub fn durable(term: Term, vote: Option<NodeId>, commit: Index, terms: &[Term]) -> DurableState {
-    DurableState { hard_state: HardState { term, vote, commit }, entries: log_of_terms(terms) }
+    DurableState {
+        hard_state: HardState { term, vote, commit },
+        snapshot: None,
+        entries: log_of_terms(terms),
+    }
 }
 
 /// A server restarted from `durable`, its state machine caught up to the durable commit index
@@ -165,6 +169,10 @@ pub fn take_ready(node: &mut Node) -> Ready {
         }
         all.write_id = ready.write_id.or(all.write_id);
         all.hard_state = ready.hard_state.or(all.hard_state);
+        if ready.snapshot.is_some() {
+            all.snapshot = ready.snapshot.take();
+            all.snapshot_installed = ready.snapshot_installed;
+        }
         all.messages.append(&mut ready.messages);
         all.persisted_messages.append(&mut ready.persisted_messages);
         all.committed.append(&mut ready.committed);
@@ -297,6 +305,8 @@ pub struct Cluster {
     /// Every message sent since the last `take_sent`.
     sent: Vec<Sent>,
     codec: FrameCodec,
+    /// The state machine images snapshots were made of: each names the entries it applied.
+    images: BTreeMap<Vec<u8>, Vec<Entry>>,
 }
 
 impl Cluster {
@@ -342,6 +352,7 @@ impl Cluster {
             cut: BTreeSet::new(),
             sent: Vec::new(),
             codec,
+            images: BTreeMap::new(),
         }
     }
 
@@ -393,7 +404,22 @@ impl Cluster {
             }
             self.sent.push(Sent { envelope, dropped });
         }
+        if ready.snapshot_installed {
+            let snapshot = ready.snapshot.as_ref().expect("an installed snapshot");
+            self.applied[position] = self.images[&snapshot.data].clone();
+        }
         self.applied[position].extend(ready.committed);
+    }
+
+    /// `id`'s state machine snapshots what it applied (up to `index`), as an image of
+    /// `image_bytes` bytes, and the node compacts its log behind it.
+    pub fn compact(&mut self, id: NodeId, index: Index, image_bytes: usize) {
+        let position = id as usize - 1;
+        let mut image = format!("n{id}@{index}").into_bytes();
+        image.resize(image_bytes.max(image.len()), b'.');
+        self.images.insert(image.clone(), self.applied[position][..index as usize].to_vec());
+        self.nodes[position].compact(index, image);
+        self.drain(id);
     }
 
     /// Asks `id` to hand its leadership over to `target`, and drains its output.
@@ -546,14 +572,14 @@ impl Cluster {
     pub fn assert_log_matching(&self) {
         for a in &self.nodes {
             for b in &self.nodes {
-                let (a_log, b_log) = (a.log().entries(), b.log().entries());
-                let shared = a_log.len().min(b_log.len());
-                if let Some(last) =
-                    (0..shared).rev().find(|&position| a_log[position].term == b_log[position].term)
+                let (a_log, b_log) = (a.log(), b.log());
+                let first = a_log.first_index().max(b_log.first_index());
+                let last = a_log.last_index().min(b_log.last_index());
+                if let Some(last) = (first..=last).rev().find(|&at| a_log.term(at) == b_log.term(at))
                 {
                     assert_eq!(
-                        a_log[..=last],
-                        b_log[..=last],
+                        a_log.slice(first, last),
+                        b_log.slice(first, last),
                         "nodes {} and {} break log matching",
                         a.id(),
                         b.id()
@@ -579,12 +605,17 @@ impl Cluster {
     pub fn assert_converged(&self) {
         let first = &self.nodes[0];
         for node in &self.nodes {
-            assert_eq!(node.log(), first.log(), "node {} has another log", node.id());
+            let (log, other) = (node.log(), first.log());
+            assert_eq!(log.last_index(), other.last_index(), "node {} log length", node.id());
+            let from = log.first_index().max(other.first_index());
+            let to = log.last_index();
+            assert_eq!(log.slice(from, to), other.slice(from, to), "node {} log", node.id());
             assert_eq!(node.commit_index(), first.commit_index(), "node {} commit", node.id());
             assert_eq!(node.commit_index(), node.log().last_index(), "all committed");
         }
         for (position, applied) in self.applied.iter().enumerate() {
-            assert_eq!(applied.as_slice(), first.log().entries(), "node {} applied", position + 1);
+            assert_eq!(applied.len() as Index, first.commit_index(), "node {} applied", position + 1);
+            assert_eq!(applied, &self.applied[0], "node {} applied", position + 1);
         }
     }
 }

@@ -42,6 +42,19 @@ pub fn message(envelope: &Envelope) -> String {
             if response.granted { "granted" } else { "refused" }
         ),
         Message::TimeoutNow(timeout) => format!("TimeoutNow term={}", timeout.term),
+        Message::InstallSnapshot(chunk) => format!(
+            "InstallSnapshot term={} snapshot=({},{}) bytes={}..{}{}",
+            chunk.term,
+            chunk.index,
+            chunk.snapshot_term,
+            chunk.offset,
+            chunk.offset + chunk.data.len() as u64,
+            if chunk.done { " done" } else { "" }
+        ),
+        Message::InstallSnapshotResponse(response) => format!(
+            "InstallSnapshotResponse term={} snapshot={} received={}",
+            response.term, response.index, response.received
+        ),
         Message::RequestVoteResponse(response) => format!(
             "RequestVoteResponse term={} {}",
             response.term,

@@ -10,7 +10,44 @@
 //! later committed after all, which comparing servers with one another never could.
 
 use super::{Checked, CommitRecord, Property, Violation};
-use crate::raft_under_test::{Index, NodeId};
+use crate::raft_under_test::{Index, NodeId, Snapshot};
+use crate::state_machine::StateMachine;
+
+/// `node` writes (or restores from) `snapshot`: everything up to its index applied at once. Its
+/// image must be the state machine at that index, and that state the committed log's. Returns
+/// the image's chained hash: the prefix hash at the snapshot's index.
+pub fn check_snapshot(
+    node: NodeId,
+    snapshot: &Snapshot,
+    committed: &CommitRecord,
+) -> Result<u64, Box<Violation>> {
+    let index = snapshot.index;
+    let hash = match StateMachine::restore(snapshot) {
+        Ok(machine) => machine.applied_hash(),
+        Err(error) => {
+            let detail = format!("node {node} holds a snapshot that is not its state: {error}");
+            return Err(Violation::new(Property::AppliedCommitted, vec![node], Some(index), detail));
+        }
+    };
+    match committed.prefix(index) {
+        Some(prefix) if prefix == hash => Ok(hash),
+        Some(_) => {
+            let detail = format!(
+                "node {node} holds a snapshot at index {index} of a history other than the \
+                 committed one"
+            );
+            Err(Violation::new(Property::AppliedCommitted, vec![node], Some(index), detail))
+        }
+        None => {
+            let detail = format!(
+                "node {node} holds a snapshot at index {index}, past the committed log (which \
+                 ends at {}): it folded in uncommitted entries",
+                committed.last_index()
+            );
+            Err(Violation::new(Property::AppliedCommitted, vec![node], Some(index), detail))
+        }
+    }
+}
 
 /// `node` applied the entry at `index`, its chained applied hash now `hash`.
 pub fn check(node: NodeId, index: Index, hash: u64, committed: &CommitRecord) -> Checked {

@@ -99,7 +99,8 @@ impl LeaderCompleteness {
                 let at = base.min(committed.last_index());
                 if at == base && committed.prefix(base) != Some(reign.base_prefix) {
                     let detail = format!(
-                        "node {} led term {reign_term} from a snapshot at {base} that is not the                          committed log",
+                        "node {} led term {reign_term} from a snapshot at {base} that is not the \
+                         committed log",
                         reign.node
                     );
                     return Err(Violation::new(

@@ -38,3 +38,26 @@ pub fn check(
     }
     Ok(())
 }
+
+/// `node` writes a snapshot at `index` with prefix hash `prefix` onto `log` (its log before the
+/// write), replacing the log from `log_from` on if that is set. The entries it keeps after the
+/// snapshot must continue it: a log holding a snapshot of one history followed by entries of
+/// another matches nothing.
+pub fn check_snapshot_suffix(
+    node: NodeId,
+    log: &LogView,
+    index: crate::raft_under_test::Index,
+    prefix: u64,
+    log_from: Option<crate::raft_under_test::Index>,
+) -> Checked {
+    let kept_last = log_from.map_or(log.last_index(), |from| log.last_index().min(from - 1));
+    if kept_last <= index || log.prefix(index) == Some(prefix) {
+        return Ok(());
+    }
+    let detail = format!(
+        "node {node} installs a snapshot at index {index} that its log does not hold, and keeps \
+         its entries {}..={kept_last} after it: they continue another history",
+        index + 1
+    );
+    Err(Violation::new(Property::LogMatching, vec![node], Some(index + 1), detail))
+}

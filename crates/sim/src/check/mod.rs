@@ -15,6 +15,7 @@
 //! one `u64` comparison.
 
 mod applied;
+mod applied_never_rolls_back;
 mod committed;
 mod election_safety;
 mod leader_append_only;
@@ -40,8 +41,8 @@ use replicas::Replicas;
 use single_vote::SingleVote;
 
 use crate::raft_under_test::{
-    HardState, Index, MessageKind, MessageSummary, NodeId, Observation, Role, Term, WriteBatch,
-    WriteId,
+    HardState, Index, MessageKind, MessageSummary, NodeId, Observation, Role, Snapshot, Term,
+    WriteBatch, WriteId,
 };
 
 /// A property a run can violate.
@@ -74,6 +75,9 @@ pub enum Property {
     /// Once a leader is connected to a quorum in its term and no fault is active, the term
     /// does not change (PreVote and CheckQuorum; checked where the scenario asks).
     LeaderStability,
+    /// A server's applied index and state never move backwards: not by installing a snapshot,
+    /// not across a restart (which restores at least the snapshot it made durable).
+    AppliedNeverRollsBack,
     /// raftsim itself (or the Raft code under test) panicked: always a bug.
     Panic,
 }
@@ -91,6 +95,7 @@ impl Property {
         Property::CommitMonotonic,
         Property::StateMachineSafety,
         Property::AppliedCommitted,
+        Property::AppliedNeverRollsBack,
         Property::Liveness,
         Property::LeaderStability,
         Property::Panic,
@@ -111,6 +116,7 @@ impl Property {
             Property::FrameIntegrity => "frame-integrity",
             Property::Liveness => "liveness",
             Property::LeaderStability => "leader-stability",
+            Property::AppliedNeverRollsBack => "applied-never-rolls-back",
             Property::Panic => "panic",
         }
     }
@@ -186,6 +192,10 @@ struct NodeRecord {
     pending: VecDeque<(WriteId, Vec<(Term, u64)>)>,
     /// Emptied buffers of `pending`, for reuse.
     spare: Vec<Vec<(Term, u64)>>,
+    /// The last index its state machine applied (or restored from a snapshot) since it booted.
+    applied: Index,
+    /// The index of the snapshot its disk holds (0 for none).
+    durable_snapshot: Index,
 }
 
 /// All properties, with their records.
@@ -231,7 +241,9 @@ impl Checker {
         if let Some(hard_state) = write.hard_state {
             self.nodes[slot].written_term = hard_state.term;
         }
-        debug_assert!(write.snapshot.is_none(), "snapshots are checked from issue 12 on");
+        if let Some(snapshot) = &write.snapshot {
+            self.on_snapshot_written(node, snapshot, write)?;
+        }
         let Some(from) = write.log_from else { return Ok(()) };
         let term = self.nodes[slot].written_term;
         let log = &mut self.written[slot];
@@ -248,6 +260,31 @@ impl Checker {
         log_matching::check(node, log, &write.entries, &mut self.replicas)
     }
 
+    /// `node` hands its disk `snapshot`, in `write`: it must move its state forward, be the
+    /// committed state, and the entries kept after it must continue it. The written log is
+    /// then compacted behind it.
+    fn on_snapshot_written(
+        &mut self,
+        node: NodeId,
+        snapshot: &Snapshot,
+        write: &WriteBatch,
+    ) -> Checked {
+        let slot = Checker::slot(node);
+        let record = &self.nodes[slot];
+        applied_never_rolls_back::check_snapshot(
+            node,
+            snapshot.index,
+            write.snapshot_installed,
+            record.applied,
+            record.durable_snapshot.max(self.written[slot].base_index()),
+        )?;
+        let prefix = applied::check_snapshot(node, snapshot, &self.committed)?;
+        let log = &mut self.written[slot];
+        log_matching::check_snapshot_suffix(node, log, snapshot.index, prefix, write.log_from)?;
+        log.compact(snapshot.index, snapshot.term, prefix);
+        Ok(())
+    }
+
     /// `node`'s disk made `write` durable.
     pub fn on_durable(&mut self, node: NodeId, write: &WriteBatch) -> Checked {
         let slot = Checker::slot(node);
@@ -258,6 +295,13 @@ impl Checker {
                 self.single_vote.on_durable_vote(node, hard_state.term, candidate)?;
             }
             self.nodes[slot].durable = hard_state;
+        }
+        if let Some(snapshot) = &write.snapshot {
+            // Checked when written; the image's hash is the prefix hash at its index.
+            let (_, prefix) = crate::state_machine::image_position(&snapshot.data)
+                .expect("a written snapshot's image was checked");
+            self.durable[slot].compact(snapshot.index, snapshot.term, prefix);
+            self.nodes[slot].durable_snapshot = snapshot.index;
         }
         let Some(from) = write.log_from else { return Ok(()) };
         let write_term = self.nodes[slot].durable.term;
@@ -366,7 +410,18 @@ impl Checker {
 
     /// `node`'s state machine applied the entry at `index`, its applied hash chain now `hash`.
     pub fn on_applied(&mut self, node: NodeId, index: Index, hash: u64) -> Checked {
+        let record = &mut self.nodes[Checker::slot(node)];
+        applied_never_rolls_back::check_entry(node, index, record.applied)?;
+        record.applied = index;
         applied::check(node, index, hash, &self.committed)
+    }
+
+    /// `node`'s state machine restored `snapshot`: installed from a leader (and checked when it
+    /// was written), or from its own disk at a restart.
+    pub fn on_restored(&mut self, node: NodeId, snapshot: &Snapshot) -> Checked {
+        applied::check_snapshot(node, snapshot, &self.committed)?;
+        self.nodes[Checker::slot(node)].applied = snapshot.index;
+        Ok(())
     }
 
     /// `node`, running, reports `now`.
@@ -402,6 +457,7 @@ impl Checker {
         record.observed = None;
         record.pending.clear();
         record.written_term = record.durable.term;
+        record.applied = record.durable_snapshot;
     }
 
     /// `node`'s last account of itself, while running.

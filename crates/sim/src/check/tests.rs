@@ -10,8 +10,9 @@ use super::{Checked, Checker, Property};
 use crate::hash::chain_entry;
 use crate::raft_under_test::{
     EntryData, HardState, Index, LogEntry, MessageKind, MessageSummary, NodeId, Observation, Role,
-    Term, WriteBatch,
+    Snapshot, Term, WriteBatch,
 };
+use crate::state_machine::StateMachine;
 
 /// The entry `(index, term)`.
 fn entry(index: Index, term: Term) -> LogEntry {
@@ -64,6 +65,7 @@ impl Harness {
             id: Some(self.next_write),
             hard_state: hard,
             snapshot: None,
+            snapshot_installed: false,
             log_from: (!new.is_empty() || from <= self.logs[node as usize - 1].len() as Index + 1)
                 .then_some(from),
             entries: new.to_vec(),
@@ -427,4 +429,144 @@ fn two_different_entries_committed_at_one_index_are_caught() {
     h.write(3, 1, &[2]).unwrap();
     let detail = violated(h.write(2, 1, &[2]), Property::StateMachineSafety);
     assert!(detail.contains("a different entry was committed at index 1"), "{detail}");
+}
+
+/// The snapshot of `log` (a list of entries from index 1) at `index`.
+fn snapshot_of(log: &[LogEntry], index: Index) -> Snapshot {
+    let mut machine = StateMachine::default();
+    for entry in &log[..index as usize] {
+        machine.apply(entry);
+    }
+    machine.snapshot()
+}
+
+impl Harness {
+    /// `node` writes `snapshot`, durably: installed from a leader (then truncating the log
+    /// after it when `truncate`) or compacted from its own state machine.
+    fn snapshot(
+        &mut self,
+        node: NodeId,
+        snapshot: Snapshot,
+        installed: bool,
+        truncate: bool,
+    ) -> Checked {
+        self.next_write += 1;
+        let index = snapshot.index;
+        let write = WriteBatch {
+            id: Some(self.next_write),
+            snapshot: Some(snapshot.clone()),
+            snapshot_installed: installed,
+            log_from: truncate.then_some(index + 1),
+            ..WriteBatch::default()
+        };
+        self.checker.on_write(node, &write)?;
+        self.checker.on_durable(node, &write)?;
+        if installed {
+            self.checker.on_restored(node, &snapshot)?;
+            self.applied[node as usize - 1] = (index, snapshot_hash(&snapshot));
+        }
+        Ok(())
+    }
+}
+
+fn snapshot_hash(snapshot: &Snapshot) -> u64 {
+    crate::state_machine::image_position(&snapshot.data).expect("an image").1
+}
+
+/// Node 1 leads term 1 and replicates four entries to node 2: committed; node 3 has nothing.
+fn committed_four() -> Harness {
+    let mut h = Harness::new(3);
+    h.lead(1, 1).unwrap();
+    h.term(2, 1, Some(1)).unwrap();
+    h.write(1, 1, &[1, 1, 1, 1]).unwrap();
+    h.write(2, 1, &[1, 1, 1, 1]).unwrap();
+    assert_eq!(h.committed(), 4);
+    h
+}
+
+#[test]
+fn compacting_and_installing_the_committed_state_is_legal() {
+    let mut h = committed_four();
+    h.apply(1, 4).unwrap();
+    let snapshot = snapshot_of(&h.logs[0], 3);
+    h.snapshot(1, snapshot.clone(), false, false).unwrap();
+    h.term(3, 1, None).unwrap();
+    h.snapshot(3, snapshot, true, true).unwrap();
+    h.logs[2] = h.logs[0][..3].to_vec();
+    h.write(3, 4, &[1]).unwrap();
+    h.apply(3, 4).unwrap();
+    // A crash loses the state machine; the restart restores the snapshot and applies again.
+    h.crash(3);
+    h.checker.on_restored(3, &snapshot_of(&h.logs[0], 3)).unwrap();
+    h.applied[2] = (3, snapshot_hash(&snapshot_of(&h.logs[0], 3)));
+    h.apply(3, 4).unwrap();
+}
+
+#[test]
+fn installing_a_snapshot_behind_what_was_applied_is_caught() {
+    let mut h = committed_four();
+    h.apply(2, 4).unwrap();
+    let stale = snapshot_of(&h.logs[0], 2);
+    let detail = violated(h.snapshot(2, stale, true, false), Property::AppliedNeverRollsBack);
+    assert!(detail.contains("behind the 4 entries"), "{detail}");
+}
+
+#[test]
+fn compacting_behind_the_durable_snapshot_is_caught() {
+    let mut h = committed_four();
+    h.apply(1, 4).unwrap();
+    h.snapshot(1, snapshot_of(&h.logs[0], 4), false, false).unwrap();
+    let older = snapshot_of(&h.logs[0], 2);
+    violated(h.snapshot(1, older, false, false), Property::AppliedNeverRollsBack);
+}
+
+#[test]
+fn applying_an_index_again_is_caught() {
+    let mut h = committed_four();
+    h.apply(1, 3).unwrap();
+    let hash = h.applied[0].1;
+    violated(h.checker.on_applied(1, 3, hash), Property::AppliedNeverRollsBack);
+}
+
+#[test]
+fn a_snapshot_of_uncommitted_entries_is_caught() {
+    let mut h = committed_four();
+    h.write(1, 5, &[1, 1]).unwrap(); // Only on node 1.
+    let detail = violated(
+        h.snapshot(1, snapshot_of(&h.logs[0], 6), false, false),
+        Property::AppliedCommitted,
+    );
+    assert!(detail.contains("past the committed log"), "{detail}");
+}
+
+#[test]
+fn a_snapshot_whose_image_is_of_another_index_is_caught() {
+    let mut h = committed_four();
+    let mislabelled = Snapshot { index: 4, ..snapshot_of(&h.logs[0], 2) };
+    let detail = violated(h.snapshot(1, mislabelled, false, false), Property::AppliedCommitted);
+    assert!(detail.contains("holds the state machine at index 2"), "{detail}");
+}
+
+/// Node 3 holds entries 2 and 3 of a deposed term-1 leader (itself); the committed log has
+/// term 2 from index 2 on. Returns the cluster and the committed snapshot at index 2.
+fn deposed_suffix() -> (Harness, Snapshot) {
+    let mut h = Harness::new(3);
+    h.lead(3, 1).unwrap();
+    h.write(3, 1, &[1, 1, 1]).unwrap();
+    h.lead(1, 2).unwrap();
+    h.term(2, 2, Some(1)).unwrap();
+    h.write(1, 1, &[1, 2, 2]).unwrap();
+    h.write(2, 1, &[1, 2, 2]).unwrap();
+    h.term(3, 2, None).unwrap();
+    let snapshot = snapshot_of(&h.logs[0], 2);
+    (h, snapshot)
+}
+
+#[test]
+fn keeping_a_suffix_that_does_not_continue_the_snapshot_is_caught() {
+    let (mut legal, snapshot) = deposed_suffix();
+    legal.snapshot(3, snapshot, true, true).expect("installing with the truncation is legal");
+    let (mut h, snapshot) = deposed_suffix();
+    let detail = violated(h.snapshot(3, snapshot, true, false), Property::LogMatching);
+    assert!(detail.contains("keeps its entries 3..=3"), "{detail}");
 }

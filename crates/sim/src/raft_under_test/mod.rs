@@ -13,7 +13,10 @@
 //! etcd's `Ready`/`Advance`: output is taken, the write is made durable by the simulator's disk
 //! (at once, or after a drawn fsync latency), and the node is told so with
 //! [`RaftUnderTest::on_persisted`]. Snapshots travel in the same write ([`WriteBatch::snapshot`])
-//! and boot from the same image ([`DiskImage::snapshot`]).
+//! and boot from the same image ([`DiskImage::snapshot`]): the simulator's state machine takes
+//! a snapshot every so many applied entries and hands it over with [`RaftUnderTest::compact`],
+//! and a snapshot the implementation installs from its leader comes back in a write marked
+//! [`WriteBatch::snapshot_installed`], from which the state machine restores.
 //!
 //! [`raftsim`] implements the trait for this repository's Raft; `crates/raftrs` does it for
 //! tikv's raft-rs.
@@ -121,7 +124,9 @@ pub struct Snapshot {
     pub data: Vec<u8>,
 }
 
-/// What a server's disk holds, as the server reads it when it boots.
+/// What a server's disk holds, as the server reads it when it boots. A server with a snapshot
+/// boots with its state machine restored from it: it hands out for applying only the committed
+/// entries after it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DiskImage {
     /// The last hard state written.
@@ -149,8 +154,14 @@ pub struct WriteBatch {
     pub id: Option<WriteId>,
     /// A new hard state.
     pub hard_state: Option<HardState>,
-    /// A snapshot replacing the log up to its index (written before the entries).
+    /// A snapshot replacing every durable entry up to its index, written before the entries.
+    /// The durable entries after it stay, whatever they are, unless `log_from` replaces them: an
+    /// implementation installing a snapshot its log does not continue must say so with
+    /// `log_from = snapshot.index + 1`.
     pub snapshot: Option<Snapshot>,
+    /// Whether `snapshot` came from the leader rather than from [`RaftUnderTest::compact`]: the
+    /// state machine restores from it, once it is durable, before applying `committed`.
+    pub snapshot_installed: bool,
     /// If set, every entry from this index on is replaced by `entries`.
     pub log_from: Option<Index>,
     /// Entries from `log_from` on, contiguous; empty when only truncating.
@@ -163,6 +174,7 @@ impl WriteBatch {
         self.id = None;
         self.hard_state = None;
         self.snapshot = None;
+        self.snapshot_installed = false;
         self.log_from = None;
         self.entries.clear();
     }
@@ -284,8 +296,10 @@ pub enum MessageKind {
     Heartbeat,
     /// An answer to a heartbeat.
     HeartbeatResponse,
-    /// A snapshot from a leader.
+    /// A snapshot (or a chunk of one) from a leader.
     Snapshot,
+    /// A follower's progress on receiving a snapshot.
+    SnapshotResponse,
     /// A leader handing over leadership (TimeoutNow).
     TimeoutNow,
     /// Anything else (forwarded proposals, read requests, ...).
@@ -317,6 +331,7 @@ impl MessageKind {
             MessageKind::Heartbeat => "heartbeat",
             MessageKind::HeartbeatResponse => "heartbeat-response",
             MessageKind::Snapshot => "snapshot",
+            MessageKind::SnapshotResponse => "snapshot-response",
             MessageKind::TimeoutNow => "timeout-now",
             MessageKind::Other => "other",
         }
@@ -406,6 +421,14 @@ pub trait RaftUnderTest: Sized {
 
     /// Every write up to `write` is durable.
     fn on_persisted(&mut self, write: WriteId);
+
+    /// The state machine took `snapshot` of everything it applied, up to `snapshot.index`: the
+    /// implementation may compact its log behind it (persisting the snapshot through its next
+    /// write), and sends it to followers that need compacted entries. An implementation without
+    /// snapshots keeps the default, which ignores it.
+    fn compact(&mut self, snapshot: Snapshot) {
+        let _ = snapshot;
+    }
 
     /// Its account of itself.
     fn observe(&self) -> Observation;

@@ -11,7 +11,8 @@ use raftsim_raft::{
 
 use super::{
     BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry, MessageKind, MessageSummary,
-    NodeId, Observation, Output, Payload, ProposeError, RaftUnderTest, Refused, Role, WriteId,
+    NodeId, Observation, Output, Payload, ProposeError, RaftUnderTest, Refused, Role, Snapshot,
+    WriteId,
 };
 
 /// One server of raftsim's Raft, with its codec and a reused output buffer.
@@ -51,10 +52,15 @@ impl RaftUnderTest for RaftsimNode {
             bugs: *bugs,
             ..Config::new(setup.id, setup.voters.clone())
         };
-        if disk.snapshot.is_some() {
-            return Err(BootError("raftsim's Raft has no snapshots".to_owned()));
-        }
+        let snapshot = disk.snapshot.as_ref().map(|snapshot| raftsim_raft::Snapshot {
+            index: snapshot.index,
+            term: snapshot.term,
+            data: snapshot.data.clone(),
+        });
+        // The simulator restores its state machine from the snapshot.
+        let applied = snapshot.as_ref().map_or(0, |snapshot| snapshot.index);
         let durable = DurableState {
+            snapshot,
             hard_state: raftsim_raft::HardState {
                 term: disk.hard_state.term,
                 vote: disk.hard_state.vote,
@@ -64,7 +70,7 @@ impl RaftUnderTest for RaftsimNode {
         };
         let codec = FrameCodec::new(&setup.voters, !bugs.contains(Bug::IgnoreChecksum));
         let node =
-            Node::restart(config, &durable, 0).map_err(|error| BootError(error.to_string()))?;
+            Node::restart(config, &durable, applied).map_err(|error| BootError(error.to_string()))?;
         Ok(RaftsimNode { node, codec, ready: Ready::default() })
     }
 
@@ -107,6 +113,12 @@ impl RaftUnderTest for RaftsimNode {
             vote: hard_state.vote,
             commit: hard_state.commit,
         });
+        write.snapshot = ready.snapshot.take().map(|snapshot| Snapshot {
+            index: snapshot.index,
+            term: snapshot.term,
+            data: snapshot.data,
+        });
+        write.snapshot_installed = ready.snapshot_installed;
         write.log_from = ready.log_from;
         write.entries.extend(ready.entries.drain(..).map(into_log_entry));
         std::mem::swap(&mut out.messages, &mut ready.messages);
@@ -116,6 +128,10 @@ impl RaftUnderTest for RaftsimNode {
 
     fn on_persisted(&mut self, write: WriteId) {
         self.node.on_persisted(write);
+    }
+
+    fn compact(&mut self, snapshot: Snapshot) {
+        self.node.compact(snapshot.index, snapshot.data);
     }
 
     fn observe(&self) -> Observation {
@@ -155,6 +171,8 @@ impl RaftUnderTest for RaftsimNode {
                 MessageKind::VoteResponse { pre, granted: response.granted }
             }
             Message::TimeoutNow(_) => MessageKind::TimeoutNow,
+            Message::InstallSnapshot(_) => MessageKind::Snapshot,
+            Message::InstallSnapshotResponse(_) => MessageKind::SnapshotResponse,
             Message::AppendEntries(append) => {
                 MessageKind::Append { entries: append.entries.len() as u32 }
             }
@@ -195,6 +213,19 @@ impl RaftUnderTest for RaftsimNode {
                 format!("PreVoteResponse term {} {}", response.term, answer(response.granted))
             }
             Message::TimeoutNow(timeout) => format!("TimeoutNow term {}", timeout.term),
+            Message::InstallSnapshot(chunk) => format!(
+                "InstallSnapshot term {} snapshot ({}, {}) bytes {}..{}{}",
+                chunk.term,
+                chunk.index,
+                chunk.snapshot_term,
+                chunk.offset,
+                chunk.offset + chunk.data.len() as u64,
+                if chunk.done { " (last)" } else { "" }
+            ),
+            Message::InstallSnapshotResponse(response) => format!(
+                "InstallSnapshotResponse term {} snapshot {} holds {} bytes",
+                response.term, response.index, response.received
+            ),
             Message::AppendEntries(append) => format!(
                 "AppendEntries term {} prev ({}, {}) entries {} commit {}",
                 append.term,

@@ -9,7 +9,7 @@ use crate::node::{Input, Status};
 use crate::raft_under_test::{
     LogEntry, MessageKind, MessageSummary, NodeId, Observation, ProposeError, RaftUnderTest, Role,
 };
-use crate::state_machine::{Applied, CommandId};
+use crate::state_machine::{Applied, CommandId, StateMachine};
 
 /// The client id under which the pipeline workload proposes.
 const PIPELINE_CLIENT: u32 = u32::MAX;
@@ -251,6 +251,7 @@ impl<R: RaftUnderTest> World<R> {
         let index = node as usize - 1;
         let mut output = self.output.take().expect("drains do not nest");
         self.nodes[index].raft_mut().take_output(&mut output);
+        let installed = output.write.snapshot_installed && output.write.snapshot.is_some();
         let result = (|| {
             // 1. Write, and (the disk being synchronous) acknowledge. Nothing below may run
             //    before this: messages that wait for the disk, and applied entries, may only
@@ -281,7 +282,12 @@ impl<R: RaftUnderTest> World<R> {
             for message in output.messages.drain(..).chain(output.persisted_messages.drain(..)) {
                 self.send(node, message)?;
             }
-            // 3. Apply.
+            // 3. Apply: restore an installed snapshot (from the disk, where it now is), then the
+            //    committed entries, then take a snapshot if one is due.
+            if installed {
+                self.counters.snapshots_installed += 1;
+                self.restore_snapshot(node)?;
+            }
             for entry in output.committed.drain(..) {
                 let sim_node = &mut self.nodes[index];
                 let applied = sim_node.state_machine.apply(&entry);
@@ -298,11 +304,51 @@ impl<R: RaftUnderTest> World<R> {
                     self.reply_to_client(id.client, id.sequence, Reply::Applied);
                 }
             }
+            self.snapshot_if_due(node);
             Ok(())
         })();
         output.clear();
         self.output = Some(output);
         result
+    }
+
+    /// `node`'s state machine restores the snapshot its disk holds: one installed from the
+    /// leader, or at a restart. An image that is not one this simulator's state machine made
+    /// (the implementation damaged or mislabelled it) is a violation, checked or not: the
+    /// state machine cannot go on from it.
+    pub(super) fn restore_snapshot(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
+        let sim_node = &mut self.nodes[node as usize - 1];
+        let Some(snapshot) = sim_node.disk.image().snapshot.as_ref() else { return Ok(()) };
+        match StateMachine::restore(snapshot) {
+            Ok(machine) => {
+                sim_node.state_machine = machine;
+                sim_node.snapshot_index = snapshot.index;
+                if self.checking {
+                    self.checker.on_restored(node, snapshot)?;
+                }
+                Ok(())
+            }
+            Err(error) => {
+                let detail = format!("node {node} restores a snapshot that is not a state: {error}");
+                let index = Some(snapshot.index);
+                Err(Violation::new(Property::AppliedCommitted, vec![node], index, detail))
+            }
+        }
+    }
+
+    /// Every `snapshot_interval_entries` applied entries, the state machine takes a snapshot
+    /// and hands it to the node, which may compact its log behind it.
+    fn snapshot_if_due(&mut self, node: NodeId) {
+        let interval = self.spec.options.raft.snapshot_interval_entries as u64;
+        let sim_node = &mut self.nodes[node as usize - 1];
+        let applied = sim_node.state_machine.applied_index();
+        if interval == 0 || applied < sim_node.snapshot_index + interval {
+            return;
+        }
+        sim_node.snapshot_index = applied;
+        let snapshot = sim_node.state_machine.snapshot();
+        sim_node.raft_mut().compact(snapshot);
+        self.counters.snapshots_taken += 1;
     }
 
     /// Encodes `message` and hands its frame to the network, which may drop, damage,
@@ -418,6 +464,7 @@ impl<R: RaftUnderTest> World<R> {
         let setup = self.fresh_setup(node);
         self.nodes[node as usize - 1].restart(setup, &self.tuning);
         self.counters.restarts += 1;
+        self.restore_snapshot(node)?;
         let cluster_commit = self.checker.committed().last_index();
         self.catching_up_to[node as usize - 1] = Some(cluster_commit);
         self.after_input(node, true)
