@@ -89,6 +89,11 @@ bugs! {
     /// a healthy leader.
     PreVoteBumpsTerm = "prevote-bumps-term",
         "a PreVote changes no term: only a candidate that won it starts a new term (thesis §9.6)";
+    /// CheckQuorum is on, but a leader that has not heard from a majority keeps leading: cut
+    /// off from all but one server, it holds that server's loyalty (its lease refuses every
+    /// PreVote), so no one else can be elected while the partition lasts.
+    NoCheckQuorumStepdown = "no-check-quorum-stepdown",
+        "under CheckQuorum, a leader that has not heard from a majority within an election timeout steps down (thesis §6.2)";
 }
 
 impl fmt::Display for Bug {

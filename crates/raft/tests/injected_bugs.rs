@@ -261,6 +261,29 @@ fn prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers() {
     assert!(buggy > 5, "the bug raises it at every attempt: {buggy}");
 }
 
+#[test]
+fn no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority() {
+    let (correct, buggy) = run_both(Bug::NoCheckQuorumStepdown, |bugs| {
+        let config = Config { check_quorum: true, ..config_with(1, 5, bugs) };
+        let mut leader = Node::new(config).unwrap();
+        win_election(&mut leader);
+        let term = leader.term();
+        // Node 2 keeps answering, the other three are silent: two of five, not a majority.
+        // Five election timeouts later, does it still lead the same term?
+        for _ in 0..100 {
+            leader.tick();
+            take_ready(&mut leader);
+            if leader.role() != RoleKind::Leader {
+                return false;
+            }
+            deliver(&mut leader, 2, accepted(term, 0));
+        }
+        leader.term() == term
+    });
+    assert!(!correct, "CheckQuorum steps the leader down");
+    assert!(buggy, "the bug keeps leading without a majority");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -327,6 +350,10 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::PreVoteBumpsTerm => (
             "prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers",
             prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers,
+        ),
+        Bug::NoCheckQuorumStepdown => (
+            "no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority",
+            no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority,
         ),
     }
 }

@@ -365,6 +365,19 @@ fn restrict(fault: &Fault, nodes: NodeId) -> Option<Fault> {
             keep(bridge).then_some(())?;
             FaultKind::Partition(Partition::Bridge { left: group(left)?, bridge: *bridge })
         }
+        FaultKind::Partition(partition @ (Partition::QuorumLoss { order }
+        | Partition::ConstrainedElection { order }
+        | Partition::Chained { order })) => {
+            let order: Vec<NodeId> = order.iter().copied().filter(keep).collect();
+            if order.len() < 2 {
+                return None;
+            }
+            FaultKind::Partition(match partition {
+                Partition::QuorumLoss { .. } => Partition::QuorumLoss { order },
+                Partition::ConstrainedElection { .. } => Partition::ConstrainedElection { order },
+                _ => Partition::Chained { order },
+            })
+        }
         FaultKind::Pause { target: chosen } => FaultKind::Pause { target: target(*chosen)? },
         FaultKind::Crash { target: chosen } => FaultKind::Crash { target: target(*chosen)? },
         FaultKind::Slow { target: chosen, factor } => {

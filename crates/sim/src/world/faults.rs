@@ -4,7 +4,7 @@
 use super::World;
 use crate::check::Violation;
 use crate::event::Event;
-use crate::fault::{FaultKind, Partition, Target};
+use crate::fault::{FaultKind, Partition, Target, ranked};
 use crate::node::Status;
 use crate::raft_under_test::{NodeId, RaftUnderTest, Role};
 
@@ -221,6 +221,33 @@ impl<R: RaftUnderTest> World<R> {
                 from.iter().flat_map(|&a| to.iter().map(move |&b| (a, b))).collect()
             }
             Partition::Bridge { left, bridge } => both_ways(left, &rest(left, Some(*bridge))),
+            Partition::QuorumLoss { order }
+            | Partition::ConstrainedElection { order }
+            | Partition::Chained { order } => partial_cuts(partition, &ranked(order, self.leader())),
         }
     }
+}
+
+/// The directed links a partial-connectivity partition cuts, given its nodes `ranked`: the
+/// leader's place first, then the hub's (see [`ranked`]). Every link between two nodes the
+/// shape does not join is cut, both ways.
+fn partial_cuts(partition: &Partition, ranked: &[NodeId]) -> Vec<(NodeId, NodeId)> {
+    let joined = |a: usize, b: usize| match partition {
+        // Everyone reaches the hub, and only the hub.
+        Partition::QuorumLoss { .. } => a == 1 || b == 1,
+        // Likewise, but the leader reaches no one.
+        Partition::ConstrainedElection { .. } => (a == 1 || b == 1) && a != 0 && b != 0,
+        // Neighbours in the chain.
+        Partition::Chained { .. } => a.abs_diff(b) == 1,
+        _ => unreachable!("not a partial-connectivity shape: {partition:?}"),
+    };
+    let mut cuts = Vec::new();
+    for (a, &from) in ranked.iter().enumerate() {
+        for (b, &to) in ranked.iter().enumerate() {
+            if a != b && !joined(a, b) {
+                cuts.push((from, to));
+            }
+        }
+    }
+    cuts
 }
