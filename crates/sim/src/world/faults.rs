@@ -251,3 +251,34 @@ fn partial_cuts(partition: &Partition, ranked: &[NodeId]) -> Vec<(NodeId, NodeId
     }
     cuts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The links `cuts` leaves between `1..=nodes`, as `(from, to)` with `from < to`, checking
+    /// that every cut is both ways.
+    fn links(cuts: &[(NodeId, NodeId)], nodes: NodeId) -> Vec<(NodeId, NodeId)> {
+        for &(from, to) in cuts {
+            assert!(cuts.contains(&(to, from)), "{from} -> {to} cut one way only");
+        }
+        let pairs = (1..=nodes).flat_map(|a| (a + 1..=nodes).map(move |b| (a, b)));
+        pairs.filter(|pair| !cuts.contains(pair)).collect()
+    }
+
+    #[test]
+    fn partial_connectivity_shapes_keep_only_their_links() {
+        // Node 3 leads, node 5 is the hub (the first of the order after the leader).
+        let ranked = ranked(&[5, 3, 1, 4, 2], Some(3));
+        assert_eq!(ranked, vec![3, 5, 1, 4, 2]);
+        let quorum_loss = partial_cuts(&Partition::QuorumLoss { order: vec![] }, &ranked);
+        assert_eq!(links(&quorum_loss, 5), vec![(1, 5), (2, 5), (3, 5), (4, 5)]);
+        let constrained = partial_cuts(&Partition::ConstrainedElection { order: vec![] }, &ranked);
+        assert_eq!(links(&constrained, 5), vec![(1, 5), (2, 5), (4, 5)]);
+        let chained = partial_cuts(&Partition::Chained { order: vec![] }, &ranked);
+        assert_eq!(links(&chained, 5), vec![(1, 4), (1, 5), (2, 4), (3, 5)]);
+        // Three nodes in a chain: 1-2-3, with 1 and 3 apart.
+        let chain = partial_cuts(&Partition::Chained { order: vec![] }, &[1, 2, 3]);
+        assert_eq!(links(&chain, 3), vec![(1, 2), (2, 3)]);
+    }
+}
