@@ -274,7 +274,9 @@ pub fn validate_schedule(schedule: &[Fault], nodes: u32) -> Result<(), (usize, S
                 | Partition::ConstrainedElection { order }
                 | Partition::Chained { order },
             ) if !is_permutation(order, nodes) => {
-                return bad(&format!("a partition's order must name each of the {nodes} nodes once"));
+                return bad(&format!(
+                    "a partition's order must name each of the {nodes} nodes once"
+                ));
             }
             FaultKind::Partition(Partition::IsolateLeader { fallback })
             | FaultKind::Partition(Partition::Bridge { bridge: fallback, .. })

@@ -374,9 +374,11 @@ fn restrict(fault: &Fault, nodes: NodeId) -> Option<Fault> {
             keep(bridge).then_some(())?;
             FaultKind::Partition(Partition::Bridge { left: group(left)?, bridge: *bridge })
         }
-        FaultKind::Partition(partition @ (Partition::QuorumLoss { order }
-        | Partition::ConstrainedElection { order }
-        | Partition::Chained { order })) => {
+        FaultKind::Partition(
+            partition @ (Partition::QuorumLoss { order }
+            | Partition::ConstrainedElection { order }
+            | Partition::Chained { order }),
+        ) => {
             let order: Vec<NodeId> = order.iter().copied().filter(keep).collect();
             if order.len() < 2 {
                 return None;

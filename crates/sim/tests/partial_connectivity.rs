@@ -68,9 +68,8 @@ fn prevote_without_check_quorum_never_replaces_a_leader_that_lost_its_quorum() {
     // heartbeat reaches it, and that deposes the old leader.
     let scenario = partial(true, false);
     let results = run_seeds(&scenario, 0..100, Bugs::NONE, JOBS);
-    let kept: Vec<u64> = (0..100)
-        .filter(|&seed| Options::resolve(&scenario, seed).liveness.quorum_loss)
-        .collect();
+    let kept: Vec<u64> =
+        (0..100).filter(|&seed| Options::resolve(&scenario, seed).liveness.quorum_loss).collect();
     let failures = failures(&results);
     for &(seed, property) in &failures {
         assert!(kept.contains(&seed), "seed {seed} failed without a kept quorum loss");

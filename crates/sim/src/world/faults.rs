@@ -223,7 +223,9 @@ impl<R: RaftUnderTest> World<R> {
             Partition::Bridge { left, bridge } => both_ways(left, &rest(left, Some(*bridge))),
             Partition::QuorumLoss { order }
             | Partition::ConstrainedElection { order }
-            | Partition::Chained { order } => partial_cuts(partition, &ranked(order, self.leader())),
+            | Partition::Chained { order } => {
+                partial_cuts(partition, &ranked(order, self.leader()))
+            }
         }
     }
 }
