@@ -108,7 +108,7 @@ pub fn options_banner(spec: &RunSpec) -> String {
     format!(
         "SEED={} raft={} scenario={} nodes={} fault_window_ms={} liveness_bound_ms={} \
          faults=[{}] loss={:.3} duplicate={:.3} corrupt={:.3} delay_spikes={:.3} \
-         left_out_after_heal=[{}] bugs=[{}]",
+         left_out_after_heal=[{}]{} bugs=[{}]",
         spec.seed,
         spec.raft,
         options.scenario,
@@ -121,6 +121,7 @@ pub fn options_banner(spec: &RunSpec) -> String {
         network.corrupt_rate,
         network.delay_spike_rate,
         left_out.join(","),
+        if options.liveness.quorum_loss { " quorum_loss_after_heal=true" } else { "" },
         bugs.join(","),
     )
 }

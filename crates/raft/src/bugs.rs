@@ -100,6 +100,11 @@ bugs! {
     /// A server compacts every durable entry into its snapshot, committed or not.
     CompactUncommitted = "compact-uncommitted",
         "a server snapshots and compacts only entries it has applied, which are committed (§7)";
+    /// CheckQuorum is on, but a leader that has not heard from a majority keeps leading: cut
+    /// off from all but one server, it holds that server's loyalty (its lease refuses every
+    /// PreVote), so no one else can be elected while the partition lasts.
+    NoCheckQuorumStepdown = "no-check-quorum-stepdown",
+        "under CheckQuorum, a leader that has not heard from a majority within an election timeout steps down (thesis §6.2)";
 }
 
 impl fmt::Display for Bug {

@@ -156,7 +156,7 @@ impl Node {
         for progress in &mut leadership.progress {
             progress.recent_active = false;
         }
-        if active >= quorum {
+        if active >= quorum || self.config.bugs.contains(Bug::NoCheckQuorumStepdown) {
             return true;
         }
         self.become_follower(self.term, None);

@@ -318,6 +318,29 @@ fn compact_uncommitted_folds_entries_past_the_commit_index_into_the_snapshot() {
     assert_eq!(buggy, (4, 2), "the bug compacts the uncommitted entries 3 and 4 too");
 }
 
+#[test]
+fn no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority() {
+    let (correct, buggy) = run_both(Bug::NoCheckQuorumStepdown, |bugs| {
+        let config = Config { check_quorum: true, ..config_with(1, 5, bugs) };
+        let mut leader = Node::new(config).unwrap();
+        win_election(&mut leader);
+        let term = leader.term();
+        // Node 2 keeps answering, the other three are silent: two of five, not a majority.
+        // Five election timeouts later, does it still lead the same term?
+        for _ in 0..100 {
+            leader.tick();
+            take_ready(&mut leader);
+            if leader.role() != RoleKind::Leader {
+                return false;
+            }
+            deliver(&mut leader, 2, accepted(term, 0));
+        }
+        leader.term() == term
+    });
+    assert!(!correct, "CheckQuorum steps the leader down");
+    assert!(buggy, "the bug keeps leading without a majority");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -396,6 +419,10 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::CompactUncommitted => (
             "compact_uncommitted_folds_entries_past_the_commit_index_into_the_snapshot",
             compact_uncommitted_folds_entries_past_the_commit_index_into_the_snapshot,
+        ),
+        Bug::NoCheckQuorumStepdown => (
+            "no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority",
+            no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority,
         ),
     }
 }

@@ -56,6 +56,8 @@ named_counts! {
     restarts,
     /// Nodes left faulty for the liveness phase (core mode): not counted as crashes or pauses.
     left_out_of_core,
+    /// Liveness phases that kept a quorum-loss partition (`liveness.quorum_loss_probability`).
+    quorum_loss_after_heal,
     /// Overload episodes (slowed nodes and client bursts).
     overloads,
     /// Inputs dropped because an inbox was full.

@@ -131,6 +131,32 @@ pub enum Partition {
         /// The node that talks to both halves.
         bridge: NodeId,
     },
+    /// Quorum-loss: the leader and every other node but the hub reach only the hub (see
+    /// [`ranked`] for who is who).
+    QuorumLoss {
+        /// Every node, in a drawn order.
+        order: Vec<NodeId>,
+    },
+    /// Constrained election: the leader reaches no one; every other node but the hub reaches
+    /// only the hub.
+    ConstrainedElection {
+        /// Every node, in a drawn order.
+        order: Vec<NodeId>,
+    },
+    /// Chained: the nodes form a chain, the leader at one end, each reaching only its
+    /// neighbours.
+    Chained {
+        /// Every node, in a drawn order.
+        order: Vec<NodeId>,
+    },
+}
+
+/// The roles of a partial-connectivity partition's nodes when it starts: `order` with the
+/// leader of the moment moved to its front (when no node leads, `order` as drawn). The first
+/// is the leader's place, the second the hub's (for a chain, the leader's neighbour).
+pub fn ranked(order: &[NodeId], leader: Option<NodeId>) -> Vec<NodeId> {
+    let leader = leader.filter(|leader| order.contains(leader));
+    leader.into_iter().chain(order.iter().copied().filter(|&node| Some(node) != leader)).collect()
 }
 
 impl FaultKind {
@@ -166,6 +192,18 @@ impl FaultKind {
                     nodes(left)
                 )
             }
+            FaultKind::Partition(Partition::QuorumLoss { order }) => format!(
+                "quorum-loss partition: of {}, the leader moved first, all reach only the second",
+                nodes(order)
+            ),
+            FaultKind::Partition(Partition::ConstrainedElection { order }) => format!(
+                "constrained-election partition: of {}, the leader moved first reaches no one, \
+                 the others only the second",
+                nodes(order)
+            ),
+            FaultKind::Partition(Partition::Chained { order }) => {
+                format!("chained partition: {}, the leader moved first", nodes(order))
+            }
             FaultKind::Pause { target } => format!("pause of {}", target.describe()),
             FaultKind::Crash { target } => format!("crash of {}", target.describe()),
             FaultKind::Slow { target, factor } => {
@@ -186,6 +224,11 @@ impl FaultKind {
             FaultKind::Partition(Partition::IsolateLeader { .. }) => "partition-isolate-leader",
             FaultKind::Partition(Partition::OneWay { .. }) => "partition-one-way",
             FaultKind::Partition(Partition::Bridge { .. }) => "partition-bridge",
+            FaultKind::Partition(Partition::QuorumLoss { .. }) => "partition-quorum-loss",
+            FaultKind::Partition(Partition::ConstrainedElection { .. }) => {
+                "partition-constrained-election"
+            }
+            FaultKind::Partition(Partition::Chained { .. }) => "partition-chained",
             FaultKind::Pause { .. } => "pause",
             FaultKind::Crash { .. } => "crash",
             FaultKind::Slow { .. } => "slow",
@@ -226,6 +269,15 @@ pub fn validate_schedule(schedule: &[Fault], nodes: u32) -> Result<(), (usize, S
             {
                 return bad("a partition group must name existing nodes");
             }
+            FaultKind::Partition(
+                Partition::QuorumLoss { order }
+                | Partition::ConstrainedElection { order }
+                | Partition::Chained { order },
+            ) if !is_permutation(order, nodes) => {
+                return bad(&format!(
+                    "a partition's order must name each of the {nodes} nodes once"
+                ));
+            }
             FaultKind::Partition(Partition::IsolateLeader { fallback })
             | FaultKind::Partition(Partition::Bridge { bridge: fallback, .. })
                 if !node_ok(fallback) =>
@@ -248,6 +300,13 @@ pub fn validate_schedule(schedule: &[Fault], nodes: u32) -> Result<(), (usize, S
         }
     }
     Ok(())
+}
+
+/// Whether `order` names each of `1..=nodes` exactly once.
+fn is_permutation(order: &[NodeId], nodes: NodeId) -> bool {
+    let mut sorted = order.to_vec();
+    sorted.sort_unstable();
+    sorted.iter().copied().eq(1..=nodes)
 }
 
 /// Draws the fault schedule for `seed` under `options`, sorted by start time.
@@ -381,6 +440,11 @@ fn draw_partition(rng: &mut Stream, shape: PartitionShape, nodes: NodeId) -> Par
             left.sort_unstable();
             Partition::Bridge { left, bridge }
         }
+        PartitionShape::QuorumLoss => Partition::QuorumLoss { order: shuffled(rng, nodes) },
+        PartitionShape::ConstrainedElection => {
+            Partition::ConstrainedElection { order: shuffled(rng, nodes) }
+        }
+        PartitionShape::Chained => Partition::Chained { order: shuffled(rng, nodes) },
     }
 }
 
@@ -408,8 +472,34 @@ mod tests {
                         assert!(!left.is_empty() && left.len() < 4 && !left.contains(bridge))
                     }
                     Partition::IsolateLeader { fallback } => assert!((1..=5).contains(fallback)),
+                    Partition::QuorumLoss { order }
+                    | Partition::ConstrainedElection { order }
+                    | Partition::Chained { order } => assert!(is_permutation(order, 5)),
                 }
             }
         }
+    }
+
+    #[test]
+    fn partial_connectivity_shapes_draw_every_node_once_and_put_the_leader_first() {
+        let scenario = builtin("partial-connectivity").unwrap();
+        let mut shapes = std::collections::BTreeSet::new();
+        for seed in 0..32 {
+            let options = Options::resolve(&scenario, seed);
+            for fault in generate_schedule(&options, seed) {
+                let FaultKind::Partition(partition) = &fault.kind else { continue };
+                shapes.insert(fault.kind.name());
+                let (Partition::QuorumLoss { order }
+                | Partition::ConstrainedElection { order }
+                | Partition::Chained { order }) = partition
+                else {
+                    panic!("{partition:?}")
+                };
+                assert!(is_permutation(order, 5), "{order:?}");
+            }
+        }
+        assert_eq!(shapes.len(), 3, "{shapes:?}");
+        assert_eq!(ranked(&[3, 1, 4, 2, 5], Some(4)), vec![4, 3, 1, 2, 5]);
+        assert_eq!(ranked(&[3, 1, 4, 2, 5], None), vec![3, 1, 4, 2, 5]);
     }
 }

@@ -30,6 +30,12 @@ pub fn plan(bug: Bug) -> Hunt {
             "a server cut off from the cluster comes back with an inflated term and deposes a \
              healthy leader",
         ),
+        Bug::NoCheckQuorumStepdown => (
+            "partial-connectivity",
+            Property::Liveness,
+            "a leader cut off from all but one server keeps that server's loyalty, so the rest \
+             of the cluster can never elect a leader while the partition lasts",
+        ),
         Bug::VoteWithoutLogCheck => (
             "figure8",
             Property::LeaderCompleteness,

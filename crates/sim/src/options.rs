@@ -58,6 +58,10 @@ pub struct LivenessOptions {
     /// The nodes left out of the core, each with the fault it keeps; empty when everything
     /// heals.
     pub left_out: Vec<(NodeId, LeftOut)>,
+    /// Whether a quorum-loss partition is kept through the liveness phase (see
+    /// `LivenessParams::quorum_loss_probability`); never together with a core.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quorum_loss: bool,
 }
 
 /// The network's per-frame behaviour, with concrete rates.
@@ -185,6 +189,12 @@ impl Options {
         let liveness = &self.liveness;
         check_value("options.liveness.loss_rate", liveness.loss_rate, 0.0, 0.5)?;
         validate_budget("options.budget", &self.budget)?;
+        if liveness.quorum_loss && (self.nodes < 4 || !liveness.left_out.is_empty()) {
+            return Err(field_error(
+                "options.liveness.quorum_loss",
+                "needs at least 4 nodes and no node left out of a core",
+            ));
+        }
         let mut left_out: Vec<NodeId> = liveness.left_out.iter().map(|&(node, _)| node).collect();
         left_out.sort_unstable();
         left_out.dedup();
@@ -230,8 +240,9 @@ impl Options {
     }
 }
 
-/// Draws whether this seed heals only a core, and if so which nodes are left out and how.
-/// Drawn last from the options stream, so that it shifts no other draw.
+/// Draws whether this seed heals only a core, and if so which nodes are left out and how, and
+/// else whether it keeps a quorum-loss partition. Drawn last from the options stream, so that
+/// it shifts no other draw (and the quorum-loss draw only where its probability is above 0).
 fn draw_liveness(rng: &mut impl Rng, scenario: &Scenario) -> LivenessOptions {
     let params = &scenario.liveness;
     let nodes = scenario.nodes as usize;
@@ -245,7 +256,10 @@ fn draw_liveness(rng: &mut impl Rng, scenario: &Scenario) -> LivenessOptions {
         }
         left_out.sort_unstable();
     }
-    LivenessOptions { loss_rate: params.loss_rate, left_out }
+    let quorum_loss = left_out.is_empty()
+        && params.quorum_loss_probability > 0.0
+        && rng.random_bool(params.quorum_loss_probability);
+    LivenessOptions { loss_rate: params.loss_rate, left_out, quorum_loss }
 }
 
 #[cfg(test)]

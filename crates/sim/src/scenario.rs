@@ -113,6 +113,12 @@ pub struct LivenessParams {
     pub core_probability: f64,
     /// What may happen to a node left out of the core, drawn per node.
     pub left_out: Vec<LeftOut>,
+    /// Probability that a seed that heals no core keeps a quorum-loss partition instead, for
+    /// the whole liveness phase: the leader of the moment, like every other node, reaches only
+    /// the hub, the most up-to-date of the other nodes. The hub reaches everyone, so every node
+    /// must still settle — once CheckQuorum has deposed the leader and, with PreVote, no
+    /// campaign of a node that hears no leader keeps resetting the hub's election timer.
+    pub quorum_loss_probability: f64,
 }
 
 impl Default for LivenessParams {
@@ -121,6 +127,7 @@ impl Default for LivenessParams {
             loss_rate: 0.01,
             core_probability: 0.25,
             left_out: vec![LeftOut::Isolate, LeftOut::Mute, LeftOut::Pause, LeftOut::Crash],
+            quorum_loss_probability: 0.0,
         }
     }
 }
@@ -367,6 +374,22 @@ pub enum PartitionShape {
     OneWay,
     /// Two halves that cannot talk, joined by one server that talks to both.
     Bridge,
+    /// Partial connectivity, the OmniPaxos analysis's *quorum-loss*: the leader of the moment
+    /// reaches only one server (the hub), and so does every other server. The hub alone can
+    /// reach a majority; the leader can commit nothing, and only CheckQuorum makes it step
+    /// down so that the hub, which still hears it, can be elected.
+    QuorumLoss,
+    /// Partial connectivity, *constrained election*: the leader of the moment is cut off from
+    /// everyone, and every other server reaches only the hub, the one server that can reach a
+    /// majority. Only the hub can be elected, and only if its log is up to date with a
+    /// majority of those it reaches: Raft may stay without a leader while it lasts.
+    ConstrainedElection,
+    /// Partial connectivity, *chained*: the servers form a chain, the leader of the moment at
+    /// one end (1–2–3: 1 and 3 do not reach each other), each reaching only its neighbours.
+    /// A server at the far end, which never hears the leader, keeps timing out: without
+    /// PreVote or CheckQuorum its campaigns depose the leader over and over (the Cloudflare
+    /// outage of November 2020).
+    Chained,
 }
 
 /// Partitions.
@@ -536,6 +559,13 @@ impl Scenario {
         validate_workload("workload", &self.workload)?;
         validate_faults("faults", &self.faults, self.nodes)?;
         validate_liveness("liveness", &self.liveness)?;
+        if self.liveness.quorum_loss_probability > 0.0 && self.nodes < 4 {
+            return Err(field_error(
+                "liveness.quorum_loss_probability",
+                "needs at least 4 nodes (with fewer, a leader that reaches the hub keeps a \
+                 quorum, and a node it cannot reach never catches up)",
+            ));
+        }
         validate_budget("budget", &self.budget)?;
         self.validate_stability()?;
         self.validate_relations()
@@ -641,6 +671,12 @@ pub(crate) fn validate_budget(at: &str, budget: &BudgetParams) -> Result<(), Sce
 pub(crate) fn validate_liveness(at: &str, liveness: &LivenessParams) -> Result<(), ScenarioError> {
     check_value(&format!("{at}.loss_rate"), liveness.loss_rate, 0.0, 0.5)?;
     check_value(&format!("{at}.core_probability"), liveness.core_probability, 0.0, 1.0)?;
+    check_value(
+        &format!("{at}.quorum_loss_probability"),
+        liveness.quorum_loss_probability,
+        0.0,
+        1.0,
+    )?;
     if liveness.core_probability > 0.0 && liveness.left_out.is_empty() {
         return Err(field_error(
             &format!("{at}.left_out"),
@@ -781,6 +817,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("tamper", include_str!("../../../scenarios/tamper.json")),
     ("rejoin", include_str!("../../../scenarios/rejoin.json")),
     ("snapshot-churn", include_str!("../../../scenarios/snapshot-churn.json")),
+    ("partial-connectivity", include_str!("../../../scenarios/partial-connectivity.json")),
 ];
 
 /// The built-in scenario called `name`.

@@ -290,12 +290,18 @@ impl Shrinker<'_> {
         progress
     }
 
-    /// Heals everything after the fault window (no core mode) and then a lossless network.
+    /// Heals everything after the fault window (no core mode, no quorum loss kept) and then a
+    /// lossless network.
     fn heal_fully(&mut self) -> bool {
         let mut progress = false;
         if !self.best.options.liveness.left_out.is_empty() {
             let mut candidate = self.best.clone();
             candidate.options.liveness.left_out.clear();
+            progress |= self.try_candidate(candidate);
+        }
+        if self.best.options.liveness.quorum_loss {
+            let mut candidate = self.best.clone();
+            candidate.options.liveness.quorum_loss = false;
             progress |= self.try_candidate(candidate);
         }
         if self.best.options.liveness.loss_rate > 0.0 {
@@ -316,6 +322,9 @@ impl Shrinker<'_> {
             let liveness = &mut candidate.options.liveness;
             liveness.left_out.retain(|&(node, _)| node <= nodes as NodeId);
             liveness.left_out.truncate(nodes as usize - (nodes as usize / 2 + 1));
+            // With fewer than four nodes a kept quorum loss is not live for any Raft (options
+            // refuse it): the smaller cluster heals fully instead.
+            liveness.quorum_loss &= nodes >= 4;
             candidate.schedule = self
                 .best
                 .schedule
@@ -364,6 +373,21 @@ fn restrict(fault: &Fault, nodes: NodeId) -> Option<Fault> {
         FaultKind::Partition(Partition::Bridge { left, bridge }) => {
             keep(bridge).then_some(())?;
             FaultKind::Partition(Partition::Bridge { left: group(left)?, bridge: *bridge })
+        }
+        FaultKind::Partition(
+            partition @ (Partition::QuorumLoss { order }
+            | Partition::ConstrainedElection { order }
+            | Partition::Chained { order }),
+        ) => {
+            let order: Vec<NodeId> = order.iter().copied().filter(keep).collect();
+            if order.len() < 2 {
+                return None;
+            }
+            FaultKind::Partition(match partition {
+                Partition::QuorumLoss { .. } => Partition::QuorumLoss { order },
+                Partition::ConstrainedElection { .. } => Partition::ConstrainedElection { order },
+                _ => Partition::Chained { order },
+            })
         }
         FaultKind::Pause { target: chosen } => FaultKind::Pause { target: target(*chosen)? },
         FaultKind::Crash { target: chosen } => FaultKind::Crash { target: target(*chosen)? },

@@ -4,7 +4,7 @@
 use super::World;
 use crate::check::Violation;
 use crate::event::Event;
-use crate::fault::{FaultKind, Partition, Target};
+use crate::fault::{FaultKind, Partition, Target, ranked};
 use crate::node::Status;
 use crate::raft_under_test::{NodeId, RaftUnderTest, Role};
 
@@ -221,6 +221,66 @@ impl<R: RaftUnderTest> World<R> {
                 from.iter().flat_map(|&a| to.iter().map(move |&b| (a, b))).collect()
             }
             Partition::Bridge { left, bridge } => both_ways(left, &rest(left, Some(*bridge))),
+            Partition::QuorumLoss { order }
+            | Partition::ConstrainedElection { order }
+            | Partition::Chained { order } => {
+                partial_cuts(partition, &ranked(order, self.leader()))
+            }
         }
+    }
+}
+
+/// The directed links a partial-connectivity partition cuts, given its nodes `ranked`: the
+/// leader's place first, then the hub's (see [`ranked`]). Every link between two nodes the
+/// shape does not join is cut, both ways.
+fn partial_cuts(partition: &Partition, ranked: &[NodeId]) -> Vec<(NodeId, NodeId)> {
+    let joined = |a: usize, b: usize| match partition {
+        // Everyone reaches the hub, and only the hub.
+        Partition::QuorumLoss { .. } => a == 1 || b == 1,
+        // Likewise, but the leader reaches no one.
+        Partition::ConstrainedElection { .. } => (a == 1 || b == 1) && a != 0 && b != 0,
+        // Neighbours in the chain.
+        Partition::Chained { .. } => a.abs_diff(b) == 1,
+        _ => unreachable!("not a partial-connectivity shape: {partition:?}"),
+    };
+    let mut cuts = Vec::new();
+    for (a, &from) in ranked.iter().enumerate() {
+        for (b, &to) in ranked.iter().enumerate() {
+            if a != b && !joined(a, b) {
+                cuts.push((from, to));
+            }
+        }
+    }
+    cuts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The links `cuts` leaves between `1..=nodes`, as `(from, to)` with `from < to`, checking
+    /// that every cut is both ways.
+    fn links(cuts: &[(NodeId, NodeId)], nodes: NodeId) -> Vec<(NodeId, NodeId)> {
+        for &(from, to) in cuts {
+            assert!(cuts.contains(&(to, from)), "{from} -> {to} cut one way only");
+        }
+        let pairs = (1..=nodes).flat_map(|a| (a + 1..=nodes).map(move |b| (a, b)));
+        pairs.filter(|pair| !cuts.contains(pair)).collect()
+    }
+
+    #[test]
+    fn partial_connectivity_shapes_keep_only_their_links() {
+        // Node 3 leads, node 5 is the hub (the first of the order after the leader).
+        let ranked = ranked(&[5, 3, 1, 4, 2], Some(3));
+        assert_eq!(ranked, vec![3, 5, 1, 4, 2]);
+        let quorum_loss = partial_cuts(&Partition::QuorumLoss { order: vec![] }, &ranked);
+        assert_eq!(links(&quorum_loss, 5), vec![(1, 5), (2, 5), (3, 5), (4, 5)]);
+        let constrained = partial_cuts(&Partition::ConstrainedElection { order: vec![] }, &ranked);
+        assert_eq!(links(&constrained, 5), vec![(1, 5), (2, 5), (4, 5)]);
+        let chained = partial_cuts(&Partition::Chained { order: vec![] }, &ranked);
+        assert_eq!(links(&chained, 5), vec![(1, 4), (1, 5), (2, 4), (3, 5)]);
+        // Three nodes in a chain: 1-2-3, with 1 and 3 apart.
+        let chain = partial_cuts(&Partition::Chained { order: vec![] }, &[1, 2, 3]);
+        assert_eq!(links(&chain, 3), vec![(1, 2), (2, 3)]);
     }
 }

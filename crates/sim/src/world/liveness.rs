@@ -28,6 +28,8 @@ pub(super) struct Liveness {
     commit_at_heal: Index,
     /// The committed index every healed node must reach, once a post-heal request completed.
     target: Option<Index>,
+    /// The hub of the quorum-loss partition kept through the phase, if one is.
+    quorum_loss_hub: Option<NodeId>,
 }
 
 impl<R: RaftUnderTest> World<R> {
@@ -78,6 +80,7 @@ impl<R: RaftUnderTest> World<R> {
             }
         }
         self.counters.left_out_of_core += options.left_out.len() as u64;
+        let quorum_loss_hub = options.quorum_loss.then(|| self.keep_quorum_loss());
         let healed = (1..=self.nodes.len() as NodeId).filter(|&node| left_out(node).is_none());
         let commit_at_heal = self
             .nodes
@@ -91,10 +94,38 @@ impl<R: RaftUnderTest> World<R> {
             healed: healed.collect(),
             commit_at_heal,
             target: None,
+            quorum_loss_hub,
         });
         let deadline = self.now_us + self.spec.options.liveness_bound_us;
         self.queue.push(deadline, Event::Deadline);
         Ok(())
+    }
+
+    /// Cuts the quorum-loss partition kept through the liveness phase and returns its hub: the
+    /// leader of the moment and every other node reach only the hub, the node other than the
+    /// leader whose written log is the most up to date (the lowest id among equals). Its log
+    /// is at least as up to date as every other node's but perhaps the leader's, so it can win
+    /// an election (Raft's up-to-date rule would refuse a hub that lags, and no other node can
+    /// reach a majority: that is constrained election, which Raft cannot get out of).
+    fn keep_quorum_loss(&mut self) -> NodeId {
+        let nodes = self.nodes.len() as NodeId;
+        let leader = self.leader();
+        let up_to_date = |node: NodeId| {
+            let log = self.checker.written_log(node);
+            (log.last_term(), log.last_index(), std::cmp::Reverse(node))
+        };
+        let hub = (1..=nodes)
+            .filter(|&node| Some(node) != leader)
+            .max_by_key(|&node| up_to_date(node))
+            .expect("a quorum-loss partition needs two nodes");
+        let first = leader.unwrap_or(if hub == 1 { 2 } else { 1 });
+        let rest = (1..=nodes).filter(|&node| node != first && node != hub);
+        let order: Vec<NodeId> = [first, hub].into_iter().chain(rest).collect();
+        for (from, to) in self.partition_cuts(&crate::fault::Partition::QuorumLoss { order }) {
+            self.network.set_cut(from, to, true);
+        }
+        self.counters.quorum_loss_after_heal += 1;
+        hub
     }
 
     /// After every step of the liveness phase: has the cluster settled?
@@ -161,6 +192,9 @@ impl<R: RaftUnderTest> World<R> {
             let others: Vec<String> =
                 left_out.iter().map(|(node, how)| format!("n{node} {}", how.name())).collect();
             parts.push(format!("core mode ({})", others.join(", ")));
+        }
+        if let Some(hub) = liveness.quorum_loss_hub {
+            parts.push(format!("quorum loss kept (every node reaches only n{hub})"));
         }
         match liveness.target {
             None => parts.push("no request sent after the heal completed".to_owned()),
