@@ -10,6 +10,9 @@
 //! | `Output::committed` | `Ready::take_committed_entries`, then `advance_apply_to` |
 //! | `on_persisted(write)` | `on_persist_ready(number)`: write ids are Ready numbers |
 //! | `boot` from a disk image | a fresh `RawNode` over a [`SimStorage`] rebuilt from it |
+//! | `compact(snapshot)` | the storage's snapshot replaced and its log compacted behind it, as raft-rs applications do; the snapshot reaches the disk with the next `Ready`'s write |
+//! | `WriteBatch::snapshot_installed` | `Ready::snapshot`: one received from the leader |
+//! | a snapshot message sent | `report_snapshot(to, Finish)`: the simulated network takes it at once |
 //!
 //! raft-rs draws a fresh randomized election timeout from `rand::thread_rng()` whenever it
 //! resets (on every change of term or role), which a deterministic simulation cannot allow — and
@@ -61,6 +64,10 @@ pub struct RaftRsNode {
     timeout_ticks: (usize, usize),
     /// Term and role when the timeout was last drawn.
     drawn_for: Option<(u64, StateRole)>,
+    /// A snapshot the state machine took, for the disk with the next write.
+    compacted: Option<SimSnapshot>,
+    /// An installed snapshot's write and index, applied once that write is durable.
+    installing: Option<(WriteId, u64)>,
 }
 
 impl RaftRsNode {
@@ -103,14 +110,10 @@ impl RaftUnderTest for RaftRsNode {
             commit: disk.hard_state.commit,
             ..PbHardState::default()
         };
-        let mut snapshot = Snapshot::default();
-        if let Some(image) = &disk.snapshot {
-            let metadata = snapshot.mut_metadata();
-            metadata.index = image.index;
-            metadata.term = image.term;
-            metadata.set_conf_state((setup.voters.clone(), Vec::<u64>::new()).into());
-            snapshot.data = image.data.clone().into();
-        }
+        let snapshot =
+            disk.snapshot.as_ref().map_or_else(Snapshot::default, |image| {
+                to_raft_snapshot(image, &setup.voters)
+            });
         let entries = disk.entries.iter().map(to_raft_entry).collect();
         let storage = SimStorage::new(&setup.voters, hard_state, snapshot, entries);
         let logger = slog::Logger::root(slog::Discard, slog::o!());
@@ -122,6 +125,8 @@ impl RaftUnderTest for RaftRsNode {
             rng: ChaCha8Rng::seed_from_u64(setup.seed),
             timeout_ticks,
             drawn_for: None,
+            compacted: None,
+            installing: None,
         };
         node.pin_election_timeout();
         Ok(node)
@@ -181,12 +186,19 @@ impl RaftUnderTest for RaftRsNode {
         }
         if !ready.snapshot().is_empty() {
             let snapshot = ready.snapshot().clone();
+            let index = snapshot.get_metadata().index;
             write.snapshot = Some(SimSnapshot {
-                index: snapshot.get_metadata().index,
+                index,
                 term: snapshot.get_metadata().term,
                 data: snapshot.data.to_vec(),
             });
-            self.raw.mut_store().apply_snapshot(snapshot);
+            write.snapshot_installed = true;
+            if !self.raw.mut_store().apply_snapshot(snapshot) {
+                write.log_from = Some(index + 1); // The log after it went too.
+            }
+            self.compacted = self.compacted.take().filter(|own| own.index > index);
+        } else if let Some(own) = self.compacted.take() {
+            write.snapshot = Some(own);
         }
         if let Some(first) = ready.entries().first() {
             write.log_from = Some(first.index);
@@ -198,17 +210,50 @@ impl RaftUnderTest for RaftRsNode {
         }
         out.messages.extend(ready.take_messages());
         out.persisted_messages.extend(ready.take_persisted_messages());
+        // raft-rs keeps a follower it sent a snapshot to paused until the transport reports the
+        // send; the simulator's network takes every frame at once, so it reports at once. If
+        // the network loses it, the follower's next rejection brings the snapshot again.
+        let snapshots_to: Vec<u64> = out
+            .messages
+            .iter()
+            .filter(|message| message.get_msg_type() == MessageType::MsgSnapshot)
+            .map(|message| message.to)
+            .collect();
         let committed = ready.take_committed_entries();
         out.committed.extend(committed.iter().map(into_log_entry));
         self.raw.advance_append_async(ready);
         if let Some(last) = committed.last() {
             self.raw.advance_apply_to(last.index);
         }
+        if let (Some(snapshot), true, Some(id)) =
+            (&write.snapshot, write.snapshot_installed, write.id)
+        {
+            // Applied (the simulator restores its state machine from it) once it is durable:
+            // raft-rs takes nothing as applied that it has not persisted.
+            self.installing = Some((id, snapshot.index));
+        }
+        for to in snapshots_to {
+            self.raw.report_snapshot(to, raft::SnapshotStatus::Finish);
+        }
     }
 
     fn on_persisted(&mut self, write: WriteId) {
         self.raw.on_persist_ready(write);
+        if let Some((id, index)) = self.installing
+            && id <= write
+        {
+            self.installing = None;
+            if index > self.raw.raft.raft_log.applied {
+                self.raw.advance_apply_to(index);
+            }
+        }
         self.pin_election_timeout();
+    }
+
+    fn compact(&mut self, snapshot: SimSnapshot) {
+        if self.raw.mut_store().compact(to_raft_snapshot(&snapshot, &self.voters)) {
+            self.compacted = Some(snapshot);
+        }
     }
 
     fn observe(&self) -> Observation {
@@ -295,6 +340,17 @@ impl RaftUnderTest for RaftRsNode {
         }
         text
     }
+}
+
+/// The simulator's snapshot as raft-rs's, its configuration the fixed voters.
+fn to_raft_snapshot(image: &SimSnapshot, voters: &[u64]) -> Snapshot {
+    let mut snapshot = Snapshot::default();
+    let metadata = snapshot.mut_metadata();
+    metadata.index = image.index;
+    metadata.term = image.term;
+    metadata.set_conf_state((voters.to_vec(), Vec::<u64>::new()).into());
+    snapshot.data = image.data.clone().into();
+    snapshot
 }
 
 fn into_log_entry(entry: &Entry) -> LogEntry {

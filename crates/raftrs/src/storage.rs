@@ -41,8 +41,9 @@ impl SimStorage {
         self.hard_state = hard_state;
     }
 
-    /// Replaces the log with `snapshot`, keeping entries after it that continue it.
-    pub fn apply_snapshot(&mut self, snapshot: Snapshot) {
+    /// Replaces the log with `snapshot` (one installed from the leader), keeping entries after
+    /// it that continue it. Returns whether it kept them.
+    pub fn apply_snapshot(&mut self, snapshot: Snapshot) -> bool {
         let (index, term) = (snapshot.get_metadata().index, snapshot.get_metadata().term);
         let keep = self.entries.iter().position(|entry| entry.index == index && entry.term == term);
         match keep {
@@ -53,6 +54,22 @@ impl SimStorage {
         }
         self.hard_state.commit = self.hard_state.commit.max(index);
         self.snapshot = snapshot;
+        keep.is_some()
+    }
+
+    /// Compacts the log behind `snapshot`, the state machine's own, at an index this log holds:
+    /// the entries after it stay. A snapshot at or behind the current one is ignored; returns
+    /// whether it was taken.
+    pub fn compact(&mut self, snapshot: Snapshot) -> bool {
+        let index = snapshot.get_metadata().index;
+        let base = self.snapshot_index();
+        if index <= base {
+            return false;
+        }
+        assert!(index <= base + self.entries.len() as u64, "compacting past the log's end");
+        self.entries.drain(..(index - base) as usize);
+        self.snapshot = snapshot;
+        true
     }
 
     /// Writes `new` (contiguous), replacing every entry from its first index on.

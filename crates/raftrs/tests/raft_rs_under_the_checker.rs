@@ -90,6 +90,36 @@ fn raft_rs_keeps_its_leader_when_a_minority_rejoins() {
     assert!(transfers > 0, "raft-rs took no leadership transfer in 50 default seeds");
 }
 
+/// raft-rs with its own PreVote and CheckQuorum settles under partial connectivity, keeping
+/// the quorum-loss partition on after the heal in some seeds.
+#[test]
+fn raft_rs_settles_under_partial_connectivity() {
+    let partial = scenario("partial-connectivity");
+    assert!(partial.raft.pre_vote && partial.raft.check_quorum);
+    assert_all_pass("partial-connectivity", &run_seeds(&partial, 0..100));
+}
+
+/// raft-rs compacts behind the simulator's snapshots and installs its leader's: the snapshot
+/// checks (applied-committed, log-matching, applied-never-rolls-back) hold on it too, and
+/// snapshots really are installed.
+#[test]
+fn raft_rs_compacts_and_installs_snapshots_under_churn() {
+    let churn = scenario("snapshot-churn");
+    assert!(churn.raft.snapshot_interval_entries > 0);
+    let results = run_seeds(&churn, 0..100);
+    assert_all_pass("snapshot-churn", &results);
+    let installed: u64 = results.iter().map(|result| result.counters.snapshots_installed).sum();
+    let taken: u64 = results.iter().map(|result| result.counters.snapshots_taken).sum();
+    assert!(taken > 1000 && installed > 100, "{taken} snapshots taken, {installed} installed");
+    // A restart from snapshot plus log replays bit for bit.
+    let spec = spec(&churn, 7);
+    let (first, trace) = RAFT_RS_ENGINE.record(&spec);
+    assert!(first.counters.restarts > 0 && first.counters.snapshots_taken > 0);
+    let parsed = Trace::parse(&trace.to_jsonl()).expect("the trace parses");
+    let (replayed, _) = RAFT_RS_ENGINE.run(parsed.spec(), Settings::default());
+    assert_eq!(replayed.event_hash, first.event_hash);
+}
+
 #[test]
 fn raft_rs_runs_are_deterministic_and_replay_bit_for_bit() {
     let default = scenario("default");
