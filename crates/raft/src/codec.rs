@@ -240,6 +240,8 @@ fn encoded_size_bound(envelope: &Envelope) -> usize {
                     })
                     .sum::<usize>()
         }
+        // The chunk's length prefix and bytes, and the `done` flag.
+        crate::Message::InstallSnapshot(chunk) => FIXED + VARINT_MAX + chunk.data.len() + 1,
         _ => FIXED,
     }
 }

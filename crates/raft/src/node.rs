@@ -6,11 +6,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
+use crate::snapshot::IncomingSnapshot;
 use crate::{
     Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope, HardState, Index, Log,
     Message, NodeId, Payload, Progress, Ready, Snapshot, Term, WriteId,
 };
-use crate::snapshot::IncomingSnapshot;
 
 /// A server's role, with the state only that role has (§5.1). Leader-only state cannot be
 /// touched by a follower because it does not exist outside the `Leader` variant.

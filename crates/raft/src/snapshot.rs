@@ -84,7 +84,8 @@ impl Node {
             }
         };
         let start = start.min(snapshot.data.len() as u64);
-        let end = (start + self.config.max_bytes_per_message as u64).min(snapshot.data.len() as u64);
+        let end =
+            (start + self.config.max_bytes_per_message as u64).min(snapshot.data.len() as u64);
         progress.on_snapshot_sent(end);
         let chunk = InstallSnapshot {
             term: self.term,

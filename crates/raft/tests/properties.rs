@@ -11,8 +11,9 @@ use proptest::sample::Index as Position;
 use proptest::strategy::ValueTree;
 use raftsim_raft::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, Config, ConflictHint, DurableState, Entry,
-    EntryData, Envelope, FRAME_HEADER_BYTES, FrameCodec, Message, Node, NodeId, Payload, Ready,
-    RequestVote, RequestVoteResponse, RoleKind, StepError, Term,
+    EntryData, Envelope, FRAME_HEADER_BYTES, FrameCodec, InstallSnapshot, InstallSnapshotResponse,
+    Message, Node, NodeId, Payload, Ready, RequestVote, RequestVoteResponse, RoleKind, StepError,
+    Term,
 };
 
 const MEMBERS: [NodeId; 5] = [1, 2, 3, 4, 5];
@@ -74,7 +75,25 @@ fn message() -> impl Strategy<Value = Message> {
     let append_response = (number(), outcome).prop_map(|(term, outcome)| {
         Message::AppendEntriesResponse(AppendEntriesResponse { term, outcome })
     });
-    prop_oneof![request_vote, vote_response, append, append_response]
+    let chunk = (
+        (number(), number(), number(), number()),
+        proptest::collection::vec(any::<u8>(), 0..2000),
+        any::<bool>(),
+    )
+        .prop_map(|((term, index, snapshot_term, offset), data, done)| {
+            Message::InstallSnapshot(InstallSnapshot {
+                term,
+                index,
+                snapshot_term,
+                offset,
+                data,
+                done,
+            })
+        });
+    let chunk_response = (number(), number(), number()).prop_map(|(term, index, received)| {
+        Message::InstallSnapshotResponse(InstallSnapshotResponse { term, index, received })
+    });
+    prop_oneof![request_vote, vote_response, append, append_response, chunk, chunk_response]
 }
 
 fn envelope() -> impl Strategy<Value = Envelope> {
@@ -396,6 +415,9 @@ fn resolve(node: &Node, input: &Input) -> Option<(NodeId, Message)> {
 struct Driver {
     node: Node,
     disk: DurableState,
+    /// The index of the snapshot the state machine last restored (0 for none).
+    applied_base: u64,
+    /// What it applied after that.
     applied: Vec<Entry>,
     /// The node's log when it last was leader, with the term, while it stays leader.
     leader_log: Option<(Term, Vec<Entry>)>,
@@ -404,7 +426,8 @@ struct Driver {
 impl Driver {
     fn new(config: Config) -> Driver {
         let node = Node::new(config).unwrap();
-        Driver { node, disk: DurableState::default(), applied: Vec::new(), leader_log: None }
+        let disk = DurableState::default();
+        Driver { node, disk, applied_base: 0, applied: Vec::new(), leader_log: None }
     }
 
     /// Applies `input`, draining the Ready and checking every invariant after each step.
@@ -420,11 +443,16 @@ impl Driver {
                 let _ = driver.node.propose(bytes.as_slice().into());
             }),
             Input::Restart { applied } => {
-                let applied = u64::from(*applied) % (self.disk.hard_state.commit + 1);
+                // The state machine restores the disk's snapshot, if any (the last one it
+                // installed), and keeps some of what it applied after it.
+                let base = self.disk.snapshot.as_ref().map_or(0, |snapshot| snapshot.index);
+                let commit = self.disk.hard_state.commit.max(base);
+                let applied = base + u64::from(*applied) % (commit - base + 1);
+                let applied = applied.min(base + self.applied.len() as u64);
                 let before = (self.node.term(), self.node.vote(), 0);
                 let config = self.node.config().clone();
                 self.node = Node::restart(config, &self.disk, applied).unwrap();
-                self.applied.truncate(applied as usize);
+                self.applied.truncate((applied - base) as usize);
                 self.leader_log = None;
                 self.drain()?;
                 self.check_node(before)
@@ -470,13 +498,24 @@ impl Driver {
         }
         prop_assert_eq!(self.disk.entries.as_slice(), self.node.log().entries(), "disk = log");
         prop_assert_eq!(self.disk.hard_state, self.node.hard_state(), "disk = hard state");
+        if ready.snapshot_installed {
+            let snapshot = ready.snapshot.as_ref().expect("an installed snapshot");
+            let base = self.node.log().snapshot_index();
+            prop_assert_eq!(snapshot.index, base, "the log starts after the installed snapshot");
+            (self.applied_base, self.applied) = (snapshot.index, Vec::new());
+        }
         for entry in &ready.committed {
-            prop_assert_eq!(entry.index, self.applied.len() as u64 + 1, "applied in order");
+            let next = self.applied_base + self.applied.len() as u64 + 1;
+            prop_assert_eq!(entry.index, next, "applied in order");
             self.applied.push(entry.clone());
         }
-        prop_assert_eq!(self.applied.len() as u64, self.node.applied_index());
-        let committed = &self.node.log().entries()[..self.applied.len()];
-        prop_assert_eq!(self.applied.as_slice(), committed, "applied entries stay in the log");
+        let applied_index = self.applied_base + self.applied.len() as u64;
+        prop_assert_eq!(applied_index, self.node.applied_index());
+        let log = self.node.log();
+        if self.applied_base >= log.snapshot_index() && !self.applied.is_empty() {
+            let held = log.slice(self.applied_base + 1, applied_index);
+            prop_assert_eq!(self.applied.as_slice(), held, "applied entries stay in the log");
+        }
         Ok(())
     }
 

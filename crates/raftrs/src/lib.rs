@@ -110,10 +110,10 @@ impl RaftUnderTest for RaftRsNode {
             commit: disk.hard_state.commit,
             ..PbHardState::default()
         };
-        let snapshot =
-            disk.snapshot.as_ref().map_or_else(Snapshot::default, |image| {
-                to_raft_snapshot(image, &setup.voters)
-            });
+        let snapshot = disk
+            .snapshot
+            .as_ref()
+            .map_or_else(Snapshot::default, |image| to_raft_snapshot(image, &setup.voters));
         let entries = disk.entries.iter().map(to_raft_entry).collect();
         let storage = SimStorage::new(&setup.voters, hard_state, snapshot, entries);
         let logger = slog::Logger::root(slog::Discard, slog::o!());

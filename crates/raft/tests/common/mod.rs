@@ -575,7 +575,8 @@ impl Cluster {
                 let (a_log, b_log) = (a.log(), b.log());
                 let first = a_log.first_index().max(b_log.first_index());
                 let last = a_log.last_index().min(b_log.last_index());
-                if let Some(last) = (first..=last).rev().find(|&at| a_log.term(at) == b_log.term(at))
+                if let Some(last) =
+                    (first..=last).rev().find(|&at| a_log.term(at) == b_log.term(at))
                 {
                     assert_eq!(
                         a_log.slice(first, last),
@@ -614,7 +615,12 @@ impl Cluster {
             assert_eq!(node.commit_index(), node.log().last_index(), "all committed");
         }
         for (position, applied) in self.applied.iter().enumerate() {
-            assert_eq!(applied.len() as Index, first.commit_index(), "node {} applied", position + 1);
+            assert_eq!(
+                applied.len() as Index,
+                first.commit_index(),
+                "node {} applied",
+                position + 1
+            );
             assert_eq!(applied, &self.applied[0], "node {} applied", position + 1);
         }
     }

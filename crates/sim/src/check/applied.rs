@@ -26,7 +26,12 @@ pub fn check_snapshot(
         Ok(machine) => machine.applied_hash(),
         Err(error) => {
             let detail = format!("node {node} holds a snapshot that is not its state: {error}");
-            return Err(Violation::new(Property::AppliedCommitted, vec![node], Some(index), detail));
+            return Err(Violation::new(
+                Property::AppliedCommitted,
+                vec![node],
+                Some(index),
+                detail,
+            ));
         }
     };
     match committed.prefix(index) {

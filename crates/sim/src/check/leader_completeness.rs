@@ -90,14 +90,17 @@ impl LeaderCompleteness {
         }
         for (&reign_term, reign) in self.past.range(term + 1..) {
             let required = committed.last_index_committed_before(reign_term);
-            if required == 0 {
-                continue;
+            if required <= committed.base_index() {
+                continue; // Nothing required beyond what every snapshot holds, checked then.
             }
             let base = reign.runs[0].0;
             if required < base {
                 // Compacted: the snapshot it led with must continue the committed log.
                 let at = base.min(committed.last_index());
-                if at == base && committed.prefix(base) != Some(reign.base_prefix) {
+                if at == base
+                    && base >= committed.base_index()
+                    && committed.prefix(base) != Some(reign.base_prefix)
+                {
                     let detail = format!(
                         "node {} led term {reign_term} from a snapshot at {base} that is not the \
                          committed log",

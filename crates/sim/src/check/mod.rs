@@ -302,6 +302,7 @@ impl Checker {
                 .expect("a written snapshot's image was checked");
             self.durable[slot].compact(snapshot.index, snapshot.term, prefix);
             self.nodes[slot].durable_snapshot = snapshot.index;
+            self.forget_behind_snapshots();
         }
         let Some(from) = write.log_from else { return Ok(()) };
         let write_term = self.nodes[slot].durable.term;
@@ -333,6 +334,18 @@ impl Checker {
             }
         }
         Ok(())
+    }
+
+    /// Folds what lies behind every server's durable snapshot: no server writes, applies or
+    /// installs there again (a snapshot never moves back, which is checked), so the checker's
+    /// memory follows the uncompacted logs, not the run's length.
+    fn forget_behind_snapshots(&mut self) {
+        let behind = self.nodes.iter().map(|record| record.durable_snapshot).min().unwrap_or(0);
+        let behind = behind.min(self.committed.last_index());
+        if behind > self.committed.base_index() {
+            self.committed.compact(behind);
+            self.replicas.compact(behind);
+        }
     }
 
     /// `(index, term)` with `prefix` is now durable on a majority in its own term, the last

@@ -23,11 +23,15 @@ struct Slot {
     committed: bool,
 }
 
-/// The record of every `(index, term)` written.
+/// The record of every `(index, term)` written after `base`: indexes at or behind every
+/// server's durable snapshot are forgotten ([`Replicas::compact`]), since no server writes
+/// there again.
 #[derive(Default)]
 pub struct Replicas {
-    /// `first[i - 1]`: the first term written at index `i`. Almost every index only ever sees
-    /// one term, so this is the common path.
+    /// Indexes up to this one are forgotten.
+    base: Index,
+    /// `first[i - base - 1]`: the first term written at index `i`. Almost every index only ever
+    /// sees one term, so this is the common path.
     first: Vec<Slot>,
     /// Further terms written at an index (and any index written out of order).
     others: BTreeMap<(Index, Term), Slot>,
@@ -46,7 +50,8 @@ pub enum Recorded {
 impl Replicas {
     fn slot_mut(&mut self, index: Index, term: Term, prefix: u64) -> (&mut Slot, bool) {
         let fresh = Slot { term, prefix, holders: 0, committed: false };
-        let position = index as usize - 1;
+        assert!(index > self.base, "a write at {index}, behind every snapshot ({})", self.base);
+        let position = (index - self.base) as usize - 1;
         if position == self.first.len() {
             self.first.push(fresh);
             return (self.first.last_mut().expect("just pushed"), true);
@@ -94,6 +99,17 @@ impl Replicas {
         slot.committed = true;
         true
     }
+
+    /// Forgets every index up to `index`.
+    pub fn compact(&mut self, index: Index) {
+        if index <= self.base {
+            return;
+        }
+        let forget = ((index - self.base) as usize).min(self.first.len());
+        self.first.drain(..forget);
+        self.others = self.others.split_off(&(index + 1, 0));
+        self.base = index;
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +128,20 @@ mod tests {
         assert!(!replicas.record_durable(1, 1, 2, 7, 2, 2), "one server counts once");
         assert!(replicas.record_durable(3, 1, 2, 7, 2, 2));
         assert!(!replicas.record_durable(2, 1, 2, 7, 2, 2), "already committed");
+    }
+
+    #[test]
+    fn compaction_forgets_only_what_lies_behind() {
+        let mut replicas = Replicas::default();
+        for index in 1..=4 {
+            replicas.record_written(index, 1, index);
+        }
+        replicas.record_written(2, 2, 99);
+        replicas.compact(2);
+        assert_eq!(replicas.others.len(), 0);
+        assert_eq!(replicas.record_written(3, 1, 3), Recorded::Agrees);
+        assert_eq!(replicas.record_written(4, 1, 5), Recorded::Differs(4));
+        assert_eq!(replicas.record_written(5, 1, 5), Recorded::Agrees);
     }
 
     #[test]

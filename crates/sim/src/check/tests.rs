@@ -570,3 +570,25 @@ fn keeping_a_suffix_that_does_not_continue_the_snapshot_is_caught() {
     let detail = violated(h.snapshot(3, snapshot, true, false), Property::LogMatching);
     assert!(detail.contains("keeps its entries 3..=3"), "{detail}");
 }
+
+#[test]
+fn once_every_server_holds_a_snapshot_the_records_behind_it_are_folded() {
+    let mut h = committed_four();
+    h.apply(1, 4).unwrap();
+    h.apply(2, 4).unwrap();
+    let snapshot = snapshot_of(&h.logs[0], 3);
+    h.snapshot(1, snapshot.clone(), false, false).unwrap();
+    h.snapshot(2, snapshot.clone(), false, false).unwrap();
+    assert_eq!(h.checker.committed().base_index(), 0, "node 3 has no snapshot yet");
+    h.term(3, 1, None).unwrap();
+    h.snapshot(3, snapshot, true, true).unwrap();
+    assert_eq!(h.checker.committed().base_index(), 3);
+    // The checks go on past the fold: a later entry commits and applies.
+    h.logs[2] = h.logs[0][..3].to_vec();
+    h.write(3, 4, &[1]).unwrap();
+    h.write(1, 5, &[1]).unwrap();
+    h.write(2, 5, &[1]).unwrap();
+    assert_eq!(h.committed(), 5);
+    h.apply(3, 4).unwrap();
+    h.apply(1, 5).unwrap();
+}

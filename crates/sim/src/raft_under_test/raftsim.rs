@@ -69,8 +69,8 @@ impl RaftUnderTest for RaftsimNode {
             entries: disk.entries.iter().map(to_raft_entry).collect(),
         };
         let codec = FrameCodec::new(&setup.voters, !bugs.contains(Bug::IgnoreChecksum));
-        let node =
-            Node::restart(config, &durable, applied).map_err(|error| BootError(error.to_string()))?;
+        let node = Node::restart(config, &durable, applied)
+            .map_err(|error| BootError(error.to_string()))?;
         Ok(RaftsimNode { node, codec, ready: Ready::default() })
     }
 

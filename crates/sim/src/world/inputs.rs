@@ -329,7 +329,8 @@ impl<R: RaftUnderTest> World<R> {
                 Ok(())
             }
             Err(error) => {
-                let detail = format!("node {node} restores a snapshot that is not a state: {error}");
+                let detail =
+                    format!("node {node} restores a snapshot that is not a state: {error}");
                 let index = Some(snapshot.index);
                 Err(Violation::new(Property::AppliedCommitted, vec![node], index, detail))
             }
