@@ -11,6 +11,7 @@
 //! | [`Node::tick`] | one unit of logical time passed (the driver decides how long a tick is) |
 //! | [`Node::step`] | a message from a peer arrived |
 //! | [`Node::propose`] | a client asks the leader to replicate a command |
+//! | [`Node::compact`] | the driver's state machine took a snapshot: the log may be compacted behind it |
 //!
 //! The output is a [`Ready`], drained with [`Node::ready`]: state that must become durable
 //! (hard state and log writes), messages to send, and committed entries to apply. Because the
@@ -23,7 +24,10 @@
 //! real conflict and fast backtracking by conflict term; a no-op entry at the start of each
 //! leader term; and the commitment rule that counts replicas only for entries of the leader's
 //! own term (Figure 8). Leaders pipeline appends per follower within a bounded window
-//! ([`Progress`]) and batch entries by count and bytes.
+//! ([`Progress`]) and batch entries by count and bytes. The log starts after a [`Snapshot`]
+//! (§7): the driver snapshots its state machine and calls [`Node::compact`], and a leader sends
+//! a follower that needs compacted entries its snapshot, one chunk per answer, each within the
+//! per-message byte limit.
 //!
 //! # The driver contract
 //!
@@ -33,10 +37,12 @@
 //!    fsync completes, for an asynchronous one),
 //! 2. **send** its messages: `messages` at once, `persisted_messages` once every write handed
 //!    out so far is durable,
-//! 3. **apply** its committed entries.
+//! 3. **apply** its committed entries — after restoring the state machine from `snapshot` if
+//!    the node installed one from its leader (`snapshot_installed`).
 //!
 //! [`Ready`]'s documentation explains why. To restart a crashed server, hand
-//! [`Node::restart`] exactly what step 1 made durable, as a [`DurableState`].
+//! [`Node::restart`] exactly what step 1 made durable, as a [`DurableState`], with the state
+//! machine restored from its snapshot (if any).
 //!
 //! Messages travel as checksummed frames: [`FrameCodec`] encodes an [`Envelope`] and decodes
 //! one, rejecting any damaged, truncated or foreign frame with a [`CodecError`].
