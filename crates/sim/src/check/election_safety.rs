@@ -55,6 +55,12 @@ impl ElectionSafety {
         }
     }
 
+    /// Forgets the leaders of terms before `term`, which no server can lead any more (see
+    /// [`super::Checker`]'s `forget_past_terms`): the record stays as long as the live terms.
+    pub fn forget_before(&mut self, term: Term) {
+        self.leaders = self.leaders.split_off(&term);
+    }
+
     /// The leader of `term`, if one was seen.
     pub fn leader_of(&self, term: Term) -> Option<NodeId> {
         self.leaders.get(&term).copied()

@@ -58,6 +58,12 @@ impl LeaderCompleteness {
         check_view(node, term, log, required, committed)
     }
 
+    /// Forgets the reigns of terms before `term`: nothing can be committed in a term before it
+    /// any more, so no later commit can require anything of them.
+    pub fn forget_before(&mut self, term: Term) {
+        self.past = self.past.split_off(&term);
+    }
+
     /// `node`'s reign, if any, is over; `log` is its log at the end.
     pub fn end(&mut self, node: NodeId, log: &LogView) {
         if let Some(term) = self.active[node as usize - 1].take() {

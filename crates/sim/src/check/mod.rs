@@ -294,7 +294,11 @@ impl Checker {
             if let Some(candidate) = hard_state.vote {
                 self.single_vote.on_durable_vote(node, hard_state.term, candidate)?;
             }
+            let moved = hard_state.term > self.nodes[slot].durable.term;
             self.nodes[slot].durable = hard_state;
+            if moved {
+                self.forget_past_terms();
+            }
         }
         if let Some(snapshot) = &write.snapshot {
             // Checked when written; the image's hash is the prefix hash at its index.
@@ -334,6 +338,20 @@ impl Checker {
             }
         }
         Ok(())
+    }
+
+    /// Summarises the terms every server's disk has left behind. A server never goes back to an
+    /// earlier term (checked), so once every disk holds term F or later nobody can lead a term
+    /// before F again, nor can anything be committed in one (commitment needs a majority whose
+    /// durable term is the entry's): their election-safety and leader-completeness records are
+    /// dropped, and so are the votes of those terms. One term of margin covers messages stamped
+    /// with a term their sender just left.
+    fn forget_past_terms(&mut self) {
+        let floor = self.nodes.iter().map(|record| record.durable.term).min().unwrap_or(0);
+        let forget_before = floor.saturating_sub(1);
+        self.election_safety.forget_before(forget_before);
+        self.leader_completeness.forget_before(forget_before);
+        self.single_vote.forget_before(forget_before);
     }
 
     /// Folds what lies behind every server's durable snapshot: no server writes, applies or

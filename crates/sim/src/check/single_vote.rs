@@ -25,6 +25,12 @@ pub struct SingleVote {
 }
 
 impl SingleVote {
+    /// Forgets the votes of terms before `term`, in which no server can vote any more.
+    pub fn forget_before(&mut self, term: Term) {
+        self.granted.retain(|&(_, voted_in), _| voted_in >= term);
+        self.durable.retain(|&(_, voted_in), _| voted_in >= term);
+    }
+
     /// `voter`'s disk made durable a vote for `candidate` in `term`.
     pub fn on_durable_vote(
         &mut self,

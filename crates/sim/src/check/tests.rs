@@ -592,3 +592,19 @@ fn once_every_server_holds_a_snapshot_the_records_behind_it_are_folded() {
     h.apply(3, 4).unwrap();
     h.apply(1, 5).unwrap();
 }
+
+#[test]
+fn terms_every_disk_left_behind_are_forgotten_and_later_ones_still_checked() {
+    let mut h = Harness::new(3);
+    h.term(2, 1, Some(1)).unwrap();
+    h.grant(2, 1, 1).unwrap();
+    h.lead(1, 1).unwrap();
+    for node in 1..=3 {
+        h.term(node, 3, None).unwrap();
+    }
+    // Every disk is in term 3: terms 1 and before are gone, term 2 and later kept.
+    assert_eq!(h.checker.leader_of(1), None);
+    h.lead(2, 4).unwrap();
+    assert_eq!(h.checker.leader_of(4), Some(2));
+    violated(h.lead(3, 4), Property::ElectionSafety);
+}
