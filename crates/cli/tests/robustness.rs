@@ -124,9 +124,14 @@ fn a_bug_named_twice_is_hunted_once() {
     assert_eq!(bugs.len(), 1, "{bugs:?}");
     assert_eq!(bugs[0]["bug"], "double-vote");
     assert_eq!(bugs[0]["caught"], true);
+    assert_eq!(bugs[0]["shrink_complete"], true, "{bugs:?}");
+    assert!(bugs[0]["shrink_s"].as_f64().is_some(), "{bugs:?}");
+    let events = bugs[0]["events"].as_u64().unwrap();
+    assert!(bugs[0]["shrunk_events"].as_u64().unwrap() <= events, "{bugs:?}");
     let table = run_in(dir.path(), &["hunt", "--bug", "double-vote", "--shrink-budget", "2"]);
     assert_code(&table, 0);
     assert!(stdout(&table).contains("1 of 1 bug caught;"), "{}", stdout(&table));
+    assert!(stdout(&table).contains("fixed point"), "{}", stdout(&table));
 }
 
 #[test]
@@ -780,7 +785,7 @@ impl Spawned {
     }
 }
 
-/// A trace of a bug whose shrinking takes tens of seconds, in `dir`.
+/// A trace of a bug whose shrinking takes seconds (the slowest of them), in `dir`.
 fn slow_to_shrink(dir: &Path) -> PathBuf {
     let out = dir.join("found");
     let output =

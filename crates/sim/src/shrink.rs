@@ -16,6 +16,12 @@
 //!
 //! Replays of the result do not depend on the random draws of removed faults: the schedule is
 //! explicit in the trace, and every concern draws from its own stream.
+//!
+//! A candidate is abandoned once it runs [`ABANDON_FACTOR`] times as many events as the
+//! original failure took. Under an injected bug, a candidate that lost the violation often
+//! ends in a message storm instead (a leader re-probing a follower its bug keeps breaking),
+//! and runs hundreds of times longer than the failure did; such a candidate would be rejected
+//! anyway unless it failed the same way very late, and a shrink is after shorter runs.
 
 use crate::raft_under_test::NodeId;
 
@@ -23,7 +29,7 @@ use crate::check::Property;
 use crate::engine::{Engine, Settings};
 use crate::fault::{Fault, FaultKind, Partition, Target};
 use crate::scenario::Workload;
-use crate::world::{RunResult, RunSpec};
+use crate::world::{RunResult, RunSpec, Verdict};
 
 /// How far a shrink has come, for progress displays and budgets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +51,8 @@ pub struct Shrunk {
     pub result: RunResult,
     /// Candidate runs made.
     pub runs: u64,
+    /// Candidate runs abandoned for running too long (see [`ABANDON_FACTOR`]).
+    pub abandoned: u64,
     /// Whether every pass ran to a fixed point (false if the budget ran out first).
     pub complete: bool,
 }
@@ -57,6 +65,9 @@ pub struct NothingToShrink;
 /// Other seeds a candidate is tried under when it no longer fails under its own.
 const RESEEDS: u64 = 100;
 
+/// A candidate is abandoned after this many times the original failure's events.
+pub const ABANDON_FACTOR: u64 = 10;
+
 /// Distance between the seeds tried for one candidate (a large odd constant, so the seeds are
 /// far from the campaign's own ranges).
 const RESEED_STRIDE: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -66,7 +77,10 @@ struct Shrinker<'a> {
     property: Property,
     best: RunSpec,
     best_result: RunResult,
+    /// Events after which a candidate is abandoned.
+    event_limit: u64,
     runs: u64,
+    abandoned: u64,
     out_of_budget: bool,
     should_continue: &'a mut dyn FnMut(&Progress) -> bool,
 }
@@ -83,9 +97,11 @@ pub fn shrink(
     let mut shrinker = Shrinker {
         engine,
         property,
+        event_limit: result.events.saturating_mul(ABANDON_FACTOR),
         best: spec,
         best_result: result,
         runs: 1,
+        abandoned: 0,
         out_of_budget: false,
         should_continue,
     };
@@ -109,6 +125,7 @@ pub fn shrink(
         spec: shrinker.best,
         result: shrinker.best_result,
         runs: shrinker.runs,
+        abandoned: shrinker.abandoned,
     })
 }
 
@@ -132,7 +149,15 @@ impl Shrinker<'_> {
             }
             self.runs += 1;
             candidate.seed = original_seed.wrapping_add(attempt.wrapping_mul(RESEED_STRIDE));
-            let (result, _) = self.engine.run(candidate.clone(), Settings::default());
+            let limit = self.event_limit;
+            let (result, _) =
+                self.engine.run_observed(candidate.clone(), Settings::default(), &mut |world| {
+                    world.steps() < limit
+                });
+            if result.verdict == Verdict::Stopped {
+                self.abandoned += 1;
+                continue;
+            }
             if result.failure().is_some_and(|failure| failure.violation.property == self.property) {
                 self.best = candidate;
                 self.best_result = result;
@@ -435,6 +460,21 @@ mod tests {
         assert!(shrunk.result.events <= original.events);
         let again = run(&shrunk.spec);
         assert_eq!(again.event_hash, shrunk.result.event_hash, "the shrunk run is reproducible");
+    }
+
+    #[test]
+    fn candidates_that_turn_into_message_storms_are_abandoned() {
+        // Under this bug a candidate that loses the violation usually ends in a re-probe storm
+        // hundreds of times longer than the failure; those are cut at ten times its events.
+        let spec = failing_spec(Bug::TruncateOnStaleAppend, "stale-messages");
+        let original = run(&spec);
+        let shrunk = shrink(&RAFTSIM_ENGINE, spec, &mut |_| true).unwrap();
+        assert!(shrunk.complete);
+        assert!(shrunk.abandoned > 0, "no candidate was abandoned in {} runs", shrunk.runs);
+        assert!(shrunk.abandoned < shrunk.runs);
+        let property = original.failure().unwrap().violation.property;
+        assert_eq!(shrunk.result.failure().unwrap().violation.property, property);
+        assert!(shrunk.result.events <= original.events);
     }
 
     #[test]

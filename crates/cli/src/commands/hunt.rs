@@ -20,7 +20,8 @@ use crate::seeds::{Shard, parse_positive};
 
 /// For every injectable bug (or those given), fuzz the scenario that suits it from seed 0 until
 /// the bug is caught, shrink the failure, and print a table: property, seeds to detection, wall
-/// time, shrunk schedule size.
+/// time, and the shrink (faults and events before and after, its wall time, whether it reached
+/// a fixed point).
 #[derive(Args)]
 #[command(after_help = "Examples:\n  raftsim hunt\n  raftsim hunt --bug double-vote --json\n  \
 raftsim hunt --out traces/bugs      # keep one shrunk trace per bug")]
@@ -41,7 +42,8 @@ pub struct HuntArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print one JSON object: {"bugs": [{bug, caught, property, expected_property, scenario,
-    /// seeds_to_detection, elapsed_s, shrunk_faults}, ...]}.
+    /// seeds_to_detection, elapsed_s, faults, shrunk_faults, events, shrunk_events, shrink_s,
+    /// shrink_runs, shrink_complete, trace}, ...]}.
     #[arg(long)]
     json: bool,
 }
@@ -59,9 +61,22 @@ struct Row {
 struct Caught {
     property: &'static str,
     seed: u64,
-    shrunk_faults: usize,
+    /// Faults in the failing run's schedule.
     faults: usize,
+    /// Events up to the violation in the failing run.
+    events: u64,
+    shrunk: Shrink,
     trace: Option<PathBuf>,
+}
+
+/// How the failure shrank.
+struct Shrink {
+    faults: usize,
+    events: u64,
+    runs: u64,
+    /// Whether it reached a fixed point within the budget.
+    complete: bool,
+    time: Duration,
 }
 
 pub fn run(args: HuntArgs) -> Result<Exit> {
@@ -104,7 +119,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                 let spec = seed_spec(campaign.engine, &scenario, campaign.bugs, *seed);
                 let faults = spec.schedule.len();
                 let budget = Duration::from_secs_f64(args.shrink_budget);
-                let shrunk = shrink_with_budget(campaign.engine, spec, budget)?;
+                let (shrunk, shrink_time) = shrink_with_budget(campaign.engine, spec, budget)?;
                 let trace = match &args.out {
                     Some(directory) => {
                         let (result, trace) = record_run(campaign.engine, &shrunk.spec);
@@ -125,8 +140,15 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                 Some(Caught {
                     property: failure.violation.property.name(),
                     seed: *seed,
-                    shrunk_faults: shrunk.spec.schedule.len(),
                     faults,
+                    events: failure.step,
+                    shrunk: Shrink {
+                        faults: shrunk.spec.schedule.len(),
+                        events: shrunk.result.events,
+                        runs: shrunk.runs,
+                        complete: shrunk.complete,
+                        time: shrink_time,
+                    },
                     trace,
                 })
             }
@@ -160,34 +182,39 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
 fn print_row(row: &Row, first: bool) {
     if first {
         outln!(
-            "{:26} {:15} {:21} {:>6} {:>8} {:>14}",
+            "{:26} {:20} {:24} {:>6} {:>8}  {:<8} {:<15} {}",
             "bug",
             "scenario",
             "caught by",
             "seeds",
             "wall",
-            "faults shrunk"
+            "faults",
+            "events",
+            "shrink"
         );
     }
     match &row.caught {
         Some(caught) => {
             let unexpected = if caught.property == row.expected { "" } else { " (unexpected)" };
+            let shrunk = &caught.shrunk;
             outln!(
-                "{:26} {:15} {:21} {:>6} {:>7.2}s {:>6} -> {:<3}{unexpected}",
+                "{:26} {:20} {:24} {:>6} {:>7.2}s  {:<8} {:<15} {:.1}s, {}{unexpected}",
                 row.bug.name(),
                 row.scenario,
                 caught.property,
                 caught.seed + 1,
                 row.elapsed.as_secs_f64(),
-                caught.faults,
-                caught.shrunk_faults,
+                format!("{} -> {}", caught.faults, shrunk.faults),
+                format!("{} -> {}", caught.events, shrunk.events),
+                shrunk.time.as_secs_f64(),
+                if shrunk.complete { "fixed point" } else { "budget exhausted" },
             );
             if let Some(trace) = &caught.trace {
                 outln!("{:26} trace: {}", "", trace.display());
             }
         }
         None => outln!(
-            "{:26} {:15} {:21} {:>6} {:>7.2}s",
+            "{:26} {:20} {:24} {:>6} {:>7.2}s",
             row.bug.name(),
             row.scenario,
             "NOT CAUGHT",
@@ -224,7 +251,12 @@ fn print_json(rows: &[Row]) -> Result<()> {
                 "seeds_to_detection": caught.map(|caught| caught.seed + 1),
                 "elapsed_s": row.elapsed.as_secs_f64(),
                 "faults": caught.map(|caught| caught.faults),
-                "shrunk_faults": caught.map(|caught| caught.shrunk_faults),
+                "shrunk_faults": caught.map(|caught| caught.shrunk.faults),
+                "events": caught.map(|caught| caught.events),
+                "shrunk_events": caught.map(|caught| caught.shrunk.events),
+                "shrink_s": caught.map(|caught| caught.shrunk.time.as_secs_f64()),
+                "shrink_runs": caught.map(|caught| caught.shrunk.runs),
+                "shrink_complete": caught.map(|caught| caught.shrunk.complete),
                 "trace": caught.and_then(|caught| caught.trace.as_ref()).map(|path| path.to_string_lossy().into_owned()),
             })
         })

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use raftsim_sim::engine::{Engine, Settings};
-use raftsim_sim::shrink::{Progress, shrink};
+use raftsim_sim::shrink::{ABANDON_FACTOR, Progress, shrink};
 use raftsim_sim::{RunResult, RunSpec};
 
 use super::shell_word;
@@ -87,7 +87,7 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
         bail!("{}: the run does not violate any property: nothing to shrink", args.trace.display());
     }
     let before = Size::of(&spec, &original);
-    let shrunk = shrink_with_budget(engine, spec, Duration::from_secs_f64(args.budget))?;
+    let (shrunk, _) = shrink_with_budget(engine, spec, Duration::from_secs_f64(args.budget))?;
     let (result, shrunk_trace) = record_run(engine, &shrunk.spec);
     assert_eq!(result.event_hash, shrunk.result.event_hash, "a shrunk run replays identically");
     write_trace(&output, &shrunk_trace)?;
@@ -96,8 +96,10 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
     outln!("after:  {}", Size::of(&shrunk.spec, &result));
     let interrupted = crate::interrupt::requested();
     outln!(
-        "{}{}",
+        "{} ({} abandoned after {} events){}",
         count(shrunk.runs, "candidate run"),
+        shrunk.abandoned,
+        original.events.saturating_mul(ABANDON_FACTOR),
         if shrunk.complete {
             ", fixed point reached"
         } else if interrupted {
@@ -112,13 +114,14 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
     Ok(if interrupted { Exit::Interrupted } else { Exit::Violation })
 }
 
-/// Shrinks `spec` within `budget` of wall time (or until Ctrl-C), with progress shown.
+/// Shrinks `spec` within `budget` of wall time (or until Ctrl-C), with progress shown; returns
+/// the result and the wall time it took.
 #[allow(clippy::disallowed_methods, reason = "the shrink budget is wall time")]
 pub fn shrink_with_budget(
     engine: &dyn Engine,
     spec: RunSpec,
     budget: Duration,
-) -> Result<raftsim_sim::shrink::Shrunk> {
+) -> Result<(raftsim_sim::shrink::Shrunk, Duration)> {
     crate::interrupt::flag()?;
     let started = Instant::now();
     let mut line = ProgressLine::new(None, "shrink: candidate runs");
@@ -135,5 +138,5 @@ pub fn shrink_with_budget(
     })
     .map_err(|error| anyhow!("{error}"))?;
     line.finish();
-    Ok(shrunk)
+    Ok((shrunk, started.elapsed()))
 }
