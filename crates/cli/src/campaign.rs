@@ -209,11 +209,7 @@ impl Campaign {
 
     /// How many seeds this shard will run, if bounded.
     pub fn planned_seeds(&self) -> Option<u64> {
-        let last = self.last_seed()?;
-        Some(match self.shard.first_from(self.start) {
-            Some(first) if first <= last => (last - first) / self.shard.count + 1,
-            _ => 0,
-        })
+        Some(self.shard.seeds_in(self.start, self.last_seed()?))
     }
 
     /// Runs the campaign. `interrupted` stops it early (no new seeds are taken); `on_seed` is

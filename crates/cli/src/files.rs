@@ -16,6 +16,9 @@ pub const SCENARIO_BYTES_MAX: u64 = 1 << 20;
 /// Largest trace file read.
 pub const TRACE_BYTES_MAX: u64 = 1 << 30;
 
+/// The largest campaign summary `merge` reads (a --keep-going campaign lists every failing seed).
+pub const SUMMARY_BYTES_MAX: u64 = 1 << 30;
+
 /// Longest line of a trace: the header and the schedule are the long ones.
 pub const TRACE_LINE_BYTES_MAX: usize = 16 << 20;
 
@@ -38,7 +41,7 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
 
 /// Reads at most `limit` bytes of `path`, refusing a longer file (or an endless one, such as
 /// `/dev/zero`) instead of reading until memory runs out.
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let file = fs::File::open(path)?;
     if file.metadata()?.is_dir() {
         bail!("it is a directory");

@@ -9,8 +9,10 @@ mod engines;
 mod exit;
 mod files;
 mod interrupt;
+mod merge;
 mod output;
 mod panics;
+mod report;
 mod seeds;
 
 use std::process::ExitCode;
@@ -44,6 +46,7 @@ enum Command {
     Replay(commands::replay::ReplayArgs),
     Shrink(commands::shrink::ShrinkArgs),
     Hunt(commands::hunt::HuntArgs),
+    Merge(commands::merge::MergeArgs),
     Bench(commands::bench::BenchArgs),
     Scenarios(commands::list::ScenariosArgs),
     Bugs(commands::list::BugsArgs),
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args),
         Command::Shrink(args) => commands::shrink::run(args),
         Command::Hunt(args) => commands::hunt::run(args),
+        Command::Merge(args) => commands::merge::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Scenarios(args) => commands::list::scenarios(args),
         Command::Bugs(args) => commands::list::bugs(args),

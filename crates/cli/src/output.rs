@@ -128,24 +128,36 @@ pub fn options_banner(spec: &RunSpec) -> String {
 
 /// A seed that outgrew a harness limit, in one line.
 pub fn exceeded_line(seed: u64, exceeded: &raftsim_sim::world::Exceeded) -> String {
+    exceeded_text(seed, exceeded.limit, exceeded.step, exceeded.time_us, &exceeded.detail)
+}
+
+/// [`exceeded_line`] from its parts, as a report keeps them.
+pub fn exceeded_text(
+    seed: u64,
+    limit: raftsim_sim::world::Limit,
+    step: u64,
+    time_us: u64,
+    detail: &str,
+) -> String {
     format!(
-        "seed {seed} exceeded its {} at step {} (t={:.3}s): {} — a harness verdict on the \
-         scenario, not a Raft violation",
-        exceeded.limit.name(),
-        exceeded.step,
-        exceeded.time_us as f64 / 1e6,
-        exceeded.detail
+        "seed {seed} exceeded its {} at step {step} (t={:.3}s): {detail} — a harness verdict on \
+         the scenario, not a Raft violation",
+        limit.name(),
+        time_us as f64 / 1e6,
     )
 }
 
 /// A failure in one line.
 pub fn failure_line(seed: u64, failure: &Failure) -> String {
+    let property = failure.violation.property.name();
+    failure_text(seed, property, failure.step, failure.time_us, &failure.violation.detail)
+}
+
+/// [`failure_line`] from its parts, as a report keeps them.
+pub fn failure_text(seed: u64, property: &str, step: u64, time_us: u64, detail: &str) -> String {
     format!(
-        "seed {seed}: {} violated at step {} (t={:.3}s): {}",
-        failure.violation.property,
-        failure.step,
-        failure.time_us as f64 / 1e6,
-        failure.violation.detail
+        "seed {seed}: {property} violated at step {step} (t={:.3}s): {detail}",
+        time_us as f64 / 1e6
     )
 }
 

@@ -80,6 +80,14 @@ impl Shard {
         let offset = (self.index - 1 + self.count - start % self.count) % self.count;
         start.checked_add(offset)
     }
+
+    /// How many seeds of `start..=last` this shard holds.
+    pub fn seeds_in(self, start: u64, last: u64) -> u64 {
+        match self.first_from(start) {
+            Some(first) if first <= last => (last - first) / self.count + 1,
+            _ => 0,
+        }
+    }
 }
 
 impl FromStr for Shard {
@@ -141,5 +149,8 @@ mod tests {
         assert_eq!(shard.first_from(10), Some(10));
         assert_eq!(shard.first_from(11), Some(13));
         assert_eq!(Shard::ALL.first_from(7), Some(7));
+        assert_eq!(shard.seeds_in(10, 39), 10);
+        assert_eq!(shard.seeds_in(11, 12), 0);
+        assert_eq!(Shard::ALL.seeds_in(0, u64::MAX - 1), u64::MAX);
     }
 }

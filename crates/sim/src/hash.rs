@@ -43,6 +43,11 @@ pub fn frame_digest(frame: &[u8]) -> u32 {
     xxh3_64_with_seed(frame, 0) as u32
 }
 
+/// A digest of any bytes (a scenario's JSON, say): stable across builds and machines.
+pub fn digest(bytes: &[u8]) -> u64 {
+    xxh3_64_with_seed(bytes, 0)
+}
+
 /// Folds one event's canonical encoding into the running event hash.
 pub fn chain_event(previous: u64, encoding: &[u8]) -> u64 {
     xxh3_64_with_seed(encoding, previous)

@@ -17,12 +17,10 @@ use crate::campaign::{Campaign, Summary, record_run, seed_spec};
 use crate::exit::Exit;
 use crate::files::{
     check_directory, check_output_file, load_scenario, prepare_directory, trace_file_name,
-    write_output, write_trace,
+    write_trace,
 };
-use crate::output::{
-    Progress, command_name, count, counters_json, counters_text, exceeded_line, failure_line,
-    outln, rate,
-};
+use crate::output::{Progress, command_name, count, failure_line, outln};
+use crate::report::{CampaignReport, ExceededReport, FailureReport};
 use crate::seeds::{Shard, parse_positive, parse_seconds, parse_seed, parse_seed_count};
 
 /// Where failure traces go unless `--out` says otherwise: outside `traces/`, the regression
@@ -82,29 +80,6 @@ pub struct FuzzArgs {
     junit: Option<PathBuf>,
 }
 
-/// A failure as reported: the seed, what broke, and its trace if one was written.
-struct Reported {
-    seed: u64,
-    failure: Failure,
-    /// Where it panicked, for a panic.
-    panic_location: Option<String>,
-    /// The trace written, or why none could be.
-    trace: Result<PathBuf, String>,
-    /// Failures with the same signature (this one included); set on the first of each group.
-    count: u64,
-}
-
-impl Reported {
-    fn line(&self) -> String {
-        let mut line = failure_line(self.seed, &self.failure);
-        if let Some(location) = &self.panic_location {
-            let culprit = crate::panics::culprit(location);
-            line = line.replacen(": panic", &format!(": panic ({culprit} at {location})"), 1);
-        }
-        line
-    }
-}
-
 pub fn run(args: FuzzArgs) -> Result<Exit> {
     let bugs: Bugs = args.bugs.iter().copied().collect();
     let scenario_name = match (&args.scenario, args.bugs.as_slice()) {
@@ -155,24 +130,30 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
         progress.update(summary.seeds, &count(summary.failures.len() as u64, "violation"));
     });
     progress.finish();
-    let reported = report_failures(engine, &scenario, bugs, &summary, &args.out);
-    print_summary(&args, &scenario, &campaign, &summary, &reported, &say)?;
+    let failures = report_failures(engine, &scenario, &scenario_name, bugs, &summary, &args.out);
+    let report = campaign_report(&campaign, &scenario, &summary, failures);
+    if args.json {
+        outln!("{}", report.to_json());
+    } else {
+        for line in report.text_lines() {
+            outln!("{line}");
+        }
+    }
     // A report that cannot be written is an error, but it does not hide a violation.
     let junit_written = match &args.junit {
-        Some(path) => write_junit(path, &scenario, &summary, &reported)
+        Some(path) => report
+            .write_junit(path)
             .context("--junit")
             .map_err(|error| eprintln!("error: {}", crate::output::one_line(&error)))
             .is_ok(),
         None => true,
     };
-    for reported in &reported {
-        if let Err(why) = &reported.trace
-            && reported.count > 0
-        {
-            eprintln!("error: the trace of seed {} was not written: {why}", reported.seed);
+    for failure in &report.failures {
+        if let Some(why) = &failure.trace_error {
+            eprintln!("error: the trace of seed {} was not written: {why}", failure.seed);
         }
     }
-    if let Some(replay) = replay_command(&args, &scenario_name, bugs, &reported) {
+    if let Some(replay) = replay_command(&report.failures) {
         eprintln!("replay: {replay}");
     }
     Ok(if summary.interrupted {
@@ -209,17 +190,11 @@ fn check_before_campaign(args: &FuzzArgs, campaign: &Campaign) -> Result<()> {
 
 /// The one command that replays the first failure: its trace, or, if no trace could be
 /// written, the `raftsim run` of its seed.
-fn replay_command(
-    args: &FuzzArgs,
-    scenario: &str,
-    bugs: Bugs,
-    reported: &[Reported],
-) -> Option<String> {
-    if let Some(trace) = reported.iter().find_map(|reported| reported.trace.as_ref().ok()) {
-        return Some(format!("{} replay {}", command_name(), shell_word(&trace.to_string_lossy())));
+pub fn replay_command(failures: &[FailureReport]) -> Option<String> {
+    if let Some(trace) = failures.iter().find_map(|failure| failure.trace.as_ref()) {
+        return Some(format!("{} replay {}", command_name(), shell_word(trace)));
     }
-    let first = reported.first()?;
-    Some(super::run_command(first.seed, scenario, &args.raft, bugs))
+    Some(failures.first()?.run.clone())
 }
 
 fn describe_campaign(campaign: &Campaign, args: &FuzzArgs) -> String {
@@ -266,28 +241,99 @@ fn signature(failure: &Failure) -> String {
 fn report_failures(
     engine: &dyn Engine,
     scenario: &Scenario,
+    scenario_name: &str,
     bugs: Bugs,
     summary: &Summary,
     out: &Path,
-) -> Vec<Reported> {
+) -> Vec<FailureReport> {
     let mut groups: BTreeMap<String, usize> = BTreeMap::new();
-    let mut reported: Vec<Reported> = Vec::new();
+    let mut reported: Vec<FailureReport> = Vec::new();
     for (seed, failure) in &summary.failures {
-        let panic_location = summary.panic_locations.get(seed).cloned();
-        let key = signature(failure);
-        if let Some(&first) = groups.get(&key) {
-            reported[first].count += 1;
-            let trace = Err("a trace was written for the first seed of this signature".to_owned());
-            let failure = failure.clone();
-            reported.push(Reported { seed: *seed, failure, panic_location, trace, count: 0 });
-            continue;
+        let signature = signature(failure);
+        let first = groups.get(&signature).copied();
+        let trace = match first {
+            Some(_) => None,
+            None => Some(write_failure_trace(engine, scenario, bugs, *seed, failure, out)),
+        };
+        match first {
+            Some(first) => reported[first].count += 1,
+            None => {
+                groups.insert(signature.clone(), reported.len());
+            }
         }
-        groups.insert(key, reported.len());
-        let trace = write_failure_trace(engine, scenario, bugs, *seed, failure, out);
-        let failure = failure.clone();
-        reported.push(Reported { seed: *seed, failure, panic_location, trace, count: 1 });
+        reported.push(FailureReport {
+            seed: *seed,
+            property: failure.violation.property.name().to_owned(),
+            step: failure.step,
+            time_us: failure.time_us,
+            detail: failure.violation.detail.clone(),
+            panic_location: summary.panic_locations.get(seed).cloned(),
+            signature,
+            count: u64::from(first.is_none()),
+            trace: trace
+                .as_ref()
+                .and_then(|trace| trace.as_ref().ok())
+                .map(|path| path.to_string_lossy().into_owned()),
+            trace_error: trace.and_then(Result::err),
+            run: super::run_command(*seed, scenario_name, engine.name(), bugs),
+        });
     }
     reported
+}
+
+/// The report of `campaign`, which ran `scenario` with `summary` and `failures` as results.
+fn campaign_report(
+    campaign: &Campaign,
+    scenario: &Scenario,
+    summary: &Summary,
+    failures: Vec<FailureReport>,
+) -> CampaignReport {
+    let elapsed = summary.elapsed.as_secs_f64().max(1e-9);
+    let reachable = raftsim_sim::coverage::reachable(scenario);
+    let unreached =
+        summary.coverage.unreached().into_iter().filter(|path| reachable.contains(path));
+    let exceeded = summary
+        .exceeded
+        .iter()
+        .map(|(seed, exceeded)| ExceededReport {
+            seed: *seed,
+            limit: exceeded.limit,
+            step: exceeded.step,
+            time_us: exceeded.time_us,
+            detail: exceeded.detail.clone(),
+        })
+        .collect();
+    CampaignReport {
+        format: crate::report::FORMAT.to_owned(),
+        raftsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+        stream_fingerprint: format_hash(campaign.engine.stream_fingerprint()),
+        raft: campaign.engine.name().to_owned(),
+        scenario: scenario.name.clone(),
+        scenario_digest: format_hash(raftsim_sim::hash::digest(scenario.to_json().as_bytes())),
+        bugs: campaign.bugs.iter().map(|bug| bug.name().to_owned()).collect(),
+        start: campaign.start,
+        range: campaign.seeds,
+        shard: campaign.shard.to_string(),
+        merged: Vec::new(),
+        keep_going: campaign.keep_going,
+        jobs: campaign.jobs as u64,
+        planned_seeds: campaign.planned_seeds(),
+        seeds: summary.seeds,
+        violations: failures.len() as u64,
+        distinct_failures: failures.iter().filter(|failure| failure.count > 0).count() as u64,
+        failures,
+        exceeded,
+        events: summary.events,
+        elapsed_s: elapsed,
+        seeds_per_s: summary.seeds as f64 / elapsed,
+        events_per_s: summary.events as f64 / elapsed,
+        digest: format_hash(summary.digest),
+        interrupted: summary.interrupted,
+        counters: summary.counters,
+        coverage: summary.coverage,
+        coverage_reachable: reachable.iter().map(|path| (*path).to_owned()).collect(),
+        coverage_unreached: unreached.map(str::to_owned).collect(),
+    }
 }
 
 /// Re-runs a failing seed with recording on and writes its trace into `out`.
@@ -328,183 +374,4 @@ fn write_failure_trace(
     }
     write_trace(&path, &trace).map_err(|error| crate::output::one_line(&error))?;
     Ok(path)
-}
-
-fn print_summary(
-    args: &FuzzArgs,
-    scenario: &Scenario,
-    campaign: &Campaign,
-    summary: &Summary,
-    reported: &[Reported],
-    say: &dyn Fn(String),
-) -> Result<()> {
-    let elapsed = summary.elapsed.as_secs_f64().max(1e-9);
-    let distinct: Vec<&Reported> = reported.iter().filter(|reported| reported.count > 0).collect();
-    let reachable = raftsim_sim::coverage::reachable(scenario);
-    if args.json {
-        let failures: Vec<serde_json::Value> = reported
-            .iter()
-            .map(|reported| {
-                serde_json::json!({
-                    "seed": reported.seed,
-                    "property": reported.failure.violation.property.name(),
-                    "step": reported.failure.step,
-                    "time_us": reported.failure.time_us,
-                    "detail": reported.failure.violation.detail,
-                    "panic_location": reported.panic_location,
-                    "trace": reported.trace.as_ref().ok().map(|path| path.to_string_lossy()),
-                    "trace_error": reported.trace.as_ref().err().filter(|_| reported.count > 0),
-                })
-            })
-            .collect();
-        let exceeded: Vec<serde_json::Value> = summary
-            .exceeded
-            .iter()
-            .map(|(seed, exceeded)| {
-                serde_json::json!({
-                    "seed": seed,
-                    "limit": exceeded.limit,
-                    "step": exceeded.step,
-                    "time_us": exceeded.time_us,
-                    "detail": exceeded.detail,
-                })
-            })
-            .collect();
-        let unreached: Vec<&str> = summary
-            .coverage
-            .unreached()
-            .into_iter()
-            .filter(|path| reachable.contains(path))
-            .collect();
-        let json = serde_json::json!({
-            "raft": campaign.engine.name(),
-            "scenario": scenario.name,
-            "bugs": campaign.bugs.iter().map(|bug| bug.name()).collect::<Vec<_>>(),
-            "start": campaign.start,
-            "shard": campaign.shard.to_string(),
-            "jobs": campaign.jobs,
-            "seeds": summary.seeds,
-            "violations": summary.failures.len(),
-            "distinct_failures": distinct.len(),
-            "failures": failures,
-            "exceeded": exceeded,
-            "events": summary.events,
-            "elapsed_s": elapsed,
-            "seeds_per_s": summary.seeds as f64 / elapsed,
-            "events_per_s": summary.events as f64 / elapsed,
-            "digest": format_hash(summary.digest),
-            "interrupted": summary.interrupted,
-            "counters": counters_json(&summary.counters),
-            "coverage": serde_json::to_value(summary.coverage)?,
-            "coverage_unreached": unreached,
-        });
-        outln!("{}", serde_json::to_string_pretty(&json)?);
-        return Ok(());
-    }
-    let exceeded = if summary.exceeded.is_empty() {
-        String::new()
-    } else {
-        format!("; {} over a harness limit", count(summary.exceeded.len() as u64, "seed"))
-    };
-    say(format!(
-        "{} in {:.1}s ({} seeds/s, {} events/s, {} events); {}{exceeded}{}",
-        count(summary.seeds, "seed"),
-        elapsed,
-        rate(summary.seeds, summary.elapsed),
-        rate(summary.events, summary.elapsed),
-        summary.events,
-        count(summary.failures.len() as u64, "violation"),
-        if summary.interrupted { "; INTERRUPTED" } else { "" },
-    ));
-    say(format!("digest {}", format_hash(summary.digest)));
-    say(format!("counters:\n  {}", counters_text(&summary.counters)));
-    say(coverage_table(&summary.coverage, &reachable));
-    for reported in distinct {
-        let seeds =
-            if reported.count > 1 { format!(" ({} seeds)", reported.count) } else { String::new() };
-        say(format!("FAIL{seeds} {}", reported.line()));
-        if let Ok(trace) = &reported.trace {
-            say(format!("  trace: {}", trace.display()));
-        }
-    }
-    for (seed, exceeded) in &summary.exceeded {
-        say(format!("EXCEEDED {}", exceeded_line(*seed, exceeded)));
-    }
-    Ok(())
-}
-
-/// The hard paths as a table, with a warning for those the scenario can reach but never did.
-fn coverage_table(coverage: &raftsim_sim::Coverage, reachable: &[&str]) -> String {
-    let fields = coverage.fields();
-    let width = fields.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
-    let mut table = String::from("coverage (hard paths reached, summed over seeds):");
-    for (name, reached) in &fields {
-        let mark = match (*reached, reachable.contains(name)) {
-            (0, true) => "  <- never reached",
-            (0, false) => "  (this scenario's faults cannot reach it)",
-            _ => "",
-        };
-        table.push_str(&format!("\n  {name:width$} {reached:>10}{mark}"));
-    }
-    let unreached: Vec<&str> =
-        coverage.unreached().into_iter().filter(|path| reachable.contains(path)).collect();
-    if !unreached.is_empty() {
-        table.push_str(&format!(
-            "\nwarning: {} of the {} this scenario can reach never happened: {}",
-            count(unreached.len() as u64, "hard path"),
-            reachable.len(),
-            unreached.join(", ")
-        ));
-    }
-    table
-}
-
-fn write_junit(
-    path: &Path,
-    scenario: &Scenario,
-    summary: &Summary,
-    reported: &[Reported],
-) -> Result<()> {
-    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new(format!("raftsim fuzz {}", scenario.name));
-    for reported in reported {
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        status.set_message(reported.line());
-        match &reported.trace {
-            Ok(trace) => status.set_description(format!(
-                "replay: {} replay {}",
-                command_name(),
-                shell_word(&trace.to_string_lossy())
-            )),
-            Err(why) => status.set_description(format!("no trace: {why}")),
-        };
-        suite.add_test_case(TestCase::new(format!("seed {}", reported.seed), status));
-    }
-    for (seed, exceeded) in &summary.exceeded {
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message(exceeded_line(*seed, exceeded));
-        status.set_type("harness-limit");
-        suite.add_test_case(TestCase::new(format!("seed {seed}"), status));
-    }
-    let campaign_status =
-        if summary.failures.is_empty() && summary.exceeded.is_empty() && !summary.interrupted {
-            TestCaseStatus::success()
-        } else {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(format!(
-                "{} and {} over a harness limit in {}{}",
-                count(summary.failures.len() as u64, "violation"),
-                count(summary.exceeded.len() as u64, "seed"),
-                count(summary.seeds, "seed"),
-                if summary.interrupted { " (interrupted)" } else { "" }
-            ));
-            status
-        };
-    let mut case = TestCase::new("campaign", campaign_status);
-    case.set_time(summary.elapsed);
-    suite.add_test_case(case);
-    let mut report = Report::new("raftsim");
-    report.add_test_suite(suite);
-    let xml = report.to_string().context("cannot render the JUnit report")?;
-    write_output(path, xml.as_bytes())
 }

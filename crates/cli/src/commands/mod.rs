@@ -4,6 +4,7 @@ pub mod bench;
 pub mod fuzz;
 pub mod hunt;
 pub mod list;
+pub mod merge;
 pub mod replay;
 pub mod run;
 pub mod shrink;
