@@ -72,7 +72,12 @@ fn main() -> ExitCode {
     };
     if let Some(error) = output::stdout_error() {
         eprintln!("error: cannot write to standard output: {error}");
-        return Exit::BadInput.into();
+        // The output is lost, but a verdict that matters more than bad input is not: as with
+        // a JUnit report that cannot be written, a violation still exits 1.
+        return match result {
+            Ok(exit @ (Exit::Violation | Exit::Interrupted | Exit::Diverged)) => exit.into(),
+            _ => Exit::BadInput.into(),
+        };
     }
     match result {
         Ok(exit) => exit.into(),

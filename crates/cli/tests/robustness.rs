@@ -135,6 +135,22 @@ fn a_bug_named_twice_is_hunted_once() {
 }
 
 #[test]
+fn a_shrunk_trace_that_cannot_be_written_loses_no_row_of_the_hunt() {
+    let dir = TempDir::new().unwrap();
+    let hunt = |out: &str| run_in(dir.path(), &["hunt", "--bug", "double-vote", "--out", out]);
+    assert_code(&hunt("first"), 0);
+    let name = files_in(&dir.path().join("first")).pop().expect("a trace");
+    // The same hunt again, with a directory where its trace would go.
+    let blocked = dir.path().join("second").join(name.file_name().unwrap());
+    fs::create_dir_all(&blocked).unwrap();
+    let output = hunt("second");
+    assert_code(&output, 2);
+    assert_one_error(&output, &["the shrunk trace was not written"]);
+    assert!(stdout(&output).contains("double-vote"), "the row is kept: {}", stdout(&output));
+    assert!(stdout(&output).contains("1 of 1 bug caught"), "{}", stdout(&output));
+}
+
+#[test]
 fn a_duration_shorter_than_one_seed_still_runs_one() {
     let dir = TempDir::new().unwrap();
     let output = fuzz_calm(dir.path(), &["--duration", "1e-9", "--json", "--jobs", "2"]);
@@ -531,18 +547,19 @@ fn dev_full() -> Stdio {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn a_full_standard_output_gives_one_error_line_and_exit_2() {
+fn a_full_standard_output_gives_one_error_line_and_exit_2_unless_a_violation_was_found() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("out");
     let seed = bug_seed().to_string();
-    for args in [
-        &["scenarios"][..],
-        &["bugs", "--json"],
-        &["--help"],
-        &["help", "fuzz"],
-        &["fuzz", "--scenario", "calm", "--seeds", "1", "--json", "--out", arg(&out)],
-        &["fuzz", "--scenario", "calm", "--seeds", "1", "--out", arg(&out)],
-        &["run", "--seed", &seed, "--scenario", BUG_SCENARIO, "--bug", BUG],
+    for (args, expected) in [
+        (&["scenarios"][..], 2),
+        (&["bugs", "--json"], 2),
+        (&["--help"], 2),
+        (&["help", "fuzz"], 2),
+        (&["fuzz", "--scenario", "calm", "--seeds", "1", "--json", "--out", arg(&out)], 2),
+        (&["fuzz", "--scenario", "calm", "--seeds", "1", "--out", arg(&out)], 2),
+        (&["run", "--seed", &seed, "--scenario", BUG_SCENARIO, "--bug", BUG], 1),
+        (&["fuzz", "--scenario", BUG_SCENARIO, "--bug", BUG, "--json", "--out", arg(&out)], 1),
     ] {
         let output = std::process::Command::new(raftsim_path())
             .args(args)
@@ -550,7 +567,7 @@ fn a_full_standard_output_gives_one_error_line_and_exit_2() {
             .output()
             .expect("raftsim runs");
         assert_no_panic(&output);
-        assert_eq!(code(&output), Some(2), "raftsim {args:?}:\n{}", stderr(&output));
+        assert_eq!(code(&output), Some(expected), "raftsim {args:?}:\n{}", stderr(&output));
         assert_one_error(&output, &["cannot write to standard output", "No space left"]);
     }
 }

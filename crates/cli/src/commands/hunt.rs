@@ -24,7 +24,9 @@ use crate::seeds::{Shard, parse_positive};
 /// a fixed point).
 #[derive(Args)]
 #[command(after_help = "Examples:\n  raftsim hunt\n  raftsim hunt --bug double-vote --json\n  \
-raftsim hunt --out traces/bugs      # keep one shrunk trace per bug")]
+raftsim hunt --out traces/bugs      # keep one shrunk trace per bug\n\n\
+Exit codes: 0 every bug caught, 1 a bug not caught, 2 bad input or a shrunk trace that could not \
+be written (its row is still printed), 130 interrupted.")]
 pub struct HuntArgs {
     /// Hunt only these bugs (repeatable; default: all).
     #[arg(long = "bug", value_name = "NAME", value_parser = parse_bug)]
@@ -66,7 +68,8 @@ struct Caught {
     /// Events up to the violation in the failing run.
     events: u64,
     shrunk: Shrink,
-    trace: Option<PathBuf>,
+    /// The shrunk trace written with `--out`, or why it could not be.
+    trace: Option<Result<PathBuf, String>>,
 }
 
 /// How the failure shrank.
@@ -120,23 +123,22 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                 let faults = spec.schedule.len();
                 let budget = Duration::from_secs_f64(args.shrink_budget);
                 let (shrunk, shrink_time) = shrink_with_budget(campaign.engine, spec, budget)?;
-                let trace = match &args.out {
-                    Some(directory) => {
-                        let (result, trace) = record_run(campaign.engine, &shrunk.spec);
-                        let property = result.failure().expect("still failing").violation.property;
-                        let name = trace_file_name(
-                            campaign.engine.name(),
-                            hunt.scenario,
-                            &campaign.bugs,
-                            shrunk.spec.seed,
-                            property.name(),
-                        );
-                        let path = directory.join(name);
-                        write_trace(&path, &trace)?;
-                        Some(path)
-                    }
-                    None => None,
-                };
+                // A trace that cannot be written is reported in its row; the hunt goes on.
+                let trace = args.out.as_ref().map(|directory| {
+                    let (result, trace) = record_run(campaign.engine, &shrunk.spec);
+                    let property = result.failure().expect("still failing").violation.property;
+                    let name = trace_file_name(
+                        campaign.engine.name(),
+                        hunt.scenario,
+                        &campaign.bugs,
+                        shrunk.spec.seed,
+                        property.name(),
+                    );
+                    let path = directory.join(name);
+                    write_trace(&path, &trace)
+                        .map(|()| path)
+                        .map_err(|error| crate::output::one_line(&error))
+                });
                 Some(Caught {
                     property: failure.violation.property.name(),
                     seed: *seed,
@@ -176,7 +178,16 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         return Ok(Exit::Interrupted);
     }
     let all_caught = rows.iter().all(|row| row.caught.is_some());
-    Ok(if all_caught { Exit::Pass } else { Exit::Violation })
+    let traces_written = rows
+        .iter()
+        .all(|row| !row.caught.as_ref().is_some_and(|caught| matches!(caught.trace, Some(Err(_)))));
+    Ok(if !all_caught {
+        Exit::Violation
+    } else if !traces_written {
+        Exit::BadInput
+    } else {
+        Exit::Pass
+    })
 }
 
 fn print_row(row: &Row, first: bool) {
@@ -209,8 +220,10 @@ fn print_row(row: &Row, first: bool) {
                 shrunk.time.as_secs_f64(),
                 if shrunk.complete { "fixed point" } else { "budget exhausted" },
             );
-            if let Some(trace) = &caught.trace {
-                outln!("{:26} trace: {}", "", trace.display());
+            match &caught.trace {
+                Some(Ok(trace)) => outln!("{:26} trace: {}", "", trace.display()),
+                Some(Err(why)) => eprintln!("error: the shrunk trace was not written: {why}"),
+                None => {}
             }
         }
         None => outln!(
@@ -257,7 +270,10 @@ fn print_json(rows: &[Row]) -> Result<()> {
                 "shrink_s": caught.map(|caught| caught.shrunk.time.as_secs_f64()),
                 "shrink_runs": caught.map(|caught| caught.shrunk.runs),
                 "shrink_complete": caught.map(|caught| caught.shrunk.complete),
-                "trace": caught.and_then(|caught| caught.trace.as_ref()).map(|path| path.to_string_lossy().into_owned()),
+                "trace": caught
+                    .and_then(|caught| caught.trace.as_ref()?.as_ref().ok())
+                    .map(|path| path.to_string_lossy().into_owned()),
+                "trace_error": caught.and_then(|caught| caught.trace.as_ref()?.as_ref().err()),
             })
         })
         .collect();
