@@ -147,6 +147,18 @@ pub fn exceeded_text(
     )
 }
 
+/// A settled run's work in one line.
+pub fn efficiency_text(measured: &raftsim_sim::efficiency::Efficiency) -> String {
+    format!(
+        "{:.2} frames/commit, {:.0} bytes/commit, {:.2} elections/fault, converged {:.0} ms after \
+         the heal",
+        measured.frames_per_commit(),
+        measured.bytes_per_commit(),
+        measured.elections_per_fault(),
+        measured.convergence_us as f64 / 1e3
+    )
+}
+
 /// A failure in one line.
 pub fn failure_line(seed: u64, failure: &Failure) -> String {
     let property = failure.violation.property.name();

@@ -23,6 +23,7 @@ const SCENARIOS: &[&str] = &[
 fn listed_names(out: &str) -> Vec<String> {
     out.lines()
         .take_while(|line| !line.trim().is_empty())
+        .filter(|line| !line.starts_with(' ')) // A scenario's efficiency bounds, under it.
         .map(|line| line.split_whitespace().next().unwrap_or_default().to_owned())
         .collect()
 }
@@ -55,7 +56,12 @@ fn scenarios_json_parses_and_matches_the_text_listing() {
         assert!(scenario["description"].as_str().is_some_and(|text| !text.is_empty()));
         assert!(scenario["nodes"].as_u64().is_some_and(|nodes| nodes >= 1), "{scenario}");
     }
-    assert_eq!(names, listed_names(&stdout(&run(&["scenarios"]))));
+    let text = stdout(&run(&["scenarios"]));
+    assert_eq!(names, listed_names(&text));
+    let calm = list.iter().find(|scenario| scenario["name"] == "calm").unwrap();
+    let bound = &calm["expect"]["raftsim"]["frames_per_commit_max"];
+    assert!(bound.as_f64().is_some(), "calm bounds raftsim's frames per commit: {calm}");
+    assert!(text.contains("efficiency bounds for raftsim: <= "), "{text}");
 }
 
 #[test]

@@ -105,6 +105,11 @@ bugs! {
     /// PreVote), so no one else can be elected while the partition lasts.
     NoCheckQuorumStepdown = "no-check-quorum-stepdown",
         "under CheckQuorum, a leader that has not heard from a majority within an election timeout steps down (thesis §6.2)";
+    /// A leader treats every rejected append as news, even the answer to a probe it has since
+    /// superseded or to entries already in flight again: each stale rejection starts another
+    /// probe. Nothing unsafe happens; the leader only sends far more frames than it needs.
+    ReprobeOnStaleRejection = "reprobe-on-stale-rejection",
+        "a leader ignores the rejection of an append it has already superseded, and backs off once per real conflict (§5.3)";
 }
 
 impl fmt::Display for Bug {

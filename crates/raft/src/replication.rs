@@ -302,14 +302,17 @@ impl Node {
                 }
             }
             AppendOutcome::Rejected { rejected_index, hint } => {
+                let reprobe = self.config.bugs.contains(Bug::ReprobeOnStaleRejection);
                 if matches!(progress.state, ReplicationState::Snapshot { .. })
                     || rejected_index < progress.match_index
-                    || progress.is_gap_in_flight(hint.index, hint.conflict_term.is_some())
+                    || (!reprobe
+                        && progress.is_gap_in_flight(hint.index, hint.conflict_term.is_some()))
                 {
                     return;
                 }
                 if let ReplicationState::Probe { .. } = progress.state
                     && rejected_index + 1 != progress.next_index
+                    && !reprobe
                 {
                     return; // An answer to an older probe.
                 }

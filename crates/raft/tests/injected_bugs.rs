@@ -235,6 +235,22 @@ fn stalled_follower_is_never_probed_again_after_two_rejections() {
 }
 
 #[test]
+fn reprobe_on_stale_rejection_probes_again_on_a_duplicated_rejection() {
+    let (correct, buggy) = run_both(Bug::ReprobeOnStaleRejection, |bugs| {
+        let mut leader = restarted(config_with(1, 3, bugs), &durable(2, None, 0, &[1, 1, 2, 2]));
+        win_election(&mut leader);
+        let term = leader.term();
+        // Node 2 rejects the append after entry 4; the leader backs off to entry 2 and probes.
+        let first = deliver(&mut leader, 2, rejected(term, 4, 3, Some(1)));
+        // The same rejection again (duplicated, or late): it answers a superseded probe.
+        let again = deliver(&mut leader, 2, rejected(term, 4, 3, Some(1)));
+        (appends_to(&first, 2).len(), appends_to(&again, 2).len())
+    });
+    assert_eq!(correct, (1, 0), "a stale rejection is ignored");
+    assert_eq!(buggy, (1, 1), "the bug probes again for the same rejection");
+}
+
+#[test]
 fn vote_by_index_only_elects_a_longer_log_of_an_older_term() {
     let (correct, buggy) = run_both(Bug::VoteByIndexOnly, |bugs| {
         let mut voter = restarted(config_with(1, 3, bugs), &durable(2, None, 0, &[1, 2]));
@@ -423,6 +439,10 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::NoCheckQuorumStepdown => (
             "no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority",
             no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority,
+        ),
+        Bug::ReprobeOnStaleRejection => (
+            "reprobe_on_stale_rejection_probes_again_on_a_duplicated_rejection",
+            reprobe_on_stale_rejection_probes_again_on_a_duplicated_rejection,
         ),
     }
 }

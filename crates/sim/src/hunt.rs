@@ -36,6 +36,12 @@ pub fn plan(bug: Bug) -> Hunt {
             "a leader cut off from all but one server keeps that server's loyalty, so the rest \
              of the cluster can never elect a leader while the partition lasts",
         ),
+        Bug::ReprobeOnStaleRejection => (
+            "reference",
+            Property::Efficiency,
+            "a pipelining leader re-probes on every stale rejection and sends its entries again \
+             and again: over three times the bytes per commit, and nothing else amiss",
+        ),
         Bug::VoteWithoutLogCheck => (
             "figure8",
             Property::LeaderCompleteness,

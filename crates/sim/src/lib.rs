@@ -27,6 +27,7 @@ pub mod client;
 pub mod counters;
 pub mod coverage;
 pub mod disk;
+pub mod efficiency;
 pub mod engine;
 pub mod event;
 pub mod fault;

@@ -3,10 +3,13 @@
 //! Options are printed at the start of a run and stored in a trace's header, so that a replay
 //! (or a shrunk trace, whose options may have been reduced) does not depend on re-deriving them.
 
+use std::collections::BTreeMap;
+
 use rand::Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::efficiency::Expect;
 use crate::raft_under_test::NodeId;
 use crate::rng::{Concern, stream};
 use crate::scenario::{
@@ -47,6 +50,9 @@ pub struct Options {
     /// Whether leader stability is checked (see `Scenario::leader_stability`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub leader_stability: bool,
+    /// Bounds on the settled run's work, per Raft under test (see `Scenario::expect`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expect: BTreeMap<String, Expect>,
 }
 
 /// How this seed's liveness phase heals.
@@ -160,6 +166,7 @@ impl Options {
             liveness,
             budget: scenario.budget.clone(),
             leader_stability: scenario.leader_stability,
+            expect: scenario.expect.clone(),
         }
     }
 

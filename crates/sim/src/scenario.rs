@@ -4,7 +4,11 @@
 //! Scenarios are JSON. Unknown fields are refused, every value is range-checked, and every error
 //! names the field (or the line and column) it is about. Ranges are written `[min, max]`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::efficiency::Expect;
 use thiserror::Error;
 
 /// Most nodes a scenario may simulate.
@@ -73,6 +77,12 @@ pub struct Scenario {
     /// crash, loss, overload) can depose a leader legitimately.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub leader_stability: bool,
+    /// Bounds on a settled run's work (frames and bytes per commit, elections per fault, time
+    /// to converge), per Raft under test (by `--raft` name): implementations do different work
+    /// for the same result, so each is held to its own measured bounds, and one without an
+    /// entry is measured but not bounded. A run over a bound fails as an `efficiency` violation.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expect: BTreeMap<String, Expect>,
 }
 
 /// What one seed may cost the harness. A run that outgrows its budget ends with a harness
@@ -567,6 +577,11 @@ impl Scenario {
             ));
         }
         validate_budget("budget", &self.budget)?;
+        for (raft, expect) in &self.expect {
+            expect.validate().map_err(|(field, message)| {
+                field_error(&format!("expect.{raft}.{field}"), message)
+            })?;
+        }
         self.validate_stability()?;
         self.validate_relations()
     }

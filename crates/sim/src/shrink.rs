@@ -1,7 +1,8 @@
 //! Shrinking: the smallest run that still violates the same property.
 //!
 //! A failing run is reduced by deterministic re-runs, each a candidate that is kept only if it
-//! still violates the property: cut the fault window just past the violation, delta-debug the
+//! still violates the property: cut the fault window just past the violation (or, failing
+//! that, halve it), delta-debug the
 //! fault schedule (drop halves, quarters, ... single faults), shorten each remaining fault,
 //! reduce the clients, lower the network's fault rates, heal everything after the window, and
 //! try fewer nodes. Passes repeat
@@ -109,6 +110,7 @@ pub fn shrink(
     // down to 1 ms, clients, rates down to 0.1%, nodes), so the passes reach a fixed point.
     loop {
         let mut progress = shrinker.cut_horizon();
+        progress |= shrinker.shorten_window();
         progress |= shrinker.drop_faults();
         progress |= shrinker.advance_faults();
         progress |= shrinker.shorten_faults();
@@ -168,10 +170,11 @@ impl Shrinker<'_> {
     }
 
     /// Ends the fault window just after the violation: later faults cannot have caused it.
-    /// (Not for liveness, whose violation is at the end of the run by definition.)
+    /// (Not for liveness and efficiency, whose violations are at the end of the run by
+    /// definition.)
     fn cut_horizon(&mut self) -> bool {
         let failure = self.best_result.failure().expect("the best run fails");
-        if self.property == Property::Liveness
+        if matches!(self.property, Property::Liveness | Property::Efficiency)
             || failure.time_us >= self.best.options.fault_window_us
         {
             return false;
@@ -180,6 +183,28 @@ impl Shrinker<'_> {
         candidate.options.fault_window_us = failure.time_us + 1;
         candidate.schedule.retain(|fault| fault.start_us <= failure.time_us);
         candidate != self.best && self.try_candidate(candidate)
+    }
+
+    /// Halves the fault window while the violation persists, dropping the faults that no
+    /// longer start inside it. For a violation judged at the end of the run (liveness,
+    /// efficiency), where the horizon cannot be cut at the violation, this is what makes the
+    /// run short.
+    fn shorten_window(&mut self) -> bool {
+        let mut progress = false;
+        for _ in 0..16 {
+            let window_us = self.best.options.fault_window_us / 2;
+            if window_us < 10_000 {
+                break;
+            }
+            let mut candidate = self.best.clone();
+            candidate.options.fault_window_us = window_us;
+            candidate.schedule.retain(|fault| fault.start_us < window_us);
+            if !self.try_candidate(candidate) {
+                break;
+            }
+            progress = true;
+        }
+        progress
     }
 
     /// Delta debugging over the schedule: remove chunks, from halves down to single faults.

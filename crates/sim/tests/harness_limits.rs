@@ -258,3 +258,16 @@ fn tampered_frames_never_panic_raftsims_raft() {
         assert_eq!(result.verdict, Verdict::Pass, "seed {}", result.seed);
     }
 }
+
+/// A leader alone in its cluster commits each pipelined proposal as it drains it, so its window
+/// never fills: the pipeline once proposed forever within one step, a hang no event budget
+/// could see (the shrinker found it, trying a cluster of one). Now it proposes at most a
+/// window's worth per input.
+#[test]
+fn a_single_node_pipeline_commits_and_ends() {
+    let mut alone = shortened("reference", 500);
+    alone.nodes = 1;
+    let result = run_seed(&alone, 0, Bugs::NONE);
+    assert_passed(&alone, &result);
+    assert!(result.counters.commits > 1000, "{:?}", result.counters);
+}

@@ -46,6 +46,7 @@ pub fn scenarios(args: ScenariosArgs) -> Result<Exit> {
                     "nodes": scenario.nodes,
                     "swarm": scenario.swarm,
                     "faults": serde_json::to_value(&scenario.faults).expect("faults serialize"),
+                    "expect": serde_json::to_value(&scenario.expect).expect("bounds serialize"),
                 })
             })
             .collect();
@@ -54,6 +55,9 @@ pub fn scenarios(args: ScenariosArgs) -> Result<Exit> {
         let width = scenarios.iter().map(|scenario| scenario.name.len()).max().unwrap_or(0);
         for scenario in &scenarios {
             outln!("{:width$}  {}", scenario.name, scenario.description);
+            for (raft, expect) in &scenario.expect {
+                outln!("{:width$}    efficiency bounds for {raft}: {}", "", expect.summary());
+            }
         }
         outln!("\nRun one with `raftsim fuzz --scenario NAME`, or pass the path of a JSON file.");
     }

@@ -127,6 +127,13 @@ fn print_result(
             "events": result.events,
             "event_hash": format_hash(result.event_hash),
             "counters": counters_json(&result.counters),
+            "efficiency": result.efficiency.map(|measured| serde_json::json!({
+                "frames_per_commit": measured.frames_per_commit(),
+                "bytes_per_commit": measured.bytes_per_commit(),
+                "elections_per_fault": measured.elections_per_fault(),
+                "convergence_ms": measured.convergence_us as f64 / 1e3,
+                "measured": measured,
+            })),
             "interrupted": result.verdict == Verdict::Stopped,
         });
         outln!("{}", serde_json::to_string_pretty(&json)?);
@@ -154,6 +161,9 @@ fn print_result(
             format_hash(result.event_hash)
         );
         outln!("  {}", counters_text(&result.counters));
+        if let Some(measured) = &result.efficiency {
+            outln!("efficiency: {}", crate::output::efficiency_text(measured));
+        }
         if let Some(Ok(path)) = trace_written {
             outln!("trace written to {}", path.display());
         }

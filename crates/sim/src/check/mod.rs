@@ -78,6 +78,9 @@ pub enum Property {
     /// A server's applied index and state never move backwards: not by installing a snapshot,
     /// not across a restart (which restores at least the snapshot it made durable).
     AppliedNeverRollsBack,
+    /// A settled run did no more work than its scenario's `expect` bounds allow (frames and
+    /// bytes per committed entry, elections per fault, time to converge after the heal).
+    Efficiency,
     /// raftsim itself (or the Raft code under test) panicked: always a bug.
     Panic,
 }
@@ -98,6 +101,7 @@ impl Property {
         Property::AppliedNeverRollsBack,
         Property::Liveness,
         Property::LeaderStability,
+        Property::Efficiency,
         Property::Panic,
     ];
 
@@ -117,6 +121,7 @@ impl Property {
             Property::Liveness => "liveness",
             Property::LeaderStability => "leader-stability",
             Property::AppliedNeverRollsBack => "applied-never-rolls-back",
+            Property::Efficiency => "efficiency",
             Property::Panic => "panic",
         }
     }

@@ -206,14 +206,20 @@ impl<R: RaftUnderTest> World<R> {
 
     /// After any input: the node's output, then the pipeline workload's proposals if it leads.
     /// The pipeline proposes one entry at a time and drains each before the next, so that every
-    /// proposal travels in its own append, as when each client request arrives on its own.
+    /// proposal travels in its own append, as when each client request arrives on its own. At
+    /// most a window's worth per input: a leader alone in its cluster commits each proposal as
+    /// it drains it, so its window never fills, and the step would never end.
     pub(super) fn after_input(
         &mut self,
         node: NodeId,
         restarted: bool,
     ) -> Result<(), Box<Violation>> {
         self.drain_output(node, restarted)?;
-        while self.propose_pipelined(node) {
+        let window = self.pipeline.as_ref().map_or(0, |pipeline| pipeline.window);
+        for _ in 0..window {
+            if !self.propose_pipelined(node) {
+                break;
+            }
             self.drain_output(node, false)?;
         }
         Ok(())
@@ -379,6 +385,7 @@ impl<R: RaftUnderTest> World<R> {
             return Ok(());
         }
         self.counters.frames_sent += 1;
+        self.frame_bytes_sent += frame.len() as u64;
         let transit = self.network.transit(node, to, &mut frame);
         if transit.dropped {
             self.counters.frames_dropped += 1;

@@ -13,6 +13,7 @@
 
 use super::{Verdict, World};
 use crate::check::{Property, Violation};
+use crate::efficiency::Efficiency;
 use crate::event::Event;
 use crate::node::Status;
 use crate::raft_under_test::{Index, NodeId, RaftUnderTest, Role};
@@ -143,8 +144,29 @@ impl<R: RaftUnderTest> World<R> {
             return Ok(());
         };
         if self.settled(target) {
-            self.verdict = Some(Verdict::Pass);
+            let healed_at_us = liveness.healed_at_us;
+            self.settle(healed_at_us)?;
         }
+        Ok(())
+    }
+
+    /// The cluster settled: measure what the run cost and hold it to the scenario's bounds.
+    fn settle(&mut self, healed_at_us: u64) -> Result<(), Box<Violation>> {
+        let observed = self.checker.observed();
+        let measured = Efficiency {
+            frames: self.counters.frames_sent,
+            bytes: self.frame_bytes_sent,
+            commits: observed.commits,
+            elections: observed.elections,
+            faults: self.spec.schedule.len() as u64,
+            convergence_us: self.now_us - healed_at_us,
+        };
+        self.efficiency = Some(measured);
+        let expect = self.spec.options.expect.get(&self.spec.raft);
+        if let Some(detail) = expect.and_then(|expect| expect.judge(&measured)) {
+            return Err(Violation::new(Property::Efficiency, Vec::new(), None, detail));
+        }
+        self.verdict = Some(Verdict::Pass);
         Ok(())
     }
 

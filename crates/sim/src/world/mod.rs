@@ -18,6 +18,7 @@ use crate::check::{Checker, Property, Violation};
 use crate::client::Clients;
 use crate::counters::Counters;
 use crate::coverage::Coverage;
+use crate::efficiency::Efficiency;
 use crate::event::{Event, EventQueue, EventRecord};
 use crate::fault::Fault;
 use crate::hash::chain_event;
@@ -151,6 +152,8 @@ pub struct RunResult {
     pub counters: Counters,
     /// Which hard paths were reached.
     pub coverage: Coverage,
+    /// What the run cost, measured once it settled (`None` if it never did).
+    pub efficiency: Option<Efficiency>,
 }
 
 impl RunResult {
@@ -250,6 +253,10 @@ pub struct World<R: RaftUnderTest> {
     last_rejection: Vec<Option<u64>>,
     /// Bytes of frames in transit or waiting in inboxes.
     bytes_in_flight: u64,
+    /// Bytes of frames handed to the network so far.
+    frame_bytes_sent: u64,
+    /// What the run cost, once it settled.
+    efficiency: Option<Efficiency>,
     /// Bytes of log entries written to disks so far.
     disk_bytes: u64,
     /// While a node serves an input: the service time, by which its output is held back.
@@ -319,6 +326,8 @@ impl<R: RaftUnderTest> World<R> {
             candidates: (0, 0),
             last_rejection: vec![None; count],
             bytes_in_flight: 0,
+            frame_bytes_sent: 0,
+            efficiency: None,
             disk_bytes: 0,
             output_delay_us: 0,
             spec,
@@ -466,6 +475,7 @@ impl<R: RaftUnderTest> World<R> {
             end_time_us: self.now_us,
             counters,
             coverage,
+            efficiency: self.efficiency,
         }
     }
 
