@@ -54,7 +54,6 @@ pub fn merge(reports: &[(String, CampaignReport)]) -> Result<CampaignReport, Mer
     merged.shard = Shard::ALL.to_string();
     merged.merged = ordered.iter().map(|(file, _)| file.clone()).collect();
     merged.jobs = 0;
-    merged.planned_seeds = Some(0);
     merged.seeds = 0;
     merged.events = 0;
     merged.elapsed_s = 0.0;
@@ -63,11 +62,10 @@ pub fn merge(reports: &[(String, CampaignReport)]) -> Result<CampaignReport, Mer
     merged.coverage = Default::default();
     merged.failures.clear();
     merged.exceeded.clear();
-    let mut digest = 0;
+    let (mut digest, mut planned) = (0, 0);
     for (file, report) in &ordered {
         merged.jobs += report.jobs;
-        merged.planned_seeds =
-            Some(merged.planned_seeds.unwrap_or(0) + report.planned_seeds.unwrap_or(0));
+        planned += report.planned_seeds.unwrap_or(0);
         merged.seeds += report.seeds;
         merged.events += report.events;
         merged.elapsed_s = merged.elapsed_s.max(report.elapsed_s);
@@ -82,6 +80,7 @@ pub fn merge(reports: &[(String, CampaignReport)]) -> Result<CampaignReport, Mer
         })?;
     }
     merged.digest = format_hash(digest);
+    merged.planned_seeds = Some(planned);
     merged.exceeded.sort_by_key(|exceeded| exceeded.seed);
     regroup(&mut merged.failures);
     merged.violations = merged.failures.len() as u64;

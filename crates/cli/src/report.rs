@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use raftsim_sim::world::Limit;
 use raftsim_sim::{Counters, Coverage};
 
-use crate::output::{count, exceeded_text, failure_text, rate};
+use crate::exit::Exit;
+use crate::output::{count, exceeded_text, failure_text, outln, rate};
 
 /// Names this kind of file, so that `merge` can tell it from other JSON.
 pub const FORMAT: &str = "raftsim-campaign";
@@ -158,6 +159,51 @@ impl CampaignReport {
     /// The report as pretty JSON, one field per line.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report serializes")
+    }
+
+    /// Prints the report (one JSON object, or the text summary) and writes its JUnit report to
+    /// `junit` if given; returns whether that was written. A report that cannot be written is
+    /// an error, but it does not hide a violation.
+    pub fn publish(&self, json: bool, junit: Option<&Path>) -> bool {
+        if json {
+            outln!("{}", self.to_json());
+        } else {
+            for line in self.text_lines() {
+                outln!("{line}");
+            }
+        }
+        junit.is_none_or(|path| {
+            self.write_junit(path)
+                .context("--junit")
+                .map_err(|error| eprintln!("error: {}", crate::output::one_line(&error)))
+                .is_ok()
+        })
+    }
+
+    /// The campaign's exit code, given whether its JUnit report was written.
+    pub fn exit(&self, junit_written: bool) -> Exit {
+        if self.interrupted {
+            Exit::Interrupted
+        } else if self.violations > 0 {
+            Exit::Violation
+        } else if !junit_written {
+            Exit::BadInput
+        } else if !self.exceeded.is_empty() {
+            Exit::Exceeded
+        } else {
+            Exit::Pass
+        }
+    }
+
+    /// The one command that replays the first failure: its trace, or, if no trace could be
+    /// written, the `raftsim run` of its seed.
+    pub fn replay_command(&self) -> Option<String> {
+        let trace = self.failures.iter().find_map(|failure| failure.trace.as_ref());
+        if let Some(trace) = trace {
+            let trace = crate::commands::shell_word(trace);
+            return Some(format!("{} replay {trace}", crate::output::command_name()));
+        }
+        Some(self.failures.first()?.run.clone())
     }
 
     /// The human summary, line by line: totals, digest, counters, coverage, failures.

@@ -12,14 +12,14 @@ use raftsim_sim::hunt::plan;
 use raftsim_sim::trace::format_hash;
 use raftsim_sim::{Failure, Scenario};
 
-use super::{parse_bug, shell_word};
+use super::parse_bug;
 use crate::campaign::{Campaign, Summary, record_run, seed_spec};
 use crate::exit::Exit;
 use crate::files::{
     check_directory, check_output_file, load_scenario, prepare_directory, trace_file_name,
     write_trace,
 };
-use crate::output::{Progress, command_name, count, failure_line, outln};
+use crate::output::{Progress, count, failure_line, outln};
 use crate::report::{CampaignReport, ExceededReport, FailureReport};
 use crate::seeds::{Shard, parse_positive, parse_seconds, parse_seed, parse_seed_count};
 
@@ -132,41 +132,16 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     progress.finish();
     let failures = report_failures(engine, &scenario, &scenario_name, bugs, &summary, &args.out);
     let report = campaign_report(&campaign, &scenario, &summary, failures);
-    if args.json {
-        outln!("{}", report.to_json());
-    } else {
-        for line in report.text_lines() {
-            outln!("{line}");
-        }
-    }
-    // A report that cannot be written is an error, but it does not hide a violation.
-    let junit_written = match &args.junit {
-        Some(path) => report
-            .write_junit(path)
-            .context("--junit")
-            .map_err(|error| eprintln!("error: {}", crate::output::one_line(&error)))
-            .is_ok(),
-        None => true,
-    };
+    let junit_written = report.publish(args.json, args.junit.as_deref());
     for failure in &report.failures {
         if let Some(why) = &failure.trace_error {
             eprintln!("error: the trace of seed {} was not written: {why}", failure.seed);
         }
     }
-    if let Some(replay) = replay_command(&report.failures) {
+    if let Some(replay) = report.replay_command() {
         eprintln!("replay: {replay}");
     }
-    Ok(if summary.interrupted {
-        Exit::Interrupted
-    } else if !summary.failures.is_empty() {
-        Exit::Violation
-    } else if !junit_written {
-        Exit::BadInput
-    } else if !summary.exceeded.is_empty() {
-        Exit::Exceeded
-    } else {
-        Exit::Pass
-    })
+    Ok(report.exit(junit_written))
 }
 
 /// Refuses, before any seed runs, a campaign that would pass vacuously or lose its results:
@@ -186,15 +161,6 @@ fn check_before_campaign(args: &FuzzArgs, campaign: &Campaign) -> Result<()> {
         check_output_file(junit).context("--junit")?;
     }
     prepare_directory(&args.out).context("--out")
-}
-
-/// The one command that replays the first failure: its trace, or, if no trace could be
-/// written, the `raftsim run` of its seed.
-pub fn replay_command(failures: &[FailureReport]) -> Option<String> {
-    if let Some(trace) = failures.iter().find_map(|failure| failure.trace.as_ref()) {
-        return Some(format!("{} replay {}", command_name(), shell_word(trace)));
-    }
-    Some(failures.first()?.run.clone())
 }
 
 fn describe_campaign(campaign: &Campaign, args: &FuzzArgs) -> String {

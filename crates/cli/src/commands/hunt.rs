@@ -180,7 +180,8 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     let all_caught = rows.iter().all(|row| row.caught.is_some());
     let traces_written = rows
         .iter()
-        .all(|row| !row.caught.as_ref().is_some_and(|caught| matches!(caught.trace, Some(Err(_)))));
+        .filter_map(|row| row.caught.as_ref())
+        .all(|caught| !matches!(caught.trace, Some(Err(_))));
     Ok(if !all_caught {
         Exit::Violation
     } else if !traces_written {

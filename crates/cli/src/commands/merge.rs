@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
-use super::fuzz::replay_command;
 use crate::exit::Exit;
 use crate::files::{SUMMARY_BYTES_MAX, check_output_file, read_bounded};
 use crate::output::{count, outln};
@@ -54,21 +53,10 @@ pub fn run(args: MergeArgs) -> Result<Exit> {
     );
     if args.json {
         eprintln!("{banner}");
-        outln!("{}", merged.to_json());
     } else {
         outln!("{banner}");
-        for line in merged.text_lines() {
-            outln!("{line}");
-        }
     }
-    let junit_written = match &args.junit {
-        Some(path) => merged
-            .write_junit(path)
-            .context("--junit")
-            .map_err(|error| eprintln!("error: {}", crate::output::one_line(&error)))
-            .is_ok(),
-        None => true,
-    };
+    let junit_written = merged.publish(args.json, args.junit.as_deref());
     if merged.seeds < merged.planned_seeds.unwrap_or(0) && !merged.interrupted {
         eprintln!(
             "note: {} of the range's {} ran: {}",
@@ -81,20 +69,10 @@ pub fn run(args: MergeArgs) -> Result<Exit> {
             }
         );
     }
-    if let Some(replay) = replay_command(&merged.failures) {
+    if let Some(replay) = merged.replay_command() {
         eprintln!("replay: {replay}");
     }
-    Ok(if merged.interrupted {
-        Exit::Interrupted
-    } else if merged.violations > 0 {
-        Exit::Violation
-    } else if !junit_written {
-        Exit::BadInput
-    } else if !merged.exceeded.is_empty() {
-        Exit::Exceeded
-    } else {
-        Exit::Pass
-    })
+    Ok(merged.exit(junit_written))
 }
 
 /// Reads one shard's summary, telling another kind of JSON (or no JSON) from a summary with a
