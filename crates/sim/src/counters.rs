@@ -104,6 +104,20 @@ named_counts! {
     client_requests,
     /// Ticks delivered to running nodes.
     ticks,
+    /// Fsyncs started (each covers every write handed over before it: group commit).
+    fsyncs,
+    /// Writes lost before they were durable: by a crash, or with a failed fsync.
+    unsynced_writes_lost,
+    /// Crashes that left a torn record at the log's tail, truncated by recovery.
+    torn_writes,
+    /// Fsyncs that failed (EIO).
+    fsync_failures,
+    /// Writes handed to a full disk, which waited for space.
+    disk_full,
+    /// Synced log records that rotted at rest.
+    records_corrupted,
+    /// Damaged records made good: the log was rewritten past the damage.
+    records_repaired,
     }
 }
 

@@ -82,6 +82,13 @@ pub enum Event {
         /// Which request of the burst.
         request: u32,
     },
+    /// A node's fsync completes (or fails).
+    Synced {
+        /// The node.
+        node: NodeId,
+        /// Its incarnation when the fsync started: one of an earlier incarnation is moot.
+        incarnation: u64,
+    },
     /// The fault window ends: everything heals and the liveness phase starts.
     Heal,
     /// The liveness budget is spent.
@@ -155,6 +162,7 @@ pub const RECORD_KINDS: &[&str] = &[
     "burst-send",
     "heal",
     "deadline",
+    "fsync",
 ];
 
 impl EventRecord {
@@ -207,6 +215,7 @@ impl Event {
             Event::BurstSend { fault, request } => (9, 0, *fault as u64, *request as u64),
             Event::Heal => (10, 0, 0, 0),
             Event::Deadline => (11, 0, 0, 0),
+            Event::Synced { node, incarnation } => (12, *node, *incarnation, 0),
         };
         EventRecord { time_us, kind, node, a, b }
     }

@@ -94,6 +94,27 @@ pub enum FaultKind {
         /// New tick interval, in percent of the normal one.
         tick_percent: u32,
     },
+    /// The target's next fsync fails (EIO). A correct server stops at once and restarts from
+    /// its disk when the fault ends.
+    FsyncFailure {
+        /// The server whose disk fails.
+        target: Target,
+    },
+    /// The target's disk is full: nothing it writes reaches the disk until the fault ends.
+    DiskFull {
+        /// The server whose disk is full.
+        target: Target,
+    },
+    /// The target loses power and `records` of its recent synced log records rot at rest; it
+    /// finds them by their checksums when it restarts, as the fault ends. Skipped (the fault
+    /// atlas) where it could destroy an entry on a majority: in clusters under 3, while any
+    /// server's disk holds damage not yet repaired, and for a Raft that cannot repair a log.
+    DiskCorruption {
+        /// The server whose disk rots.
+        target: Target,
+        /// How many records.
+        records: u32,
+    },
     /// The leader of the moment (if any, and if it is not `to`) is asked to hand its leadership
     /// over to `to` (`raft.leader_transfer`). Not a fault, but an operator's action, scheduled
     /// the same way so that it replays and shrinks like one.
@@ -166,7 +187,10 @@ impl FaultKind {
             FaultKind::Pause { target }
             | FaultKind::Crash { target }
             | FaultKind::Slow { target, .. }
-            | FaultKind::ClockSkew { target, .. } => Some(*target),
+            | FaultKind::ClockSkew { target, .. }
+            | FaultKind::FsyncFailure { target }
+            | FaultKind::DiskFull { target }
+            | FaultKind::DiskCorruption { target, .. } => Some(*target),
             FaultKind::Partition(_) | FaultKind::Burst { .. } | FaultKind::Transfer { .. } => None,
         }
     }
@@ -213,6 +237,13 @@ impl FaultKind {
             FaultKind::ClockSkew { target, tick_percent } => {
                 format!("{}'s ticks at {tick_percent}% of normal", target.describe())
             }
+            FaultKind::FsyncFailure { target } => {
+                format!("{}'s next fsync fails", target.describe())
+            }
+            FaultKind::DiskFull { target } => format!("{}'s disk is full", target.describe()),
+            FaultKind::DiskCorruption { target, records } => {
+                format!("{} loses power and {records} of its log records rot", target.describe())
+            }
             FaultKind::Transfer { to } => format!("leadership transfer to n{to}"),
         }
     }
@@ -234,6 +265,9 @@ impl FaultKind {
             FaultKind::Slow { .. } => "slow",
             FaultKind::Burst { .. } => "burst",
             FaultKind::ClockSkew { .. } => "clock-skew",
+            FaultKind::FsyncFailure { .. } => "fsync-failure",
+            FaultKind::DiskFull { .. } => "disk-full",
+            FaultKind::DiskCorruption { .. } => "disk-corruption",
             FaultKind::Transfer { .. } => "transfer",
         }
     }
@@ -292,6 +326,14 @@ pub fn validate_schedule(schedule: &[Fault], nodes: u32) -> Result<(), (usize, S
             }
             FaultKind::Burst { requests } if *requests > 100_000 => {
                 return bad("a burst has at most 100000 requests");
+            }
+            FaultKind::DiskCorruption { records, .. }
+                if !(1..=crate::scenario::RECENT_RECORDS).contains(records) =>
+            {
+                return bad(&format!(
+                    "a corruption rots 1 to {} records",
+                    crate::scenario::RECENT_RECORDS
+                ));
             }
             FaultKind::Transfer { to } if !node_ok(to) => {
                 return bad(&format!("node {to} is not in a cluster of {nodes}"));
@@ -373,6 +415,30 @@ pub fn generate_schedule(options: &Options, seed: u64) -> Vec<Fault> {
         for _ in 0..draw_count(&mut rng, TRANSFERS_PER_RUN) {
             let to = draw_node(&mut rng, nodes);
             add(&mut faults, &mut rng, Span(0, 0), FaultKind::Transfer { to });
+        }
+    }
+    // Last, so that a scenario without disk faults draws the same schedule as before.
+    if let Some(disk) = &params.disk {
+        if let Some(failures) = &disk.fsync_failures {
+            for _ in 0..draw_count(&mut rng, failures.count) {
+                let target = draw_target(&mut rng, &failures.targets, nodes);
+                let kind = FaultKind::FsyncFailure { target };
+                add(&mut faults, &mut rng, failures.duration_ms, kind);
+            }
+        }
+        if let Some(full) = &disk.full {
+            for _ in 0..draw_count(&mut rng, full.count) {
+                let target = draw_target(&mut rng, &full.targets, nodes);
+                add(&mut faults, &mut rng, full.duration_ms, FaultKind::DiskFull { target });
+            }
+        }
+        if let Some(corruption) = &disk.corruption {
+            for _ in 0..draw_count(&mut rng, corruption.count) {
+                let target = draw_target(&mut rng, &corruption.targets, nodes);
+                let records = draw_count(&mut rng, corruption.records);
+                let kind = FaultKind::DiskCorruption { target, records };
+                add(&mut faults, &mut rng, corruption.duration_ms, kind);
+            }
         }
     }
     // A stable sort keeps faults that start together in their drawn order.

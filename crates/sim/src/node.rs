@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::disk::Disk;
-use crate::raft_under_test::{NodeId, NodeSetup, Observation, RaftUnderTest};
+use crate::raft_under_test::{NodeId, NodeSetup, Observation, RaftUnderTest, WriteId};
 use crate::state_machine::StateMachine;
 
 /// Whether a server runs.
@@ -55,10 +55,21 @@ pub enum Input {
         /// The node to take over.
         target: NodeId,
     },
+    /// Its disk completed an fsync: every write up to `write` is durable. Like a tick, never
+    /// dropped by a full inbox.
+    Persisted {
+        /// The last write the fsync covered.
+        write: WriteId,
+    },
+    /// Its disk failed the fsync covering the writes up to `write` (EIO). Never dropped.
+    PersistFailed {
+        /// The last write the fsync covered.
+        write: WriteId,
+    },
 }
 
 /// One simulated server.
-pub struct SimNode<R> {
+pub struct SimNode<R: RaftUnderTest> {
     /// Its id.
     pub id: NodeId,
     /// The protocol state; `None` while crashed.
@@ -81,12 +92,20 @@ pub struct SimNode<R> {
     pub state_machine: StateMachine,
     /// The applied index of its state machine's last snapshot (taken or restored).
     pub snapshot_index: u64,
+    /// Messages that wait for the disk, each with the last write it waits for, oldest first.
+    pub held: VecDeque<(WriteId, R::Message)>,
+    /// The id of the last write it handed to its disk in this incarnation.
+    pub last_write_id: WriteId,
+    /// Its incarnation: bumped at every crash, so that an fsync of an earlier one that
+    /// completes later is moot.
+    pub incarnation: u64,
+    /// Whether it stopped because an fsync failed (and restarts when that fault ends).
+    pub stopped_by_fsync: bool,
 }
 
 impl<R: RaftUnderTest> SimNode<R> {
-    /// A freshly booted server, with an empty disk.
-    pub fn boot(setup: NodeSetup, tuning: &R::Tuning) -> SimNode<R> {
-        let disk = Disk::default();
+    /// A freshly booted server, with an empty `disk`.
+    pub fn boot(setup: NodeSetup, tuning: &R::Tuning, disk: Disk) -> SimNode<R> {
         let raft = R::boot(&setup, tuning, disk.image()).unwrap_or_else(|error| {
             panic!("node {} cannot boot on an empty disk: {error}", setup.id)
         });
@@ -102,6 +121,10 @@ impl<R: RaftUnderTest> SimNode<R> {
             tick_percent: 100,
             state_machine: StateMachine::default(),
             snapshot_index: 0,
+            held: VecDeque::new(),
+            last_write_id: 0,
+            incarnation: 0,
+            stopped_by_fsync: false,
         }
     }
 
@@ -120,9 +143,16 @@ impl<R: RaftUnderTest> SimNode<R> {
             .drain(..)
             .filter_map(|input| match input {
                 Input::Frame { frame, .. } => Some(frame),
-                Input::Tick | Input::Request { .. } | Input::Transfer { .. } => None,
+                Input::Tick
+                | Input::Request { .. }
+                | Input::Transfer { .. }
+                | Input::Persisted { .. }
+                | Input::PersistFailed { .. } => None,
             })
             .collect();
+        self.held.clear();
+        self.last_write_id = 0;
+        self.incarnation += 1;
         self.state_machine = StateMachine::default();
         self.snapshot_index = 0;
         self.process_scheduled = false;

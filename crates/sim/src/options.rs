@@ -41,7 +41,7 @@ pub struct Options {
     /// The workload.
     pub workload: Workload,
     /// The windowed fault kinds this seed enables (partitions, pauses, crashes, overload,
-    /// clock skew), with their bounds; the per-frame kinds are resolved into `network`.
+    /// clock skew, disks), with their bounds; the per-frame kinds are resolved into `network`.
     pub faults: FaultParams,
     /// How the liveness phase heals, as this seed drew it.
     pub liveness: LivenessOptions,
@@ -121,7 +121,7 @@ impl Options {
         let corruption = faults.corruption.clone().filter(|_| enabled(true));
         let spikes = faults.delay_spikes.clone().filter(|_| enabled(true));
         let tamper = faults.tamper.clone().filter(|_| enabled(true));
-        let windowed = FaultParams {
+        let mut windowed = FaultParams {
             partitions: faults.partitions.clone().filter(|_| enabled(true)),
             pauses: faults.pauses.clone().filter(|_| enabled(true)),
             crashes: faults.crashes.clone().filter(|_| enabled(true)),
@@ -152,6 +152,8 @@ impl Options {
             }),
         };
         let liveness = draw_liveness(&mut rng, scenario);
+        // Drawn after everything else, so that a scenario without disk faults draws as before.
+        windowed.disk = faults.disk.clone().filter(|_| !scenario.swarm || rng.random_bool(0.5));
         Options {
             scenario: scenario.name.clone(),
             nodes: scenario.nodes,
@@ -240,6 +242,7 @@ impl Options {
             ("crashes", faults.crashes.is_some()),
             ("overload", faults.overload.is_some()),
             ("clock-skew", faults.clock_skew.is_some()),
+            ("disk", faults.disk.is_some()),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))

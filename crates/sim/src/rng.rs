@@ -23,6 +23,8 @@ pub enum Concern {
     Workload,
     /// Fault targets resolved while running (e.g. a node to isolate when there is no leader).
     Runtime,
+    /// Disks: fsync latencies, what a crash keeps of unsynced writes, which records rot.
+    Disk,
     /// One node: its tick phase and the seeds of each incarnation's election timer.
     Node(u64),
 }
@@ -35,6 +37,7 @@ impl Concern {
             Concern::Network => 3,
             Concern::Workload => 4,
             Concern::Runtime => 5,
+            Concern::Disk => 6,
             Concern::Node(id) => 1_000 + id,
         }
     }

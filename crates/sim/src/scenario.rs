@@ -324,6 +324,49 @@ pub struct FaultParams {
     /// Clock skew: a server's ticks run fast or slow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_skew: Option<ClockSkewParams>,
+    /// The disk as a fault domain: fsyncs take time, a crash loses what was not synced, and
+    /// the disk can fail an fsync, fill up, or rot. Absent, every disk is synchronous and
+    /// perfect: a write is durable the moment it is handed over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<DiskParams>,
+}
+
+/// The simulated disks (see `crate::disk`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskParams {
+    /// How long an fsync takes, drawn per fsync. One is in flight per disk at a time; it
+    /// covers every write handed over before it started (group commit).
+    pub fsync_latency_us: Span<u64>,
+    /// Probability that a crash which loses unsynced writes leaves the first of them torn: a
+    /// partial record at the log's tail, which recovery finds by its checksum and truncates.
+    pub torn_write_probability: f64,
+    /// Windows in which the target's next fsync fails (EIO). A correct server then stops; it
+    /// restarts when the window ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fsync_failures: Option<WindowParams>,
+    /// Windows in which the target's disk is full: no write reaches it until the window ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full: Option<WindowParams>,
+    /// Windows in which the target loses power and some of its synced log records rot (latent
+    /// sector errors), found by their checksums when it restarts at the window's end. Never
+    /// two servers with damaged records at once, so no entry is destroyed on a majority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corruption: Option<CorruptionParams>,
+}
+
+/// Corruption at rest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorruptionParams {
+    /// Corruptions per run.
+    pub count: Span<u32>,
+    /// How long the target stays down.
+    pub duration_ms: Span<u64>,
+    /// Records corrupted per fault, drawn among the last `RECENT_RECORDS` synced ones.
+    pub records: Span<u32>,
+    /// Whom they hit, drawn uniformly per fault.
+    pub targets: Vec<TargetPolicy>,
 }
 
 /// A per-frame probability, drawn per seed from `rate`.
@@ -603,6 +646,7 @@ impl Scenario {
             ("crashes", faults.crashes.is_some()),
             ("overload", faults.overload.is_some()),
             ("clock_skew", faults.clock_skew.is_some()),
+            ("disk", faults.disk.is_some()),
         ];
         if let Some((kind, _)) = others.iter().find(|(_, on)| *on) {
             return Err(field_error(
@@ -812,8 +856,31 @@ pub(crate) fn validate_faults(
         targets("clock_skew", &skew.targets)?;
         check_span(&format!("{at}.clock_skew.tick_percent"), skew.tick_percent, 10, 1000)?;
     }
+    if let Some(disk) = &faults.disk {
+        check_span(&format!("{at}.disk.fsync_latency_us"), disk.fsync_latency_us, 1, 10_000_000)?;
+        let torn = disk.torn_write_probability;
+        check_value(&format!("{at}.disk.torn_write_probability"), torn, 0.0, 1.0)?;
+        if let Some(failures) = &disk.fsync_failures {
+            window("disk.fsync_failures", failures.count, failures.duration_ms)?;
+            targets("disk.fsync_failures", &failures.targets)?;
+        }
+        if let Some(full) = &disk.full {
+            window("disk.full", full.count, full.duration_ms)?;
+            targets("disk.full", &full.targets)?;
+        }
+        if let Some(corruption) = &disk.corruption {
+            window("disk.corruption", corruption.count, corruption.duration_ms)?;
+            targets("disk.corruption", &corruption.targets)?;
+            let records = corruption.records;
+            check_span(&format!("{at}.disk.corruption.records"), records, 1, RECENT_RECORDS)?;
+        }
+    }
     Ok(())
 }
+
+/// How far back from a log's end corruption at rest strikes: recent records, which are the
+/// ones that may still matter to an election.
+pub const RECENT_RECORDS: u32 = 16;
 
 /// The scenarios shipped with raftsim, as `(name, JSON text)`, embedded at build time from the
 /// repository's `scenarios/` directory.

@@ -447,6 +447,13 @@ fn restrict(fault: &Fault, nodes: NodeId) -> Option<Fault> {
         FaultKind::ClockSkew { target: chosen, tick_percent } => {
             FaultKind::ClockSkew { target: target(*chosen)?, tick_percent: *tick_percent }
         }
+        FaultKind::FsyncFailure { target: chosen } => {
+            FaultKind::FsyncFailure { target: target(*chosen)? }
+        }
+        FaultKind::DiskFull { target: chosen } => FaultKind::DiskFull { target: target(*chosen)? },
+        FaultKind::DiskCorruption { target: chosen, records } => {
+            FaultKind::DiskCorruption { target: target(*chosen)?, records: *records }
+        }
         FaultKind::Burst { requests } => FaultKind::Burst { requests: *requests },
         FaultKind::Transfer { to } => FaultKind::Transfer { to: keep(to).then_some(*to)? },
     };

@@ -496,6 +496,20 @@ impl Checker {
         record.applied = record.durable_snapshot;
     }
 
+    /// `node`, crashed, found its durable log corrupted from `from` on when it read it back, and
+    /// lost those records: its durable (and so written) log now ends before `from`.
+    ///
+    /// Commitment already established stays: an entry that was durable on a majority in its
+    /// term was committed then, and Raft owes every later leader that entry; a server that lost
+    /// its copy to corruption must not help elect one without it (which is what the leader
+    /// completeness check holds it to). The fault atlas corrupts one server at a time, so a
+    /// majority of intact copies always remains.
+    pub fn on_damaged(&mut self, node: NodeId, from: Index) {
+        let slot = Checker::slot(node);
+        self.durable[slot].write(from, &[]);
+        self.written[slot] = self.durable[slot].clone();
+    }
+
     /// `node`'s last account of itself, while running.
     pub fn observation(&self, node: NodeId) -> Option<Observation> {
         self.nodes[Checker::slot(node)].observed

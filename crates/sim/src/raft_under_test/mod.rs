@@ -135,6 +135,44 @@ pub struct DiskImage {
     pub snapshot: Option<Snapshot>,
     /// The log after the snapshot (from index 1 without one), contiguous.
     pub entries: Vec<LogEntry>,
+    /// Records the disk found corrupted when it was last read, and has not seen rewritten
+    /// since: the log above ends before them. `None` on a sound disk (and always, unless the
+    /// scenario corrupts disks at rest).
+    pub damage: Option<LogDamage>,
+}
+
+/// Log records a server's disk found corrupted at boot, by their checksums. A torn tail (a
+/// write cut short by a crash, never acknowledged) is truncated and is not damage; a record
+/// that was synced may have been acknowledged to a leader and counted toward a quorum, so its
+/// loss is reported here rather than silently taken as the end of the log (Alagappan et al.,
+/// FAST '18). The image's log ends at `from - 1`.
+///
+/// The disk keeps reporting the damage at every boot until its durable log has been rewritten
+/// past it: it reaches `through` again, or holds an entry of a term after `term` (one a leader
+/// elected without this server's old log sent it). What a server must do meanwhile is its
+/// implementation's business; raftsim's Raft neither votes nor campaigns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogDamage {
+    /// The first corrupted record's index.
+    pub from: Index,
+    /// The log's last index when the damage was found: every record up to it may have been
+    /// acknowledged.
+    pub through: Index,
+    /// The server's durable term when the damage was found: no entry it lost is of a later
+    /// term.
+    pub term: Term,
+}
+
+/// What a server does after its disk failed to make a write durable (fsync returned EIO).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterFailedPersist {
+    /// Stop at once and restart from the disk: the only safe answer, since the failed fsync
+    /// may have dropped the written data from the page cache, and a retry that succeeds says
+    /// nothing about it (the PostgreSQL "fsyncgate" lesson, 2018).
+    CrashStop,
+    /// Retry the fsync and carry on as if it had worked: unsafe, simulated as Linux behaves —
+    /// the retry succeeds, and the data the failed one covered is gone.
+    Retry,
 }
 
 impl DiskImage {
@@ -421,6 +459,17 @@ pub trait RaftUnderTest: Sized {
 
     /// Every write up to `write` is durable.
     fn on_persisted(&mut self, write: WriteId);
+
+    /// The disk failed the fsync covering the writes up to `write` (EIO): what they held may
+    /// or may not be on the disk. The default, and the only safe answer, is to stop.
+    fn on_persist_failed(&mut self, write: WriteId) -> AfterFailedPersist {
+        let _ = write;
+        AfterFailedPersist::CrashStop
+    }
+
+    /// Whether the implementation boots safely from a damaged log ([`DiskImage::damage`]).
+    /// The simulator corrupts disks at rest only for one that does.
+    const REPAIRS_DAMAGED_LOG: bool = false;
 
     /// The state machine took `snapshot` of everything it applied, up to `snapshot.index`: the
     /// implementation may compact its log behind it (persisting the snapshot through its next

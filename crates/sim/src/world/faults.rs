@@ -21,6 +21,12 @@ pub enum ActiveFault {
     Slowed(NodeId),
     /// This node's clock was skewed.
     Skewed(NodeId),
+    /// This node's next fsync fails.
+    FsyncFailing(NodeId),
+    /// This node's disk is full.
+    DiskFull(NodeId),
+    /// This node lost power with records rotting on its disk.
+    Corrupted(NodeId),
     /// A burst is under way (its requests are already scheduled).
     Burst,
     /// The fault could not apply (its target was already down) and has nothing to undo.
@@ -107,7 +113,7 @@ impl<R: RaftUnderTest> World<R> {
                 if self.nodes[node as usize - 1].status == Status::Crashed {
                     ActiveFault::Skipped
                 } else {
-                    self.crash(node);
+                    self.crash(node)?;
                     self.counters.crashes += 1;
                     ActiveFault::Crashed(node)
                 }
@@ -132,6 +138,28 @@ impl<R: RaftUnderTest> World<R> {
                 self.nodes[node as usize - 1].tick_percent = tick_percent;
                 self.counters.clock_skews += 1;
                 ActiveFault::Skewed(node)
+            }
+            FaultKind::FsyncFailure { target: chosen } => {
+                let node = target(self, chosen);
+                if self.nodes[node as usize - 1].status == Status::Crashed {
+                    ActiveFault::Skipped
+                } else {
+                    self.nodes[node as usize - 1].disk.fail_next_fsync = true;
+                    ActiveFault::FsyncFailing(node)
+                }
+            }
+            FaultKind::DiskFull { target: chosen } => {
+                let node = target(self, chosen);
+                self.nodes[node as usize - 1].disk.full = true;
+                ActiveFault::DiskFull(node)
+            }
+            FaultKind::DiskCorruption { target: chosen, records } => {
+                let node = target(self, chosen);
+                if self.corrupt(node, records)? {
+                    ActiveFault::Corrupted(node)
+                } else {
+                    ActiveFault::Skipped
+                }
             }
             FaultKind::Transfer { to } => {
                 // Asked like any input, so that it waits its turn behind the leader's inbox.
@@ -171,10 +199,21 @@ impl<R: RaftUnderTest> World<R> {
                     self.resume(node);
                 }
             }
-            ActiveFault::Crashed(node) => {
+            ActiveFault::Crashed(node) | ActiveFault::Corrupted(node) => {
                 if self.nodes[node as usize - 1].status == Status::Crashed {
                     self.restart(node)?;
                 }
+            }
+            ActiveFault::FsyncFailing(node) => {
+                let sim_node = &mut self.nodes[node as usize - 1];
+                sim_node.disk.fail_next_fsync = false;
+                if sim_node.status == Status::Crashed && sim_node.stopped_by_fsync {
+                    self.restart(node)?;
+                }
+            }
+            ActiveFault::DiskFull(node) => {
+                self.nodes[node as usize - 1].disk.full = false;
+                self.start_fsync(node);
             }
             ActiveFault::Slowed(node) => self.nodes[node as usize - 1].slowdown = 1,
             ActiveFault::Skewed(node) => self.nodes[node as usize - 1].tick_percent = 100,
@@ -183,13 +222,17 @@ impl<R: RaftUnderTest> World<R> {
         Ok(())
     }
 
-    pub(super) fn crash(&mut self, node: NodeId) {
+    /// `node` loses power: what its disk had not synced is settled (some kept, the rest lost),
+    /// then everything volatile goes.
+    pub(super) fn crash(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         self.resumed_as_leader[node as usize - 1] = None;
         self.catching_up_to[node as usize - 1] = None;
+        self.lose_unsynced(node)?;
         for frame in self.nodes[node as usize - 1].crash() {
             self.release_frame(frame);
         }
         self.checker.on_crash(node);
+        Ok(())
     }
 
     /// The directed links a partition cuts.

@@ -60,7 +60,9 @@ impl<R: RaftUnderTest> World<R> {
             }
             Status::Up | Status::Paused => {}
         }
-        if sim_node.inbox.len() >= capacity && !matches!(input, Input::Tick) {
+        let droppable =
+            !matches!(input, Input::Tick | Input::Persisted { .. } | Input::PersistFailed { .. });
+        if sim_node.inbox.len() >= capacity && droppable {
             self.counters.inbox_drops += 1;
             if let Input::Frame { frame, .. } = input {
                 self.release_frame(frame);
@@ -141,6 +143,8 @@ impl<R: RaftUnderTest> World<R> {
                     self.counters.transfers += 1;
                 }
             }
+            Input::Persisted { write } => self.on_persisted(node, write)?,
+            Input::PersistFailed { write } => self.on_persist_failed(node, write)?,
         }
         self.after_input(node, false)
     }
@@ -250,44 +254,41 @@ impl<R: RaftUnderTest> World<R> {
         Ok(())
     }
 
-    /// One output of `node`: written to its (synchronous) disk and acknowledged, sent, and
-    /// applied. Sets `fired` if the output triggers an armed fault, which then strikes between
-    /// the write and the sending.
+    /// One output of `node`: handed to its disk (and, a perfect disk being synchronous,
+    /// acknowledged), sent (what must wait for the disk, once it has caught up), and applied.
+    /// Sets `fired` if the output triggers an armed fault, which then strikes between the write
+    /// and the sending.
     fn drain_once(&mut self, node: NodeId, fired: &mut Option<u32>) -> Result<(), Box<Violation>> {
         let index = node as usize - 1;
         let mut output = self.output.take().expect("drains do not nest");
         self.nodes[index].raft_mut().take_output(&mut output);
         let installed = output.write.snapshot_installed && output.write.snapshot.is_some();
         let result = (|| {
-            // 1. Write, and (the disk being synchronous) acknowledge. Nothing below may run
-            //    before this: messages that wait for the disk, and applied entries, may only
-            //    reflect state that would survive a crash.
+            // 1. Write, and (a perfect disk being synchronous) acknowledge. Nothing below may
+            //    run before this: messages that wait for the disk, and applied entries, may
+            //    only reflect state that would survive a crash.
             if let Some(write_id) = output.write.id {
                 if self.checking {
                     self.checker.on_write(node, &output.write)?;
                 }
                 self.disk_bytes +=
                     output.write.entries.iter().map(LogEntry::size_bytes).sum::<u64>();
-                // The write is durable the moment it is made; the checker hears of it before
-                // the disk takes the entries.
-                if self.checking {
-                    self.checker.on_durable(node, &output.write)?;
-                }
-                if self.nodes[index].disk.write(&mut output.write) {
-                    self.counters.truncations += 1;
-                }
+                self.hand_over(node, &mut output.write)?;
                 *fired = if self.armed.is_empty() { None } else { self.triggered_fault(node) };
                 if fired.is_some_and(|fault| self.is_crash(fault)) {
                     // The crash lands between persisting and sending: nothing of this output
                     // leaves.
-                    return Ok(());
+                    return self.sync_now(node);
                 }
-                self.nodes[index].raft_mut().on_persisted(write_id);
+                if self.disks_are_perfect() {
+                    self.nodes[index].raft_mut().on_persisted(write_id);
+                }
             }
             // 2. Send.
-            for message in output.messages.drain(..).chain(output.persisted_messages.drain(..)) {
+            for message in output.messages.drain(..) {
                 self.send(node, message)?;
             }
+            self.send_or_hold(node, &mut output.persisted_messages)?;
             // 3. Apply: restore an installed snapshot (from the disk, where it now is), then the
             //    committed entries, then take a snapshot if one is due.
             if installed {
@@ -318,13 +319,13 @@ impl<R: RaftUnderTest> World<R> {
         result
     }
 
-    /// `node`'s state machine restores the snapshot its disk holds: one installed from the
-    /// leader, or at a restart. An image that is not one this simulator's state machine made
+    /// `node`'s state machine restores the snapshot it last wrote: one installed from the
+    /// leader (durable or not yet), or at a restart the one its disk holds. An image that is not one this simulator's state machine made
     /// (the implementation damaged or mislabelled it) is a violation, checked or not: the
     /// state machine cannot go on from it.
     pub(super) fn restore_snapshot(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let sim_node = &mut self.nodes[node as usize - 1];
-        let Some(snapshot) = sim_node.disk.image().snapshot.as_ref() else { return Ok(()) };
+        let Some(snapshot) = sim_node.disk.latest_snapshot() else { return Ok(()) };
         match StateMachine::restore(snapshot) {
             Ok(machine) => {
                 sim_node.state_machine = machine;
@@ -360,7 +361,7 @@ impl<R: RaftUnderTest> World<R> {
 
     /// Encodes `message` and hands its frame to the network, which may drop, damage,
     /// duplicate or delay it.
-    fn send(&mut self, node: NodeId, message: R::Message) -> Result<(), Box<Violation>> {
+    pub(super) fn send(&mut self, node: NodeId, message: R::Message) -> Result<(), Box<Violation>> {
         // The wire knows who sent a message, whatever it says of itself (raft-rs forwards a
         // proposal with its original sender): the checker reads the sender from the wire.
         let summary = MessageSummary { from: node, ..R::summarize(&message) };
@@ -470,6 +471,8 @@ impl<R: RaftUnderTest> World<R> {
     /// Restarts a crashed node from its disk and processes its first output.
     pub(super) fn restart(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let setup = self.fresh_setup(node);
+        self.read_back(node);
+        self.nodes[node as usize - 1].stopped_by_fsync = false;
         self.nodes[node as usize - 1].restart(setup, &self.tuning);
         self.counters.restarts += 1;
         self.restore_snapshot(node)?;
@@ -547,6 +550,7 @@ impl<R: RaftUnderTest> World<R> {
                 format!("client {client} times out on request {sequence} (attempt {attempt})")
             }
             Event::BurstSend { fault, request } => format!("burst {fault} sends request {request}"),
+            Event::Synced { node, .. } => format!("n{node}'s fsync completes"),
         }
     }
 }

@@ -54,7 +54,7 @@ impl<R: RaftUnderTest> World<R> {
             sim_node.tick_percent = 100;
             match (sim_node.status, left_out(node)) {
                 (Status::Crashed, Some(LeftOut::Crash)) => {}
-                (_, Some(LeftOut::Crash)) => self.crash(node),
+                (_, Some(LeftOut::Crash)) => self.crash(node)?,
                 (Status::Crashed, _) => self.restart(node)?,
                 (Status::Paused, Some(LeftOut::Pause)) | (Status::Up, None) => {}
                 (Status::Paused, _) => self.resume(node),

@@ -10,6 +10,7 @@ mod faults;
 mod inputs;
 pub mod liveness;
 mod stability;
+mod storage;
 
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -227,6 +228,8 @@ pub struct World<R: RaftUnderTest> {
     frame_pool: Vec<Vec<u8>>,
     node_rngs: Vec<Stream>,
     runtime_rng: Stream,
+    /// Disk decisions: fsync latencies, what crashes keep, which records rot.
+    disk_rng: Stream,
     active: Vec<Option<ActiveFault>>,
     /// Faults with a trigger target whose start time passed, waiting for their moment, in
     /// start order.
@@ -279,7 +282,11 @@ impl<R: RaftUnderTest> World<R> {
             let setup = node_setup(options, id, &voters, rng.next_u64());
             let phase_us = rng.random_range(0..options.tick_us);
             queue.push(phase_us, Event::Tick { node: id });
-            nodes.push(SimNode::boot(setup, &tuning));
+            let disk = match options.faults.disk {
+                Some(_) => crate::disk::Disk::checksummed(),
+                None => crate::disk::Disk::default(),
+            };
+            nodes.push(SimNode::boot(setup, &tuning, disk));
         }
         let network = Network::new(count, &options.network, stream(spec.seed, Concern::Network));
         let (clients, pipeline) = match &options.workload {
@@ -313,6 +320,7 @@ impl<R: RaftUnderTest> World<R> {
             frame_pool: Vec::new(),
             node_rngs,
             runtime_rng: stream(spec.seed, Concern::Runtime),
+            disk_rng: stream(spec.seed, Concern::Disk),
             active: vec![None; spec.schedule.len()],
             armed: Vec::new(),
             liveness: None,
@@ -526,6 +534,7 @@ impl<R: RaftUnderTest> World<R> {
                 self.on_burst_send(fault, request);
                 Ok(())
             }
+            Event::Synced { node, incarnation } => self.on_synced(node, incarnation),
             Event::Heal => self.heal(),
             Event::Deadline if self.spec.options.is_robustness_only() => {
                 self.verdict = Some(Verdict::Pass); // No panic, which is all that is owed.
