@@ -110,6 +110,23 @@ bugs! {
     /// probe. Nothing unsafe happens; the leader only sends far more frames than it needs.
     ReprobeOnStaleRejection = "reprobe-on-stale-rejection",
         "a leader ignores the rejection of an append it has already superseded, and backs off once per real conflict (§5.3)";
+    /// A follower acknowledges appended entries before its disk has made them durable: a
+    /// leader counts copies that a crash can still take away.
+    AckBeforeFsync = "ack-before-fsync",
+        "a server acknowledges entries only once they are durable (Figure 2: persist before responding to RPCs)";
+    /// At restart, a server takes the first corrupted record its storage found as the end of
+    /// its log and votes as if nothing were lost: its lost records may have been acknowledged
+    /// and counted toward a commitment (the FAST '18 failure).
+    TruncateAtCorruption = "truncate-at-corruption",
+        "a server whose storage lost records it may have acknowledged does not vote until its log is repaired past them (Alagappan et al., FAST '18)";
+    /// After a failed fsync, a server carries on as if its write were durable, though the
+    /// kernel may have dropped it.
+    RetryFsync = "retry-fsync",
+        "after a failed fsync a server stops and restarts from what is durable, never retrying and carrying on (fsyncgate)";
+    /// A vote is sent before the record of it is durable: a crash can make the voter forget it
+    /// and vote again in the same term.
+    VoteBeforeFsync = "vote-before-fsync",
+        "votedFor is updated on stable storage before the vote is sent (Figure 2)";
 }
 
 impl fmt::Display for Bug {

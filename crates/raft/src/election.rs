@@ -10,6 +10,11 @@ impl Node {
     /// The election timer expired: campaign, or with PreVote first ask whether a campaign could
     /// win (thesis §9.6), staying in the current term until a majority says it could.
     pub(crate) fn start_election(&mut self) {
+        if !self.may_elect() {
+            // Its log may lack entries it acknowledged: it waits for a leader to repair it.
+            self.reset_election_timer();
+            return;
+        }
         if !self.config.pre_vote || self.quorum() == 1 {
             return self.campaign(false);
         }
@@ -101,6 +106,7 @@ impl Node {
         let free = request.term > self.term
             || (request.term == self.term && self.vote.is_none_or(|vote| vote == from));
         let granted = free
+            && self.may_elect()
             && !self.heard_from_leader_recently()
             && self.log.is_up_to_date(request.last_log_index, request.last_log_term);
         let term = if granted { request.term } else { self.term };
@@ -135,7 +141,7 @@ impl Node {
     pub(crate) fn handle_timeout_now(&mut self, from: NodeId, timeout: TimeoutNow) {
         let from_leader =
             matches!(self.role, Role::Follower { leader: Some(leader) } if leader == from);
-        if timeout.term == self.term && from_leader {
+        if timeout.term == self.term && from_leader && self.may_elect() {
             self.campaign(true);
         }
     }
@@ -189,7 +195,8 @@ impl Node {
         let free = self.vote.is_none_or(|vote| vote == from);
         let granted = request.term == self.term
             && (free || bugs.contains(Bug::DoubleVote) || bugs.contains(Bug::UnrecordedVote))
-            && (up_to_date || bugs.contains(Bug::VoteWithoutLogCheck));
+            && (up_to_date || bugs.contains(Bug::VoteWithoutLogCheck))
+            && self.may_elect();
         if granted && !free && bugs.contains(Bug::UnrecordedVote) {
             // The grant leaves, but the recorded vote (and so the disk) still names the first
             // candidate.

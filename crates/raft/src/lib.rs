@@ -124,6 +124,7 @@ mod node;
 mod payload;
 mod progress;
 mod ready;
+mod recovery;
 mod replication;
 mod snapshot;
 mod types;
@@ -140,6 +141,7 @@ pub use message::{
 pub use node::{Node, ProposeError, RoleKind, StepError, TransferError};
 pub use payload::{PAYLOAD_INLINE_BYTES, Payload};
 pub use progress::{Progress, ReplicationState};
-pub use ready::{DurableState, HardState, Ready, WriteId};
+pub use ready::{AfterPersistFailure, DurableState, HardState, Ready, WriteId};
+pub use recovery::LogDamage;
 pub use snapshot::Snapshot;
 pub use types::{Index, NodeId, Term};

@@ -8,8 +8,9 @@ use thiserror::Error;
 
 use crate::snapshot::IncomingSnapshot;
 use crate::{
-    Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope, HardState, Index, Log,
-    Message, NodeId, Payload, Progress, Ready, Snapshot, Term, WriteId,
+    AfterPersistFailure, Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope,
+    HardState, Index, Log, LogDamage, Message, NodeId, Payload, Progress, Ready, Snapshot, Term,
+    WriteId,
 };
 
 /// A server's role, with the state only that role has (§5.1). Leader-only state cannot be
@@ -173,6 +174,9 @@ pub struct Node {
     pub(crate) snapshot_installed: bool,
     /// A snapshot being received from the leader.
     pub(crate) incoming: Option<IncomingSnapshot>,
+    /// Records its storage lost at the last restart and its log has not been repaired past:
+    /// while set, it neither votes nor campaigns (see [`crate::LogDamage`]).
+    pub(crate) damage: Option<LogDamage>,
 }
 
 /// A write handed out in a `Ready` and not yet acknowledged.
@@ -209,6 +213,12 @@ impl Node {
             "a durable log's terms decrease"
         );
         let mut hard_state = durable.hard_state;
+        if durable.damage.is_some() {
+            // The storage lost records up to which this server knew entries committed: they are
+            // still committed, but it no longer holds them, and learns the commit index again
+            // from its leader.
+            hard_state.commit = hard_state.commit.min(log.last_index());
+        }
         // The snapshot holds only applied, so committed, entries (under `compact-uncommitted`
         // the commit index is left where it was).
         if config.bugs.is_empty() {
@@ -222,6 +232,7 @@ impl Node {
         assert!(applied_index >= snapshot_index, "applied behind the snapshot it restored");
         let vote =
             if config.bugs.contains(Bug::ForgetVoteOnRestart) { None } else { hard_state.vote };
+        let damage = durable.damage.filter(|_| !config.bugs.contains(Bug::TruncateAtCorruption));
         let mut node = Node {
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             term: hard_state.term,
@@ -244,8 +255,10 @@ impl Node {
             snapshot_unpersisted: false,
             snapshot_installed: false,
             incoming: None,
+            damage,
             config,
         };
+        node.maybe_repaired();
         node.reset_election_timer();
         node.check_invariants();
         Ok(node)
@@ -516,6 +529,7 @@ impl Node {
         let replaced_from = self.pending_writes.iter().filter_map(|write| write.log_from).min();
         let stable = replaced_from.map_or(durable_last, |from| durable_last.min(from - 1));
         self.stable_index = stable.min(self.log.last_index());
+        self.maybe_repaired();
         if let Role::Leader(leadership) = &mut self.role {
             let own = self.config.voters.iter().position(|&voter| voter == self.config.id);
             let own = own.expect("a leader is a voter");
@@ -524,6 +538,19 @@ impl Node {
             }
         }
         self.check_invariants();
+    }
+
+    /// The driver's report that its storage failed to make the write `write_id` durable (an
+    /// fsync returned an error). A correct node answers [`AfterPersistFailure::Stop`]: the
+    /// driver must discard it and restart it from what is durable, since nothing it holds in
+    /// memory can be trusted to be on the disk any more.
+    pub fn on_persist_failed(&mut self, write_id: WriteId) -> AfterPersistFailure {
+        if self.config.bugs.contains(Bug::RetryFsync) {
+            // The retry "succeeds", as it does on Linux, over pages the kernel already dropped.
+            self.on_persisted(write_id);
+            return AfterPersistFailure::CarryOn;
+        }
+        AfterPersistFailure::Stop
     }
 
     /// The hard state as it is now.
@@ -579,8 +606,17 @@ impl Node {
     pub(crate) fn send(&mut self, to: NodeId, message: Message) {
         debug_assert_ne!(to, self.config.id, "a node never messages itself");
         let envelope = Envelope { from: self.config.id, to, message };
+        let bugs = self.config.bugs;
+        let early = match envelope.message {
+            Message::AppendEntriesResponse(_) => bugs.contains(Bug::AckBeforeFsync),
+            Message::RequestVoteResponse(_) => bugs.contains(Bug::VoteBeforeFsync),
+            _ => false,
+        };
         match self.role {
             Role::Leader(_) => self.messages.push(envelope),
+            Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } if early => {
+                self.messages.push(envelope)
+            }
             Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => {
                 self.persisted_messages.push(envelope)
             }

@@ -23,6 +23,22 @@ pub struct DurableState {
     pub snapshot: Option<Snapshot>,
     /// The persisted log after the snapshot (from index 1 without one), contiguous.
     pub entries: Vec<Entry>,
+    /// Records the storage found corrupted when it read the log back (the log above ends
+    /// before them), not yet repaired: see [`crate::LogDamage`]. `None` on a sound disk.
+    pub damage: Option<crate::LogDamage>,
+}
+
+/// What the driver must do after its storage failed to make a write durable (fsync returned
+/// an error), as [`crate::Node::on_persist_failed`] answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterPersistFailure {
+    /// Stop the node and restart it from what is durable: after a failed fsync the kernel may
+    /// have dropped the written pages and will report the next fsync as a success, so neither
+    /// a retry nor the node's memory says anything about the disk (PostgreSQL's "fsyncgate",
+    /// 2018). The only safe answer, and the one a correct node gives.
+    Stop,
+    /// The node carries on as if the write were durable (only under the `retry-fsync` bug).
+    CarryOn,
 }
 
 /// Identifies one write a [`Ready`] hands out: writes are numbered 1, 2, 3, ... in the order

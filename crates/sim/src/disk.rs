@@ -17,7 +17,9 @@
 //!   acknowledged, so truncating it is safe.
 //! - **An fsync can fail (EIO).** The writes it covered are gone: after a failed fsync the
 //!   kernel may drop the dirty pages and report success to the next one (PostgreSQL's
-//!   "fsyncgate", 2018), so the simulator drops them.
+//!   "fsyncgate", 2018), so the simulator drops them. Records are appended to a log-structured
+//!   file, so every later write of the same incarnation lands behind that hole, where recovery
+//!   never reads: later fsyncs "succeed", and nothing they cover becomes durable.
 //! - **The disk can be full**: no fsync starts, and nothing written reaches the disk, until
 //!   space frees.
 //! - **Records rot at rest** (latent sector errors). Every log record carries a CRC32C, checked
@@ -53,6 +55,11 @@ pub struct Disk {
     pub fail_next_fsync: bool,
     /// Whether records rotted since the disk was last read.
     rotten: bool,
+    /// How many corrupted records the damage in `image.damage` stands for.
+    corrupted_records: u64,
+    /// Whether a failed fsync left a hole in the file since the last crash: nothing written
+    /// after it is ever read back.
+    holed: bool,
 }
 
 /// What a restart's read of the disk found.
@@ -133,17 +140,10 @@ impl Disk {
         truncated
     }
 
-    /// Strips from `write` a log write that would leave a gap after the durable log: possible
-    /// only after a failed fsync lost the writes before it and the server carried on regardless.
-    /// It lands after a hole that recovery could never read past, so none of it is durable, and
-    /// `write` is left saying what is.
-    pub fn drop_unreachable(&self, write: &mut WriteBatch) {
-        let Some(from) = write.log_from else { return };
-        let snapshot = write.snapshot.as_ref().map_or(0, |snapshot| snapshot.index);
-        if from > self.image.last_index().max(snapshot) + 1 {
-            write.log_from = None;
-            write.entries.clear();
-        }
+    /// Whether a failed fsync left a hole that every later write of this incarnation lands
+    /// behind: such writes complete their fsyncs but never become durable.
+    pub fn is_holed(&self) -> bool {
+        self.holed
     }
 
     /// Hands `write` over without making it durable: it waits for an fsync.
@@ -177,10 +177,11 @@ impl Disk {
         self.unsynced.pop_front()
     }
 
-    /// The fsync in flight failed: the writes it covered are lost. Returns how many, and the id
-    /// of the last.
+    /// The fsync in flight failed: the writes it covered are lost, and so is every later one
+    /// until the next crash (see [`Disk::is_holed`]). Returns how many, and the id of the last.
     pub fn fail_fsync(&mut self) -> (u64, WriteId) {
         self.fail_next_fsync = false;
+        self.holed = true;
         let lost: Vec<WriteBatch> = self.unsynced.drain(..self.syncing).collect();
         self.syncing = 0;
         let last = lost.last().and_then(|write| write.id).unwrap_or(self.synced_through);
@@ -216,6 +217,7 @@ impl Disk {
         self.unsynced.clear();
         self.syncing = 0;
         self.synced_through = 0;
+        self.holed = false;
         lost
     }
 
@@ -251,6 +253,7 @@ impl Disk {
         let mut corrupted = (0..entries.len()).filter(bad);
         let Some(first) = corrupted.next() else { return Recovery::default() };
         let count = 1 + corrupted.count() as u64;
+        self.corrupted_records += count;
         let from = entries[first].index;
         entries.truncate(first);
         checksums.truncate(first);
@@ -266,7 +269,7 @@ impl Disk {
     }
 
     /// Clears the damage once the durable log has been rewritten past it (see [`LogDamage`]).
-    /// Returns how many damaged records that repaired.
+    /// Returns how many corrupted records that made good.
     pub fn repair(&mut self) -> Option<u64> {
         let damage = self.image.damage?;
         let last_term = match self.image.entries.last() {
@@ -277,7 +280,7 @@ impl Disk {
             return None;
         }
         self.image.damage = None;
-        Some(damage.through - damage.from + 1)
+        Some(std::mem::take(&mut self.corrupted_records))
     }
 }
 
@@ -365,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_fsync_loses_its_writes_and_a_later_write_past_the_hole_is_dropped() {
+    fn a_failed_fsync_loses_its_writes_and_leaves_a_hole_until_the_next_crash() {
         let mut disk = Disk::default();
         disk.write(&mut append(1, 1, &[1]));
         disk.submit(append(2, 2, &[1, 1]));
@@ -373,14 +376,10 @@ mod tests {
         disk.fail_next_fsync = true;
         assert_eq!(disk.fail_fsync(), (1, 2));
         assert!(!disk.fail_next_fsync && disk.is_synced());
-        // The server carried on: its next write continues entries the disk never got.
-        let mut later = append(3, 4, &[1]);
-        disk.drop_unreachable(&mut later);
-        assert_eq!(later.log_from, None, "the write says nothing of the log became durable");
-        assert!(!disk.write(&mut later));
-        let mut next = append(4, 2, &[2]);
-        disk.drop_unreachable(&mut next);
-        assert_eq!(next.log_from, Some(2), "a write that continues the log stays");
+        assert!(disk.is_holed(), "what is written next lands behind the hole");
+        disk.submit(append(3, 4, &[1]));
+        assert_eq!(disk.lose_unsynced(), 1);
+        assert!(!disk.is_holed(), "a restart's recovery truncates the file at the hole");
         assert_eq!(disk.image().last_index(), 1);
     }
 
@@ -407,7 +406,7 @@ mod tests {
         assert_eq!(disk.recover(), Recovery::default());
         assert!(disk.image().damage.is_some());
         disk.write(&mut append(3, 5, &[3]));
-        assert_eq!(disk.repair(), Some(4));
+        assert_eq!(disk.repair(), Some(2), "both corrupted records are made good");
         assert!(!disk.is_damaged());
     }
 
@@ -425,7 +424,7 @@ mod tests {
         // and its log ends there.
         disk.write(&mut append(2, 3, &[4]));
         assert_eq!(disk.image().last_index(), 3);
-        assert_eq!(disk.repair(), Some(2));
+        assert_eq!(disk.repair(), Some(1));
     }
 
     #[test]

@@ -129,6 +129,27 @@ pub fn plan(bug: Bug) -> Hunt {
             Property::AppliedCommitted,
             "a snapshot folds in entries that no majority holds yet",
         ),
+        Bug::AckBeforeFsync => (
+            "disk-faults",
+            Property::AppliedCommitted,
+            "a leader counts an acknowledgement its follower's disk has not made good, and \
+             applies an entry no majority holds durably",
+        ),
+        Bug::TruncateAtCorruption => (
+            "disk-faults",
+            Property::LeaderCompleteness,
+            "a server that lost acknowledged records to corruption votes for a candidate \
+             without them, which wins without a committed entry",
+        ),
+        Bug::RetryFsync => (
+            "disk-faults",
+            Property::AppliedCommitted,
+            "a server carries on after a failed fsync and acknowledges entries its disk lost, \
+             which the leader then counts and applies",
+        ),
+        Bug::VoteBeforeFsync => {
+            ("disk-faults", Property::SingleVote, "a grant leaves before the disk records the vote")
+        }
     };
     Hunt { bug, scenario, property, why }
 }

@@ -900,6 +900,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("rejoin", include_str!("../../../scenarios/rejoin.json")),
     ("snapshot-churn", include_str!("../../../scenarios/snapshot-churn.json")),
     ("partial-connectivity", include_str!("../../../scenarios/partial-connectivity.json")),
+    ("disk-faults", include_str!("../../../scenarios/disk-faults.json")),
 ];
 
 /// The built-in scenario called `name`.

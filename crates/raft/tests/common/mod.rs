@@ -82,6 +82,7 @@ pub fn durable(term: Term, vote: Option<NodeId>, commit: Index, terms: &[Term]) 
         hard_state: HardState { term, vote, commit },
         snapshot: None,
         entries: log_of_terms(terms),
+        damage: None,
     }
 }
 

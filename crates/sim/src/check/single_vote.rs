@@ -22,11 +22,14 @@ pub struct SingleVote {
     granted: BTreeMap<(NodeId, Term), NodeId>,
     /// `(voter, term) → candidate`, for every vote a disk made durable.
     durable: BTreeMap<(NodeId, Term), NodeId>,
+    /// Terms before this one are forgotten: every server's durable term is past them.
+    forgotten_before: Term,
 }
 
 impl SingleVote {
     /// Forgets the votes of terms before `term`, in which no server can vote any more.
     pub fn forget_before(&mut self, term: Term) {
+        self.forgotten_before = self.forgotten_before.max(term);
         self.granted.retain(|&(_, voted_in), _| voted_in >= term);
         self.durable.retain(|&(_, voted_in), _| voted_in >= term);
     }
@@ -55,12 +58,20 @@ impl SingleVote {
     }
 
     /// A grant of `voter`'s vote in `term` left for `candidate`.
+    ///
+    /// A grant of a forgotten term is moot: a server's replies wait for its disk, so one
+    /// decided long ago can leave after every server has moved on, and no candidate is still in
+    /// that term to count it. (A grant sent before its vote is durable is never moot: the
+    /// voter's own durable term is then still before the grant's.)
     pub fn on_grant(
         &mut self,
         voter: NodeId,
         term: Term,
         candidate: NodeId,
     ) -> Result<(), Box<Violation>> {
+        if term < self.forgotten_before {
+            return Ok(());
+        }
         let first = *self.granted.entry((voter, term)).or_insert(candidate);
         if first != candidate {
             let detail = format!(
@@ -85,5 +96,30 @@ impl SingleVote {
             return Err(Violation::new(Property::SingleVote, vec![voter, candidate], None, detail));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grant_that_leaves_before_its_vote_is_durable_is_caught() {
+        let mut votes = SingleVote::default();
+        let violation = votes.on_grant(5, 2, 4).expect_err("no durable vote yet");
+        assert_eq!(violation.property, Property::SingleVote);
+        votes.on_durable_vote(5, 2, 4).expect("the first vote of the term");
+        votes.on_grant(5, 2, 4).expect("durable now");
+        assert!(votes.on_grant(5, 2, 3).is_err(), "a second candidate in the same term");
+    }
+
+    #[test]
+    fn a_grant_held_behind_the_disk_until_its_term_is_forgotten_is_moot() {
+        let mut votes = SingleVote::default();
+        votes.on_durable_vote(5, 2, 4).expect("the first vote of the term");
+        // Every disk moved on to term 5 while the grant waited for the fsync.
+        votes.forget_before(4);
+        votes.on_grant(5, 2, 4).expect("no candidate is left in term 2 to count it");
+        votes.on_grant(5, 4, 1).expect_err("term 4 is remembered, and no vote is durable in it");
     }
 }

@@ -10,9 +10,9 @@ use raftsim_raft::{
 };
 
 use super::{
-    BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry, MessageKind, MessageSummary,
-    NodeId, Observation, Output, Payload, ProposeError, RaftUnderTest, Refused, Role, Snapshot,
-    WriteId,
+    AfterFailedPersist, BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry,
+    MessageKind, MessageSummary, NodeId, Observation, Output, Payload, ProposeError, RaftUnderTest,
+    Refused, Role, Snapshot, WriteId,
 };
 
 /// One server of raftsim's Raft, with its codec and a reused output buffer.
@@ -67,6 +67,11 @@ impl RaftUnderTest for RaftsimNode {
                 commit: disk.hard_state.commit,
             },
             entries: disk.entries.iter().map(to_raft_entry).collect(),
+            damage: disk.damage.map(|damage| raftsim_raft::LogDamage {
+                from: damage.from,
+                through: damage.through,
+                term: damage.term,
+            }),
         };
         let codec = FrameCodec::new(&setup.voters, !bugs.contains(Bug::IgnoreChecksum));
         let node = Node::restart(config, &durable, applied)
@@ -129,6 +134,16 @@ impl RaftUnderTest for RaftsimNode {
     fn on_persisted(&mut self, write: WriteId) {
         self.node.on_persisted(write);
     }
+
+    fn on_persist_failed(&mut self, write: WriteId) -> AfterFailedPersist {
+        match self.node.on_persist_failed(write) {
+            raftsim_raft::AfterPersistFailure::Stop => AfterFailedPersist::CrashStop,
+            raftsim_raft::AfterPersistFailure::CarryOn => AfterFailedPersist::Retry,
+        }
+    }
+
+    /// It neither votes nor campaigns until its log is repaired past the damage.
+    const REPAIRS_DAMAGED_LOG: bool = true;
 
     fn compact(&mut self, snapshot: Snapshot) {
         self.node.compact(snapshot.index, snapshot.data);

@@ -12,6 +12,7 @@ use rand::Rng;
 use rand::seq::SliceRandom;
 
 use super::World;
+use super::faults::ActiveFault;
 use crate::check::Violation;
 use crate::event::Event;
 use crate::node::{Input, Status};
@@ -68,7 +69,8 @@ impl<R: RaftUnderTest> World<R> {
     }
 
     /// Makes durable the next `count` writes the disk yields from `next` (an fsync's, or those
-    /// a crash keeps), telling the checker. Returns the id of the last.
+    /// a crash keeps), telling the checker — unless they land behind the hole a failed fsync
+    /// left, and are lost. Returns the id of the last.
     fn make_durable(
         &mut self,
         node: NodeId,
@@ -80,11 +82,14 @@ impl<R: RaftUnderTest> World<R> {
         for _ in 0..count {
             let disk = &mut self.nodes[index].disk;
             let Some(mut write) = next(disk) else { break };
-            disk.drop_unreachable(&mut write);
+            last = write.id;
+            if disk.is_holed() {
+                self.counters.unsynced_writes_lost += 1;
+                continue;
+            }
             if self.checking {
                 self.checker.on_durable(node, &write)?;
             }
-            last = write.id;
             if self.nodes[index].disk.write(&mut write) {
                 self.counters.truncations += 1;
             }
@@ -139,7 +144,9 @@ impl<R: RaftUnderTest> World<R> {
     }
 
     /// `node` learns that the fsync covering the writes up to `write` failed. A correct server
-    /// stops; one that retries is told, as Linux would tell it, that the retry worked.
+    /// stops, and its supervisor restarts it from its disk when the fault ends (at once if it
+    /// already has: a slow server may learn of the failure late); one that retries is told, as
+    /// Linux would tell it, that the retry worked.
     pub(super) fn on_persist_failed(
         &mut self,
         node: NodeId,
@@ -148,6 +155,10 @@ impl<R: RaftUnderTest> World<R> {
         match self.nodes[node as usize - 1].raft_mut().on_persist_failed(write) {
             AfterFailedPersist::CrashStop => {
                 self.crash(node)?;
+                let held_down = self.active.contains(&Some(ActiveFault::FsyncFailing(node)));
+                if !held_down {
+                    return self.restart(node);
+                }
                 self.nodes[node as usize - 1].stopped_by_fsync = true;
                 Ok(())
             }
