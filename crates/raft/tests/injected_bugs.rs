@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use raftsim_raft::{
-    AppendOutcome, Bug, Bugs, Config, DurableState, Envelope, FrameCodec, Message, Node, NodeId,
-    RequestVoteResponse, RoleKind,
+    AfterPersistFailure, AppendOutcome, Bug, Bugs, Config, DurableState, Envelope, FrameCodec,
+    LogDamage, Message, Node, NodeId, RequestVoteResponse, RoleKind,
 };
 
 /// Runs `script` without bugs and with `bug` alone. Returns `(correct, buggy)`.
@@ -357,6 +357,73 @@ fn no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority() {
     assert!(buggy, "the bug keeps leading without a majority");
 }
 
+#[test]
+fn ack_before_fsync_acknowledges_entries_before_they_are_durable() {
+    let (correct, buggy) = run_both(Bug::AckBeforeFsync, |bugs| {
+        let mut follower = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[]));
+        let to = follower.id();
+        let message = append(1, (0, 0), entries_from(1, &[1]), 0);
+        follower.step(Envelope { from: 2, to, message }).expect("a valid message");
+        let mut ready = raftsim_raft::Ready::default();
+        follower.ready(&mut ready);
+        assert_eq!(ready.log_from, Some(1), "the entry is handed out for writing");
+        // The write is not acknowledged yet: what may leave at once?
+        ready
+            .messages
+            .iter()
+            .any(|envelope| matches!(envelope.message, Message::AppendEntriesResponse(_)))
+    });
+    assert!(!correct, "the acknowledgement waits for the disk");
+    assert!(buggy, "the bug sends it before the fsync");
+}
+
+#[test]
+fn truncate_at_corruption_votes_with_a_log_that_lost_acknowledged_entries() {
+    let (correct, buggy) = run_both(Bug::TruncateAtCorruption, |bugs| {
+        // Its storage found index 3 (of 4) corrupted: the log it read ends at 2.
+        let damage = LogDamage { from: 3, through: 4, term: 1 };
+        let disk = DurableState { damage: Some(damage), ..durable(1, None, 2, &[1, 1]) };
+        let mut voter = restarted(config_with(1, 3, bugs), &disk);
+        // A candidate whose log ends at 2 too: as up to date as what the voter still holds.
+        let granted = granted(&deliver(&mut voter, 2, request_vote(2, 2, 1)));
+        (granted, voter.log_damage().is_some())
+    });
+    assert_eq!(correct, (false, true), "no vote until the log is repaired past the damage");
+    assert_eq!(buggy, (true, false), "the bug takes the corruption for the end of its log");
+}
+
+#[test]
+fn retry_fsync_carries_on_after_a_failed_fsync() {
+    let (correct, buggy) = run_both(Bug::RetryFsync, |bugs| {
+        let mut follower = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[]));
+        let to = follower.id();
+        let message = append(1, (0, 0), entries_from(1, &[1]), 0);
+        follower.step(Envelope { from: 2, to, message }).expect("a valid message");
+        let mut ready = raftsim_raft::Ready::default();
+        follower.ready(&mut ready);
+        let write = ready.write_id.expect("the entry is written");
+        follower.on_persist_failed(write)
+    });
+    assert_eq!(correct, AfterPersistFailure::Stop, "the node must restart from its disk");
+    assert_eq!(buggy, AfterPersistFailure::CarryOn, "the bug takes the write as durable");
+}
+
+#[test]
+fn vote_before_fsync_sends_a_grant_before_the_vote_is_durable() {
+    let (correct, buggy) = run_both(Bug::VoteBeforeFsync, |bugs| {
+        let mut voter = restarted(config_with(1, 3, bugs), &durable(0, None, 0, &[]));
+        let to = voter.id();
+        voter.step(Envelope { from: 2, to, message: request_vote(1, 0, 0) }).expect("valid");
+        let mut ready = raftsim_raft::Ready::default();
+        voter.ready(&mut ready);
+        assert_eq!(ready.hard_state.map(|state| state.vote), Some(Some(2)), "the vote is written");
+        let early = |envelope: &Envelope| matches!(&envelope.message, Message::RequestVoteResponse(response) if response.granted);
+        ready.messages.iter().any(early)
+    });
+    assert!(!correct, "the grant waits for the disk");
+    assert!(buggy, "the bug sends it before the fsync");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -443,6 +510,22 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::ReprobeOnStaleRejection => (
             "reprobe_on_stale_rejection_probes_again_on_a_duplicated_rejection",
             reprobe_on_stale_rejection_probes_again_on_a_duplicated_rejection,
+        ),
+        Bug::AckBeforeFsync => (
+            "ack_before_fsync_acknowledges_entries_before_they_are_durable",
+            ack_before_fsync_acknowledges_entries_before_they_are_durable,
+        ),
+        Bug::TruncateAtCorruption => (
+            "truncate_at_corruption_votes_with_a_log_that_lost_acknowledged_entries",
+            truncate_at_corruption_votes_with_a_log_that_lost_acknowledged_entries,
+        ),
+        Bug::RetryFsync => (
+            "retry_fsync_carries_on_after_a_failed_fsync",
+            retry_fsync_carries_on_after_a_failed_fsync,
+        ),
+        Bug::VoteBeforeFsync => (
+            "vote_before_fsync_sends_a_grant_before_the_vote_is_durable",
+            vote_before_fsync_sends_a_grant_before_the_vote_is_durable,
         ),
     }
 }

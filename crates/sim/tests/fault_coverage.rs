@@ -32,7 +32,7 @@ fn campaign() -> &'static [(RunSpec, RunResult)] {
 }
 
 /// Every count that shows a fault kind (or the protocol's reaction to one) happened.
-fn fault_counts(counters: &Counters) -> [(&'static str, u64); 16] {
+fn fault_counts(counters: &Counters) -> [(&'static str, u64); 23] {
     [
         ("partitions", counters.partitions),
         ("pauses", counters.pauses),
@@ -50,6 +50,13 @@ fn fault_counts(counters: &Counters) -> [(&'static str, u64); 16] {
         ("elections", counters.elections),
         ("leader_changes", counters.leader_changes),
         ("transfers", counters.transfers),
+        ("fsyncs", counters.fsyncs),
+        ("unsynced_writes_lost", counters.unsynced_writes_lost),
+        ("torn_writes", counters.torn_writes),
+        ("fsync_failures", counters.fsync_failures),
+        ("disk_full", counters.disk_full),
+        ("records_corrupted", counters.records_corrupted),
+        ("records_repaired", counters.records_repaired),
     ]
 }
 
@@ -109,7 +116,16 @@ fn a_fault_kind_the_seed_disables_never_happens() {
             ("corruption", counters.frames_corrupted),
             ("partitions", counters.partitions),
             ("pauses", counters.pauses),
-            ("crashes", counters.crashes + counters.restarts),
+            // A failed fsync or corruption at rest crashes a server too.
+            ("crashes", if off("disk") { counters.crashes + counters.restarts } else { 0 }),
+            (
+                "disk",
+                counters.fsyncs
+                    + counters.unsynced_writes_lost
+                    + counters.fsync_failures
+                    + counters.disk_full
+                    + counters.records_corrupted,
+            ),
             ("overload", counters.overloads),
             ("clock-skew", counters.clock_skews),
         ];
@@ -154,6 +170,9 @@ fn every_partition_shape_and_target_appears_in_generated_schedules() {
         "burst",
         "clock-skew",
         "transfer",
+        "fsync-failure",
+        "disk-full",
+        "disk-corruption",
     ];
     assert_eq!(kinds, BTreeSet::from(expected_kinds), "fault kinds drawn");
     let expected_targets = ["any", "leader", "new-leader", "new-voter"];
@@ -176,6 +195,7 @@ fn swarm_testing_varies_the_fault_mix() {
         "crashes",
         "overload",
         "clock-skew",
+        "disk",
     ];
     for kind in kinds {
         let on = specs.iter().filter(|spec| spec.options.enabled_faults().contains(&kind)).count();

@@ -155,6 +155,7 @@ impl<R: RaftUnderTest> World<R> {
         match self.nodes[node as usize - 1].raft_mut().on_persist_failed(write) {
             AfterFailedPersist::CrashStop => {
                 self.crash(node)?;
+                self.counters.crashes += 1;
                 let held_down = self.active.contains(&Some(ActiveFault::FsyncFailing(node)));
                 if !held_down {
                     return self.restart(node);
@@ -253,6 +254,7 @@ impl<R: RaftUnderTest> World<R> {
             return Ok(false);
         }
         self.crash(target)?;
+        self.counters.crashes += 1;
         let disk = &mut self.nodes[target as usize - 1].disk;
         let recent = disk.records().min(crate::scenario::RECENT_RECORDS as usize);
         let rotting = (records as usize).min(recent);
