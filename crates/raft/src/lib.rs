@@ -44,6 +44,16 @@
 //! [`Node::restart`] exactly what step 1 made durable, as a [`DurableState`], with the state
 //! machine restored from its snapshot (if any).
 //!
+//! Storage fails, and the contract says how. If an fsync fails, report it with
+//! [`Node::on_persist_failed`]: a correct node answers [`AfterPersistFailure::Stop`], and the
+//! driver must discard it and restart it from its disk — the failed write may be gone whatever
+//! a retry says. If, at restart, the storage finds log records corrupted (by their checksums)
+//! that were durable and so may have been acknowledged, it hands back the log up to the first
+//! bad record and says what was lost in [`DurableState::damage`]; the node then neither votes
+//! nor campaigns until its leader has repaired its log past the damage ([`LogDamage`] explains
+//! why that is safe). A torn tail — a write a crash cut short, never acknowledged — is simply
+//! truncated and is not damage.
+//!
 //! Messages travel as checksummed frames: [`FrameCodec`] encodes an [`Envelope`] and decodes
 //! one, rejecting any damaged, truncated or foreign frame with a [`CodecError`].
 //!

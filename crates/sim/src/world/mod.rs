@@ -199,6 +199,8 @@ pub trait WorldView {
     fn node_status(&self, node: NodeId) -> Status;
     /// `node`'s account of itself, unless crashed.
     fn node_observation(&self, node: NodeId) -> Option<Observation>;
+    /// Whether `node`'s disk holds damage not yet repaired (see [`crate::disk`]).
+    fn disk_is_damaged(&self, node: NodeId) -> bool;
     /// Counters so far.
     fn counters(&self) -> &Counters;
 }
@@ -630,6 +632,10 @@ impl<R: RaftUnderTest> WorldView for World<R> {
 
     fn node_observation(&self, node: NodeId) -> Option<Observation> {
         self.nodes[node as usize - 1].observation()
+    }
+
+    fn disk_is_damaged(&self, node: NodeId) -> bool {
+        self.nodes[node as usize - 1].disk.is_damaged()
     }
 
     fn counters(&self) -> &Counters {

@@ -226,7 +226,9 @@ impl<R: RaftUnderTest> World<R> {
     /// the first of them.
     pub(super) fn read_back(&mut self, node: NodeId) {
         let recovery = self.nodes[node as usize - 1].disk.recover();
-        if let Some(from) = recovery.truncated_from {
+        if let Some(from) = recovery.truncated_from
+            && self.checking
+        {
             self.checker.on_damaged(node, from);
         }
     }
