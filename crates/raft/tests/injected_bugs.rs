@@ -361,11 +361,8 @@ fn no_check_quorum_stepdown_keeps_a_leader_that_hears_from_a_minority() {
 fn ack_before_fsync_acknowledges_entries_before_they_are_durable() {
     let (correct, buggy) = run_both(Bug::AckBeforeFsync, |bugs| {
         let mut follower = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[]));
-        let to = follower.id();
         let message = append(1, (0, 0), entries_from(1, &[1]), 0);
-        follower.step(Envelope { from: 2, to, message }).expect("a valid message");
-        let mut ready = raftsim_raft::Ready::default();
-        follower.ready(&mut ready);
+        let ready = step_unacknowledged(&mut follower, 2, message);
         assert_eq!(ready.log_from, Some(1), "the entry is handed out for writing");
         // The write is not acknowledged yet: what may leave at once?
         ready
@@ -396,11 +393,8 @@ fn truncate_at_corruption_votes_with_a_log_that_lost_acknowledged_entries() {
 fn retry_fsync_carries_on_after_a_failed_fsync() {
     let (correct, buggy) = run_both(Bug::RetryFsync, |bugs| {
         let mut follower = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[]));
-        let to = follower.id();
         let message = append(1, (0, 0), entries_from(1, &[1]), 0);
-        follower.step(Envelope { from: 2, to, message }).expect("a valid message");
-        let mut ready = raftsim_raft::Ready::default();
-        follower.ready(&mut ready);
+        let ready = step_unacknowledged(&mut follower, 2, message);
         let write = ready.write_id.expect("the entry is written");
         follower.on_persist_failed(write)
     });
@@ -412,10 +406,7 @@ fn retry_fsync_carries_on_after_a_failed_fsync() {
 fn vote_before_fsync_sends_a_grant_before_the_vote_is_durable() {
     let (correct, buggy) = run_both(Bug::VoteBeforeFsync, |bugs| {
         let mut voter = restarted(config_with(1, 3, bugs), &durable(0, None, 0, &[]));
-        let to = voter.id();
-        voter.step(Envelope { from: 2, to, message: request_vote(1, 0, 0) }).expect("valid");
-        let mut ready = raftsim_raft::Ready::default();
-        voter.ready(&mut ready);
+        let ready = step_unacknowledged(&mut voter, 2, request_vote(1, 0, 0));
         assert_eq!(ready.hard_state.map(|state| state.vote), Some(Some(2)), "the vote is written");
         let early = |envelope: &Envelope| matches!(&envelope.message, Message::RequestVoteResponse(response) if response.granted);
         ready.messages.iter().any(early)

@@ -4,16 +4,7 @@
 mod common;
 
 use common::*;
-use raftsim_raft::{Envelope, Message, Node, Ready, RoleKind};
-
-/// Steps `message` into `node` and takes one `Ready`, without acknowledging its write.
-fn step_unacknowledged(node: &mut Node, from: u64, message: Message) -> Ready {
-    let to = node.id();
-    node.step(Envelope { from, to, message }).expect("a valid sender and recipient");
-    let mut ready = Ready::default();
-    node.ready(&mut ready);
-    ready
-}
+use raftsim_raft::{Envelope, Node, Ready, RoleKind};
 
 #[test]
 fn a_followers_answers_wait_for_its_disk() {

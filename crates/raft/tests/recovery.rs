@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use raftsim_raft::{
-    AfterPersistFailure, AppendOutcome, Config, DurableState, Envelope, LogDamage, Message, Node,
-    Ready, RequestVote, RoleKind,
+    AfterPersistFailure, AppendOutcome, Config, DurableState, LogDamage, Message, Node, Ready,
+    RequestVote, RoleKind,
 };
 
 /// Server 1 of 3, restarted from a log of `terms` whose storage reported `damage`, at `term`.
@@ -75,11 +75,7 @@ fn an_entry_of_a_later_term_repairs_a_log_that_stays_shorter() {
 #[test]
 fn the_repair_counts_only_once_the_rewrite_is_durable() {
     let mut server = damaged(2, &[1, 2], LogDamage { from: 3, through: 3, term: 2 });
-    let to = server.id();
-    let message = append(2, (2, 2), entries_from(3, &[2]), 0);
-    server.step(Envelope { from: 2, to, message }).expect("valid");
-    let mut ready = Ready::default();
-    server.ready(&mut ready);
+    let ready = step_unacknowledged(&mut server, 2, append(2, (2, 2), entries_from(3, &[2]), 0));
     assert!(server.log_damage().is_some(), "written, not yet durable");
     server.on_persisted(ready.write_id.expect("a write"));
     assert_eq!(server.log_damage(), None);
@@ -98,11 +94,8 @@ fn a_commit_index_past_the_damaged_log_is_brought_back_within_it() {
 #[test]
 fn a_failed_fsync_tells_the_driver_to_stop() {
     let mut follower = Node::new(config(1, &voters(3))).unwrap();
-    let to = follower.id();
     let message = append(1, (0, 0), entries_from(1, &[1]), 0);
-    follower.step(Envelope { from: 2, to, message }).expect("valid");
-    let mut ready = Ready::default();
-    follower.ready(&mut ready);
+    let ready = step_unacknowledged(&mut follower, 2, message);
     let write = ready.write_id.expect("a write");
     assert_eq!(follower.on_persist_failed(write), AfterPersistFailure::Stop);
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::options::Options;
 use crate::raft_under_test::NodeId;
 use crate::rng::{Concern, Stream, stream};
-use crate::scenario::{PartitionShape, Span, TargetPolicy};
+use crate::scenario::{PartitionShape, Span, TargetPolicy, WindowParams};
 
 /// One fault: what happens, when, and for how long.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -367,6 +367,16 @@ pub fn generate_schedule(options: &Options, seed: u64) -> Vec<Fault> {
         faults.push(Fault { start_us, duration_us, kind });
         (start_us, duration_us)
     };
+    // Windows of one kind, each hitting a drawn target.
+    let add_targeted = |faults: &mut Vec<Fault>,
+                        rng: &mut Stream,
+                        params: &WindowParams,
+                        kind: fn(Target) -> FaultKind| {
+        for _ in 0..draw_count(rng, params.count) {
+            let target = draw_target(rng, &params.targets, nodes);
+            add(faults, rng, params.duration_ms, kind(target));
+        }
+    };
     if let Some(partitions) = &params.partitions {
         for _ in 0..draw_count(&mut rng, partitions.count) {
             let shape = partitions.shapes[rng.random_range(0..partitions.shapes.len())];
@@ -375,16 +385,10 @@ pub fn generate_schedule(options: &Options, seed: u64) -> Vec<Fault> {
         }
     }
     if let Some(pauses) = &params.pauses {
-        for _ in 0..draw_count(&mut rng, pauses.count) {
-            let target = draw_target(&mut rng, &pauses.targets, nodes);
-            add(&mut faults, &mut rng, pauses.duration_ms, FaultKind::Pause { target });
-        }
+        add_targeted(&mut faults, &mut rng, pauses, |target| FaultKind::Pause { target });
     }
     if let Some(crashes) = &params.crashes {
-        for _ in 0..draw_count(&mut rng, crashes.count) {
-            let target = draw_target(&mut rng, &crashes.targets, nodes);
-            add(&mut faults, &mut rng, crashes.duration_ms, FaultKind::Crash { target });
-        }
+        add_targeted(&mut faults, &mut rng, crashes, |target| FaultKind::Crash { target });
     }
     if let Some(overload) = &params.overload {
         for _ in 0..draw_count(&mut rng, overload.count) {
@@ -420,17 +424,12 @@ pub fn generate_schedule(options: &Options, seed: u64) -> Vec<Fault> {
     // Last, so that a scenario without disk faults draws the same schedule as before.
     if let Some(disk) = &params.disk {
         if let Some(failures) = &disk.fsync_failures {
-            for _ in 0..draw_count(&mut rng, failures.count) {
-                let target = draw_target(&mut rng, &failures.targets, nodes);
-                let kind = FaultKind::FsyncFailure { target };
-                add(&mut faults, &mut rng, failures.duration_ms, kind);
-            }
+            add_targeted(&mut faults, &mut rng, failures, |target| FaultKind::FsyncFailure {
+                target,
+            });
         }
         if let Some(full) = &disk.full {
-            for _ in 0..draw_count(&mut rng, full.count) {
-                let target = draw_target(&mut rng, &full.targets, nodes);
-                add(&mut faults, &mut rng, full.duration_ms, FaultKind::DiskFull { target });
-            }
+            add_targeted(&mut faults, &mut rng, full, |target| FaultKind::DiskFull { target });
         }
         if let Some(corruption) = &disk.corruption {
             for _ in 0..draw_count(&mut rng, corruption.count) {

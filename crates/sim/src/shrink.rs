@@ -135,6 +135,10 @@ impl Shrinker<'_> {
     /// Runs `candidate` under its own seed, then under [`RESEEDS`] others; keeps the first that
     /// still violates the property. Returns whether one did.
     fn try_candidate(&mut self, mut candidate: RunSpec) -> bool {
+        if candidate.options.validate().is_err() {
+            // A trace of it could not be read back: never a result.
+            return false;
+        }
         let original_seed = candidate.seed;
         for attempt in 0..=RESEEDS {
             if self.out_of_budget {
@@ -375,6 +379,11 @@ impl Shrinker<'_> {
             // With fewer than four nodes a kept quorum loss is not live for any Raft (options
             // refuse it): the smaller cluster heals fully instead.
             liveness.quorum_loss &= nodes >= 4;
+            if nodes < 2 {
+                // Restricted to one node the schedule holds no partition, and options with
+                // partition parameters would not validate.
+                candidate.options.faults.partitions = None;
+            }
             candidate.schedule = self
                 .best
                 .schedule
@@ -507,6 +516,18 @@ mod tests {
         let property = original.failure().unwrap().violation.property;
         assert_eq!(shrunk.result.failure().unwrap().violation.property, property);
         assert!(shrunk.result.events <= original.events);
+    }
+
+    #[test]
+    fn a_failure_shrunk_to_one_node_still_makes_a_valid_spec() {
+        // `disk-faults` draws partitions; this failure needs only the one server whose fsync
+        // fails, so the shrinker takes the cluster down to it.
+        let spec = failing_spec(Bug::RetryFsync, "disk-faults");
+        assert!(spec.options.faults.partitions.is_some());
+        let shrunk = shrink(&RAFTSIM_ENGINE, spec, &mut |_| true).unwrap();
+        assert_eq!(shrunk.spec.options.nodes, 1);
+        shrunk.spec.options.validate().expect("a shrunk trace's options read back");
+        assert_eq!(shrunk.spec.options.faults.partitions, None);
     }
 
     #[test]

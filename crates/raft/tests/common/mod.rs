@@ -183,6 +183,17 @@ pub fn take_ready(node: &mut Node) -> Ready {
     }
 }
 
+/// Steps `message` from `from` into `node` and takes one `Ready`, without acknowledging its
+/// write: what the node says while its disk has not caught up.
+#[track_caller]
+pub fn step_unacknowledged(node: &mut Node, from: NodeId, message: Message) -> Ready {
+    let to = node.id();
+    node.step(Envelope { from, to, message }).expect("a valid sender and recipient");
+    let mut ready = Ready::default();
+    node.ready(&mut ready);
+    ready
+}
+
 /// Every message in `ready`, those that wait for the disk included, in sending order.
 pub fn sent(ready: &Ready) -> Vec<&Envelope> {
     ready.all_messages().collect()

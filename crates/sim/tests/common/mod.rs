@@ -92,3 +92,19 @@ pub fn assert_passed(scenario: &Scenario, result: &RunResult) {
         );
     }
 }
+
+/// Every crash of `result` (scheduled, or caused by a failed fsync or corruption at rest) ended
+/// in a restart, but for the servers the liveness phase left out of the core.
+#[track_caller]
+pub fn assert_every_crash_restarts(scenario: &Scenario, result: &RunResult) {
+    let spec = RunSpec::from_seed(scenario, result.seed, Bugs::NONE);
+    let left_down = spec.options.liveness.left_out.len() as u64;
+    let counters = &result.counters;
+    assert!(
+        counters.restarts <= counters.crashes && counters.crashes <= counters.restarts + left_down,
+        "seed {}: {} crashes, {} restarts",
+        result.seed,
+        counters.crashes,
+        counters.restarts
+    );
+}
