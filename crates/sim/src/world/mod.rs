@@ -178,6 +178,12 @@ impl RunResult {
 /// Most frame buffers kept for reuse.
 const FRAME_POOL_MAX: usize = 1024;
 
+/// Largest capacity of a frame buffer kept for reuse, in bytes: a buffer keeps the capacity of
+/// the largest frame it ever carried, so a pool that kept every one would drift up towards
+/// `FRAME_POOL_MAX` catch-up-sized buffers over a long run (a run's peak memory then grew with
+/// its length). Frames this large are rare; they get a fresh buffer.
+const FRAME_POOL_BUFFER_BYTES_MAX: usize = 4096;
+
 /// Most events pending at once before a run ends with a harness verdict: well within the event
 /// queue's capacity, since one step can schedule many events.
 pub const QUEUE_EVENTS_MAX: usize = crate::event::EventQueue::CAPACITY_MAX / 2;
@@ -226,7 +232,7 @@ pub struct World<R: RaftUnderTest> {
     /// holds it.
     output: Option<Box<Output<R::Message>>>,
     /// Buffers of delivered frames, reused for new ones. Invariant: at most
-    /// [`FRAME_POOL_MAX`] buffers.
+    /// [`FRAME_POOL_MAX`] buffers, none with a capacity over [`FRAME_POOL_BUFFER_BYTES_MAX`].
     frame_pool: Vec<Vec<u8>>,
     node_rngs: Vec<Stream>,
     runtime_rng: Stream,
@@ -595,7 +601,8 @@ impl<R: RaftUnderTest> World<R> {
     /// stop counting, and its buffer is reused.
     fn release_frame(&mut self, frame: Vec<u8>) {
         self.bytes_in_flight -= frame.len() as u64;
-        if self.frame_pool.len() < FRAME_POOL_MAX {
+        if self.frame_pool.len() < FRAME_POOL_MAX && frame.capacity() <= FRAME_POOL_BUFFER_BYTES_MAX
+        {
             self.frame_pool.push(frame);
         }
     }
