@@ -178,6 +178,21 @@ fn bench_on_a_tiny_workload_counts_in_the_singular() {
     assert!(text.contains("campaign, default, 1 seed on 1 thread"), "{text}");
 }
 
+#[test]
+fn bench_reports_each_reference_runs_own_peak_memory() {
+    let output = run(&["bench", "--reference", "--deliveries", "2000", "--repeat", "1", "--json"]);
+    assert_code(&output, 0);
+    let report = json(&output);
+    let sizes = report["reference"].as_array().expect("one entry per cluster size");
+    assert_eq!(sizes.len(), 2);
+    for size in sizes {
+        let peak = size["peak_rss_bytes"].as_u64().expect("a peak RSS");
+        assert!(peak > 1 << 20, "{size}");
+        // On Linux the high-water mark is reset before each size, so each is its own.
+        assert_eq!(size["peak_rss_own"], cfg!(target_os = "linux"), "{size}");
+    }
+}
+
 // Scenarios.
 
 #[test]

@@ -110,6 +110,7 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
     };
     let mut reference = Vec::new();
     for &nodes in &sizes {
+        let own_peak = reset_peak_rss();
         let runs: Vec<ReferenceRun> = (0..args.repeat)
             .map(|_| reference_run(engine, nodes, args.deliveries))
             .collect::<Result<_>>()?;
@@ -121,10 +122,12 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
         let ns_per_event = Stat::of(
             runs.iter().map(|run| run.elapsed.as_nanos() as f64 / run.events as f64).collect(),
         );
+        let peak_rss = peak_rss_bytes();
         if !args.json {
             outln!(
                 "reference, {}, {}, full checker: {:.0} events/s (spread \
-                 {:.0}..{:.0}), {:.0} committed entries/s, {:.1} ns/event; median of {}",
+                 {:.0}..{:.0}), {:.0} committed entries/s, {:.1} ns/event, peak RSS {:.1} MiB{}; \
+                 median of {}",
                 count(nodes, "node"),
                 engine.name(),
                 events_per_s.median,
@@ -132,6 +135,8 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
                 events_per_s.max,
                 committed_per_s.median,
                 ns_per_event.median,
+                peak_rss as f64 / (1 << 20) as f64,
+                if own_peak { "" } else { " (the whole process's)" },
                 args.repeat
             );
         }
@@ -141,6 +146,8 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
             "events_per_s": events_per_s.median,
             "committed_per_s": committed_per_s.median,
             "ns_per_event": ns_per_event.median,
+            "peak_rss_bytes": peak_rss,
+            "peak_rss_own": own_peak,
             "spread": { "events_per_s": events_per_s.json() },
             "repeat": args.repeat,
         }));
@@ -288,6 +295,12 @@ fn unchecked_campaign_seconds(scenario: &raftsim_sim::Scenario, seeds: u64) -> f
         RAFTSIM_ENGINE.run(spec, Settings { unchecked: true, ..Settings::default() });
     }
     started.elapsed().as_secs_f64()
+}
+
+/// Resets the process's peak resident set size to its current one (Linux's `clear_refs`), so
+/// that the next reading is one measurement's own peak. Returns whether it could.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 /// The process's peak resident set size, from /proc (0 where unavailable).
