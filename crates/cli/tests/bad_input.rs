@@ -570,6 +570,36 @@ fn a_fault_without_targets_or_an_unknown_shape_is_refused_naming_the_field() {
 }
 
 #[test]
+fn disk_fault_parameters_out_of_range_are_refused_naming_the_field() {
+    let dir = TempDir::new().unwrap();
+    let cases: [(&str, &str, Value, &str); 4] = [
+        ("torn.json", "torn_write_probability", serde_json::json!(2.0), "2 is outside [0, 1]"),
+        ("latency.json", "fsync_latency_us", serde_json::json!([0, 10]), "0 is outside"),
+        (
+            "rot.json",
+            "corruption",
+            serde_json::json!({ "count": [1, 2], "duration_ms": [1, 2],
+            "records": [1, 99], "targets": ["any"] }),
+            "99 is outside [1, 16]",
+        ),
+        (
+            "full.json",
+            "full",
+            serde_json::json!({ "count": [1, 2], "duration_ms": [1, 2],
+            "targets": [] }),
+            "at least one",
+        ),
+    ];
+    for (name, field, value, says) in cases {
+        let path = edited_scenario(dir.path(), "disk-faults", name, |scenario| {
+            scenario["faults"]["disk"][field] = value;
+        });
+        let field = format!("`faults.disk.{field}");
+        assert_scenario_refused(dir.path(), arg(&path), &[name, &field, says]);
+    }
+}
+
+#[test]
 fn a_scenario_with_an_empty_name_is_refused_naming_the_field() {
     let dir = TempDir::new().unwrap();
     let path = scenario_file(dir.path(), "unnamed.json", |scenario| scenario["name"] = "".into());
