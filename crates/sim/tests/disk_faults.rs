@@ -7,7 +7,9 @@ use common::{JOBS, assert_every_crash_restarts, assert_passed, run_seeds, scenar
 use raftsim_raft::Bugs;
 use raftsim_sim::RunSpec;
 use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
+use raftsim_sim::fault::{Fault, FaultKind, Target};
 use raftsim_sim::raft_under_test::NodeId;
+use raftsim_sim::scenario::{DiskParams, Span};
 
 /// Seeds of `disk-faults` run by the tests here.
 const SEEDS: u64 = 200;
@@ -73,4 +75,37 @@ fn disk_faults_run_with_the_checker_off() {
         corrupted += result.counters.records_corrupted;
     }
     assert!(corrupted > 0, "no record rotted in {} seeds", SEEDS / 4);
+}
+
+#[test]
+fn a_server_that_learns_of_its_failed_fsync_after_the_heal_is_restarted() {
+    // Node 1, slowed a thousandfold from 500 ms, has a full inbox when its fsync fails: it
+    // learns of the failure only after the heal at 1,000 ms has ended every fault, stops, and
+    // must be restarted then, or the cluster never settles with it (`default` seed 697 once;
+    // without the fix this run fails liveness with node 1 crashed).
+    let calm = scenario("calm");
+    let mut spec = RunSpec::from_seed(&calm, 3, Bugs::NONE);
+    spec.options.fault_window_us = 1_000_000;
+    spec.options.node.service_time_us = 20; // `calm` costs nothing per input: nothing to slow.
+    spec.options.faults.disk = Some(DiskParams {
+        fsync_latency_us: Span(100, 100),
+        torn_write_probability: 0.0,
+        fsync_failures: None,
+        full: None,
+        corruption: None,
+    });
+    let window = |start_ms: u64, end_ms: u64, kind| Fault {
+        start_us: start_ms * 1000,
+        duration_us: (end_ms - start_ms) * 1000,
+        kind,
+    };
+    spec.schedule = vec![
+        window(500, 1500, FaultKind::Slow { target: Target::Node(1), factor: 1000 }),
+        window(700, 999, FaultKind::FsyncFailure { target: Target::Node(1) }),
+    ];
+    let (result, _) = RAFTSIM_ENGINE.run(spec, Settings::default());
+    assert_passed(&calm, &result);
+    assert_eq!(result.counters.fsync_failures, 1, "{:#?}", result.counters);
+    assert_eq!(result.counters.crashes, 1, "the failed fsync stopped node 1");
+    assert_eq!(result.counters.restarts, 1, "and it was restarted");
 }
