@@ -159,6 +159,59 @@ pub fn efficiency_text(measured: &raftsim_sim::efficiency::Efficiency) -> String
     )
 }
 
+/// A run's availability in a few phrases: time without a leader, recovery after faults, client
+/// latency and throughput.
+pub fn availability_text(figures: &raftsim_sim::availability::Availability) -> String {
+    let ms = |us: u64| us as f64 / 1e3;
+    let mut parts = vec![format!(
+        "no leader for {:.0} ms in {} (longest {:.0} ms)",
+        ms(figures.leaderless_us),
+        count(figures.leaderless_episodes, "episode"),
+        ms(figures.leaderless_longest_us)
+    )];
+    let (to_leader, to_commit) = (&figures.recovery_to_leader, &figures.recovery_to_commit);
+    if to_leader.count > 0 {
+        parts.push(format!(
+            "after {}: a leader within {:.0} ms (median {:.0}), a commit within {:.0} ms \
+             (median {:.0})",
+            count(to_leader.count, "fault end"),
+            ms(to_leader.max_us),
+            ms(to_leader.p50_us),
+            ms(to_commit.max_us),
+            ms(to_commit.p50_us)
+        ));
+    }
+    let latency = &figures.client_latency;
+    if latency.count > 0 {
+        parts.push(format!(
+            "{}: p50 {:.1} ms, p90 {:.1}, p99 {:.1}, max {:.1}",
+            count(latency.count, "client operation"),
+            ms(latency.p50_us),
+            ms(latency.p90_us),
+            ms(latency.p99_us),
+            ms(latency.max_us)
+        ));
+    }
+    parts.push(format!("{:.0} commits/s", commits_per_s(figures)));
+    parts.join("; ")
+}
+
+/// A run's availability as JSON: the figures, and the throughput they imply.
+pub fn availability_json(figures: &raftsim_sim::availability::Availability) -> serde_json::Value {
+    let mut json = serde_json::json!(figures);
+    json["commits_per_s"] = commits_per_s(figures).into();
+    json
+}
+
+/// Entries committed per second of virtual time.
+fn commits_per_s(figures: &raftsim_sim::availability::Availability) -> f64 {
+    if figures.duration_us == 0 {
+        0.0
+    } else {
+        figures.commits as f64 * 1e6 / figures.duration_us as f64
+    }
+}
+
 /// A failure in one line.
 pub fn failure_line(seed: u64, failure: &Failure) -> String {
     let property = failure.violation.property.name();

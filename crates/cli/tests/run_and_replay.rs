@@ -51,6 +51,28 @@ fn run_json_has_the_result_the_event_hash_and_the_counters() {
 }
 
 #[test]
+fn run_reports_availability_in_text_and_json() {
+    let output = run(&["run", "--seed", "42", "--scenario", "calm", "--json"]);
+    assert_code(&output, 0);
+    let result = json(&output);
+    let figures = &result["availability"];
+    let operations = figures["client_latency"]["count"].as_u64().expect("a count");
+    assert_eq!(operations, result["counters"]["client_requests"].as_u64().unwrap(), "{figures}");
+    assert!(
+        figures["client_latency"]["p99_us"].as_u64()
+            >= figures["client_latency"]["p50_us"].as_u64()
+    );
+    assert!(figures["leaderless_episodes"].as_u64() >= Some(1), "the first election: {figures}");
+    assert!(figures["commits_per_s"].as_f64().is_some_and(|rate| rate > 0.0), "{figures}");
+    let text = stdout(&run(&["run", "--seed", "42", "--scenario", "calm"]));
+    let line = text.lines().find(|line| line.starts_with("availability: ")).expect("a line");
+    assert!(
+        line.contains("no leader for") && line.contains(&format!("{operations} client operations")),
+        "{line}"
+    );
+}
+
+#[test]
 fn the_same_seed_gives_the_same_event_hash_in_decimal_or_hex() {
     let hash = |seed: &str| printed_event_hash(&stdout(&run(&["run", "--seed", seed])));
     let first = hash("42");

@@ -27,6 +27,8 @@ struct Client {
     awaiting: Option<NodeId>,
     /// When the current attempt was sent.
     sent_at_us: u64,
+    /// When the current request's first attempt was sent.
+    first_sent_at_us: u64,
     /// When the attempt that completed its last request was sent, if any completed.
     last_completed_sent_at_us: Option<u64>,
 }
@@ -36,6 +38,8 @@ struct Client {
 pub struct Completion {
     /// When the completed attempt was sent.
     pub sent_at_us: u64,
+    /// When the request's first attempt was sent: its client waited from then.
+    pub first_sent_at_us: u64,
 }
 
 /// All clients of a run.
@@ -68,6 +72,7 @@ impl Clients {
             leader_hint: None,
             awaiting: None,
             sent_at_us: 0,
+            first_sent_at_us: 0,
             last_completed_sent_at_us: None,
         };
         let mut clients = Clients {
@@ -115,6 +120,9 @@ impl Clients {
         let node = self.pick_target(index);
         let timeout_us = self.params.request_timeout_ms * 1000;
         let state = &mut self.clients[index];
+        if state.attempt == 0 {
+            state.first_sent_at_us = now_us;
+        }
         state.attempt += 1;
         state.awaiting = Some(node);
         state.sent_at_us = now_us;
@@ -165,7 +173,10 @@ impl Clients {
         }
         match reply {
             Reply::Applied => {
-                let completion = Completion { sent_at_us: state.sent_at_us };
+                let completion = Completion {
+                    sent_at_us: state.sent_at_us,
+                    first_sent_at_us: state.first_sent_at_us,
+                };
                 let leader = state.awaiting;
                 let think = self.think_time_us();
                 let state = &mut self.clients[index];

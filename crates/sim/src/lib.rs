@@ -22,6 +22,7 @@
 
 #![deny(missing_docs)]
 
+pub mod availability;
 pub mod check;
 pub mod client;
 pub mod counters;

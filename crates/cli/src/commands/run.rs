@@ -134,6 +134,7 @@ fn print_result(
                 "convergence_ms": measured.convergence_us as f64 / 1e3,
                 "measured": measured,
             })),
+            "availability": crate::output::availability_json(&result.availability),
             "interrupted": result.verdict == Verdict::Stopped,
         });
         outln!("{}", serde_json::to_string_pretty(&json)?);
@@ -164,6 +165,7 @@ fn print_result(
         if let Some(measured) = &result.efficiency {
             outln!("efficiency: {}", crate::output::efficiency_text(measured));
         }
+        outln!("availability: {}", crate::output::availability_text(&result.availability));
         if let Some(Ok(path)) = trace_written {
             outln!("trace written to {}", path.display());
         }

@@ -102,6 +102,7 @@ impl<R: RaftUnderTest> World<R> {
                 let sim_node = &mut self.nodes[node as usize - 1];
                 if sim_node.status == Status::Up {
                     sim_node.status = Status::Paused;
+                    self.leadership_changed = true;
                     self.counters.pauses += 1;
                     ActiveFault::Paused(node)
                 } else {
@@ -183,6 +184,11 @@ impl<R: RaftUnderTest> World<R> {
     pub(super) fn end_fault(&mut self, fault: u32) -> Result<(), Box<Violation>> {
         let Some(active) = self.active[fault as usize].take() else { return Ok(()) };
         self.fault_changed();
+        if !matches!(active, ActiveFault::Skipped | ActiveFault::Burst)
+            && !matches!(self.spec.schedule[fault as usize].kind, FaultKind::Transfer { .. })
+        {
+            self.availability.on_fault_end(self.now_us);
+        }
         match active {
             ActiveFault::Cuts(cuts) => {
                 for (from, to) in cuts {
@@ -227,6 +233,8 @@ impl<R: RaftUnderTest> World<R> {
     pub(super) fn crash(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         self.resumed_as_leader[node as usize - 1] = None;
         self.catching_up_to[node as usize - 1] = None;
+        self.reported_leader[node as usize - 1] = None;
+        self.leadership_changed = true;
         self.lose_unsynced(node)?;
         for frame in self.nodes[node as usize - 1].crash() {
             self.release_frame(frame);

@@ -247,6 +247,12 @@ impl<R: RaftUnderTest> World<R> {
             return self.strike(fault, Some(node));
         }
         let Some(now) = self.nodes[index].observation() else { return Ok(()) };
+        let leads = (now.role == Role::Leader).then_some(now.term);
+        if self.reported_leader[index] != leads || now.term > self.newest_term_reported {
+            self.reported_leader[index] = leads;
+            self.newest_term_reported = self.newest_term_reported.max(now.term);
+            self.leadership_changed = true;
+        }
         self.observe_paths(node, &now, restarted);
         if self.checking {
             self.checker.on_observe(node, &now)?;
@@ -474,6 +480,7 @@ impl<R: RaftUnderTest> World<R> {
         self.read_back(node);
         self.nodes[node as usize - 1].stopped_by_fsync = false;
         self.nodes[node as usize - 1].restart(setup, &self.tuning);
+        self.leadership_changed = true;
         self.counters.restarts += 1;
         self.restore_snapshot(node)?;
         let cluster_commit = self.checker.committed().last_index();
@@ -483,6 +490,7 @@ impl<R: RaftUnderTest> World<R> {
 
     /// Resumes a paused node: its queued inputs are processed from now on.
     pub(super) fn resume(&mut self, node: NodeId) {
+        self.leadership_changed = true;
         let sim_node = &mut self.nodes[node as usize - 1];
         sim_node.status = Status::Up;
         if let Some(observation) = sim_node.observation()

@@ -64,6 +64,7 @@ impl<R: RaftUnderTest> World<R> {
             match left_out(node) {
                 Some(LeftOut::Pause) if self.nodes[node as usize - 1].status == Status::Up => {
                     self.nodes[node as usize - 1].status = Status::Paused;
+                    self.leadership_changed = true;
                 }
                 Some(LeftOut::Isolate) => {
                     for other in others {

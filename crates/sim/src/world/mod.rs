@@ -15,6 +15,7 @@ mod storage;
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
 
+use crate::availability::{Availability, AvailabilityWatch};
 use crate::check::{Checker, Property, Violation};
 use crate::client::Clients;
 use crate::counters::Counters;
@@ -26,7 +27,7 @@ use crate::hash::chain_event;
 use crate::net::Network;
 use crate::node::{SimNode, Status};
 use crate::options::Options;
-use crate::raft_under_test::{NodeId, NodeSetup, Observation, Output, RaftUnderTest};
+use crate::raft_under_test::{Index, NodeId, NodeSetup, Observation, Output, RaftUnderTest, Term};
 use crate::rng::{Concern, Stream, stream};
 use crate::scenario::{PipelineParams, Workload};
 
@@ -155,6 +156,8 @@ pub struct RunResult {
     pub coverage: Coverage,
     /// What the run cost, measured once it settled (`None` if it never did).
     pub efficiency: Option<Efficiency>,
+    /// How well the cluster served: time without a leader, recovery after faults, latency.
+    pub availability: Availability,
 }
 
 impl RunResult {
@@ -268,6 +271,16 @@ pub struct World<R: RaftUnderTest> {
     frame_bytes_sent: u64,
     /// What the run cost, once it settled.
     efficiency: Option<Efficiency>,
+    /// Availability figures, measured as the run goes.
+    availability: AvailabilityWatch,
+    /// The term each server last reported leading in (`None`: not leading, or crashed).
+    reported_leader: Vec<Option<Term>>,
+    /// The newest term any server has reported.
+    newest_term_reported: Term,
+    /// Whether a report or a server's status changed since availability was last watched.
+    leadership_changed: bool,
+    /// The committed prefix's last index when availability was last watched.
+    committed_seen: Index,
     /// Bytes of log entries written to disks so far.
     disk_bytes: u64,
     /// While a node serves an input: the service time, by which its output is held back.
@@ -344,6 +357,11 @@ impl<R: RaftUnderTest> World<R> {
             bytes_in_flight: 0,
             frame_bytes_sent: 0,
             efficiency: None,
+            availability: AvailabilityWatch::new(),
+            reported_leader: vec![None; count],
+            newest_term_reported: 0,
+            leadership_changed: false,
+            committed_seen: 0,
             disk_bytes: 0,
             output_delay_us: 0,
             spec,
@@ -385,6 +403,7 @@ impl<R: RaftUnderTest> World<R> {
             .apply(event)
             .and_then(|()| self.check_stability())
             .and_then(|()| self.check_liveness());
+        self.watch_availability();
         if let Err(violation) = applied {
             let failure = Failure { step: self.step, time_us, violation: *violation };
             self.verdict = Some(Verdict::Fail(failure));
@@ -492,6 +511,9 @@ impl<R: RaftUnderTest> World<R> {
             counters,
             coverage,
             efficiency: self.efficiency,
+            availability: self
+                .availability
+                .finish(self.now_us, self.checker.committed().last_index()),
         }
     }
 
@@ -561,7 +583,29 @@ impl<R: RaftUnderTest> World<R> {
 
     fn on_client_reply(&mut self, client: u32, sequence: u64, reply: crate::event::Reply) {
         let Some(clients) = &mut self.clients else { return };
-        clients.on_reply(client, sequence, reply, self.now_us, &mut self.queue);
+        if let Some(done) = clients.on_reply(client, sequence, reply, self.now_us, &mut self.queue)
+        {
+            self.availability.on_client_completed(self.now_us - done.first_sent_at_us);
+        }
+    }
+
+    /// Tells the availability watch whether a leader exists after this step (a running server
+    /// that reports leading in the newest term reported), and whether the committed prefix
+    /// grew.
+    fn watch_availability(&mut self) {
+        if self.leadership_changed {
+            self.leadership_changed = false;
+            let newest = self.newest_term_reported;
+            let has_leader = self.nodes.iter().zip(&self.reported_leader).any(|(node, &led)| {
+                node.status == Status::Up && led.is_some_and(|term| term >= newest)
+            });
+            self.availability.on_leadership(self.now_us, has_leader);
+        }
+        let committed = self.checker.committed().last_index();
+        if committed > self.committed_seen {
+            self.committed_seen = committed;
+            self.availability.on_commit(self.now_us);
+        }
     }
 
     /// A latency for client traffic, drawn from the workload's stream.
