@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use raftsim_raft::Bugs;
+use raftsim_sim::availability::{Availability, CampaignAvailability};
 use raftsim_sim::engine::{Engine, Settings};
 use raftsim_sim::trace::Trace;
 use raftsim_sim::world::Exceeded;
@@ -62,6 +63,8 @@ pub struct SeedOutcome {
     pub counters: Counters,
     /// The hard paths it reached.
     pub coverage: Coverage,
+    /// How well its cluster served (`None` if its options could not even be drawn).
+    pub availability: Option<Availability>,
 }
 
 /// A campaign's results.
@@ -78,6 +81,8 @@ pub struct Summary {
     pub counters: Counters,
     /// Summed coverage of hard paths.
     pub coverage: Coverage,
+    /// The seeds' availability figures, as histograms.
+    pub availability: CampaignAvailability,
     /// Failing seeds in seed order.
     pub failures: Vec<(u64, Failure)>,
     /// Where the failing seeds that panicked did.
@@ -99,6 +104,9 @@ impl Summary {
         self.digest ^= outcome.event_hash;
         self.counters.add(&outcome.counters);
         self.coverage.add(&outcome.coverage);
+        if let Some(availability) = &outcome.availability {
+            self.availability.record(availability);
+        }
         self.seed_range = Some(match self.seed_range {
             None => (outcome.seed, outcome.seed),
             Some((low, _)) => (low, outcome.seed),
@@ -163,6 +171,7 @@ pub fn run_seed(
         event_hash: result.event_hash,
         counters: result.counters,
         coverage: result.coverage,
+        availability: Some(result.availability),
     })
 }
 
@@ -184,6 +193,7 @@ fn drawing_panicked(seed: u64, payload: &(dyn std::any::Any + Send)) -> SeedOutc
         event_hash: 0,
         counters: Counters::default(),
         coverage: Coverage::default(),
+        availability: None,
     }
 }
 

@@ -60,6 +60,7 @@ pub fn merge(reports: &[(String, CampaignReport)]) -> Result<CampaignReport, Mer
     merged.interrupted = false;
     merged.counters = Default::default();
     merged.coverage = Default::default();
+    merged.availability = Default::default();
     merged.failures.clear();
     merged.exceeded.clear();
     let (mut digest, mut planned) = (0, 0);
@@ -72,6 +73,7 @@ pub fn merge(reports: &[(String, CampaignReport)]) -> Result<CampaignReport, Mer
         merged.interrupted |= report.interrupted;
         merged.counters.add(&report.counters);
         merged.coverage.add(&report.coverage);
+        merged.availability.add(&report.availability);
         merged.failures.extend(report.failures.iter().cloned());
         merged.exceeded.extend(report.exceeded.iter().cloned());
         digest ^= parse_hash(&report.digest).ok_or_else(|| MergeError::Inconsistent {
@@ -281,6 +283,7 @@ mod tests {
             interrupted: false,
             counters: raftsim_sim::Counters { commits: seeds, ..Default::default() },
             coverage: Default::default(),
+            availability: Default::default(),
             coverage_reachable: vec!["split_vote".to_owned()],
             coverage_unreached: vec!["split_vote".to_owned()],
         };

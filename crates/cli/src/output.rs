@@ -203,6 +203,28 @@ pub fn availability_json(figures: &raftsim_sim::availability::Availability) -> s
     json
 }
 
+/// A campaign's availability in one line: per seed, upper bounds of the median and the 99th
+/// percentile of each figure (the histograms' buckets are powers of two).
+pub fn campaign_availability_text(
+    figures: &raftsim_sim::availability::CampaignAvailability,
+) -> String {
+    let bounds = |histogram: &raftsim_sim::availability::Histogram| match (
+        histogram.percentile_bound_ms(50),
+        histogram.percentile_bound_ms(99),
+    ) {
+        (Some(median), Some(p99)) => format!("p50 < {median} ms, p99 < {p99} ms"),
+        _ => "none".to_owned(),
+    };
+    format!(
+        "availability per seed: time without a leader {}; slowest recovery to a leader {}, to a \
+         commit {}; p99 client latency {}",
+        bounds(&figures.leaderless),
+        bounds(&figures.recovery_to_leader_max),
+        bounds(&figures.recovery_to_commit_max),
+        bounds(&figures.client_latency_p99)
+    )
+}
+
 /// Entries committed per second of virtual time.
 fn commits_per_s(figures: &raftsim_sim::availability::Availability) -> f64 {
     if figures.duration_us == 0 {

@@ -12,6 +12,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use raftsim_sim::availability::CampaignAvailability;
 use raftsim_sim::world::Limit;
 use raftsim_sim::{Counters, Coverage};
 
@@ -80,6 +81,9 @@ pub struct CampaignReport {
     pub counters: Counters,
     /// Summed coverage of hard paths.
     pub coverage: Coverage,
+    /// The seeds' availability figures, as histograms that merge by adding.
+    #[serde(default)]
+    pub availability: CampaignAvailability,
     /// The hard paths this scenario's faults can reach.
     pub coverage_reachable: Vec<String>,
     /// Reachable hard paths that were never reached.
@@ -227,6 +231,7 @@ impl CampaignReport {
             ),
             format!("digest {}", self.digest),
             format!("counters:\n  {}", crate::output::counters_text(&self.counters)),
+            crate::output::campaign_availability_text(&self.availability),
             self.coverage_table(),
         ];
         for failure in self.distinct() {

@@ -166,6 +166,95 @@ impl AvailabilityWatch {
     }
 }
 
+/// Counts of durations in power-of-two millisecond buckets: bucket 0 holds durations under
+/// 1 ms, bucket `i` those in `[2^(i-1), 2^i)` ms. Two histograms merge by adding counts, so a
+/// campaign's shards combine exactly; trailing empty buckets are not kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Histogram {
+    /// Counts per bucket.
+    pub counts: Vec<u64>,
+}
+
+impl Histogram {
+    /// Counts one duration.
+    pub fn record(&mut self, duration_us: u64) {
+        let ms = duration_us / 1000;
+        let bucket = (u64::BITS - ms.leading_zeros()) as usize;
+        if self.counts.len() <= bucket {
+            self.counts.resize(bucket + 1, 0);
+        }
+        self.counts[bucket] += 1;
+    }
+
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: &Histogram) {
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (count, more) in self.counts.iter_mut().zip(&other.counts) {
+            *count += more;
+        }
+    }
+
+    /// Durations counted.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// An upper bound, in milliseconds, of the `percent`-th percentile (nearest rank): the
+    /// exclusive end of its bucket. `None` if nothing was counted.
+    pub fn percentile_bound_ms(&self, percent: u64) -> Option<u64> {
+        let rank = (self.total() * percent).div_ceil(100).max(1);
+        let mut seen = 0;
+        self.counts
+            .iter()
+            .position(|&count| {
+                seen += count;
+                seen >= rank
+            })
+            .map(|bucket| 1 << bucket)
+    }
+}
+
+/// The availability of many runs, as histograms of per-run figures: what a campaign reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignAvailability {
+    /// Each run's total time without a leader.
+    pub leaderless: Histogram,
+    /// Each run's slowest recovery from a fault's end to a leader (runs with fault ends).
+    pub recovery_to_leader_max: Histogram,
+    /// Each run's slowest recovery from a fault's end to a commit (runs with fault ends).
+    pub recovery_to_commit_max: Histogram,
+    /// Each run's 99th-percentile client operation latency (runs with client operations).
+    pub client_latency_p99: Histogram,
+}
+
+impl CampaignAvailability {
+    /// Counts one run.
+    pub fn record(&mut self, run: &Availability) {
+        self.leaderless.record(run.leaderless_us);
+        if run.recovery_to_leader.count > 0 {
+            self.recovery_to_leader_max.record(run.recovery_to_leader.max_us);
+        }
+        if run.recovery_to_commit.count > 0 {
+            self.recovery_to_commit_max.record(run.recovery_to_commit.max_us);
+        }
+        if run.client_latency.count > 0 {
+            self.client_latency_p99.record(run.client_latency.p99_us);
+        }
+    }
+
+    /// Adds another campaign's (a shard's) runs.
+    pub fn add(&mut self, other: &CampaignAvailability) {
+        self.leaderless.add(&other.leaderless);
+        self.recovery_to_leader_max.add(&other.recovery_to_leader_max);
+        self.recovery_to_commit_max.add(&other.recovery_to_commit_max);
+        self.client_latency_p99.add(&other.client_latency_p99);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +302,43 @@ mod tests {
         );
         assert_eq!(Percentiles::of(&mut [], 0), Percentiles::default());
         assert_eq!(Percentiles::of(&mut [7], 1).p50_us, 7);
+    }
+
+    #[test]
+    fn histograms_bucket_by_powers_of_two_milliseconds_and_merge_by_adding() {
+        let mut histogram = Histogram::default();
+        for duration_us in [0, 999, 1_000, 1_999, 2_000, 5_000, 1_000_000] {
+            histogram.record(duration_us);
+        }
+        assert_eq!(histogram.counts[..4], [2, 2, 1, 1], "<1, [1,2), [2,4), [4,8) ms");
+        assert_eq!(histogram.counts.len(), 11, "1000 ms is in [512, 1024)");
+        assert_eq!(histogram.percentile_bound_ms(50), Some(2));
+        assert_eq!(histogram.percentile_bound_ms(100), Some(1024));
+        let mut merged = Histogram::default();
+        merged.add(&histogram);
+        merged.add(&Histogram { counts: vec![1] });
+        assert_eq!(merged.total(), 8);
+        assert_eq!(merged.counts[0], 3);
+        assert_eq!(Histogram::default().percentile_bound_ms(50), None);
+    }
+
+    #[test]
+    fn a_campaign_counts_each_runs_figures_once_and_merges_shards() {
+        let run = |leaderless_us, faults, operations| Availability {
+            leaderless_us,
+            recovery_to_leader: Percentiles { count: faults, max_us: 3_000, ..Default::default() },
+            recovery_to_commit: Percentiles { count: faults, max_us: 9_000, ..Default::default() },
+            client_latency: Percentiles { count: operations, p99_us: 40_000, ..Default::default() },
+            ..Default::default()
+        };
+        let (mut one, mut two) = (CampaignAvailability::default(), CampaignAvailability::default());
+        one.record(&run(150_000, 2, 10));
+        two.record(&run(0, 0, 0));
+        one.add(&two);
+        assert_eq!(one.leaderless.total(), 2);
+        assert_eq!(one.recovery_to_leader_max.total(), 1, "the run without faults has none");
+        assert_eq!(one.client_latency_p99.total(), 1);
+        assert_eq!(one.recovery_to_commit_max.percentile_bound_ms(50), Some(16));
     }
 
     #[test]

@@ -297,6 +297,7 @@ fn campaign_report(
         interrupted: summary.interrupted,
         counters: summary.counters,
         coverage: summary.coverage,
+        availability: summary.availability.clone(),
         coverage_reachable: reachable.iter().map(|path| (*path).to_owned()).collect(),
         coverage_unreached: unreached.map(str::to_owned).collect(),
     }
