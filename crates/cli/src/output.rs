@@ -171,14 +171,20 @@ pub fn availability_text(figures: &raftsim_sim::availability::Availability) -> S
     )];
     let (to_leader, to_commit) = (&figures.recovery_to_leader, &figures.recovery_to_commit);
     if to_leader.count > 0 {
+        let commit = if to_commit.count > 0 {
+            format!(
+                ", a commit within {:.0} ms (median {:.0})",
+                ms(to_commit.max_us),
+                ms(to_commit.p50_us)
+            )
+        } else {
+            String::new() // Commits are the checker's, and it was off.
+        };
         parts.push(format!(
-            "after {}: a leader within {:.0} ms (median {:.0}), a commit within {:.0} ms \
-             (median {:.0})",
+            "after {}: a leader within {:.0} ms (median {:.0}){commit}",
             count(to_leader.count, "fault end"),
             ms(to_leader.max_us),
             ms(to_leader.p50_us),
-            ms(to_commit.max_us),
-            ms(to_commit.p50_us)
         ));
     }
     let latency = &figures.client_latency;
@@ -192,7 +198,9 @@ pub fn availability_text(figures: &raftsim_sim::availability::Availability) -> S
             ms(latency.max_us)
         ));
     }
-    parts.push(format!("{:.0} commits/s", commits_per_s(figures)));
+    if let Some(rate) = commits_per_s(figures) {
+        parts.push(format!("{rate:.0} commits/s"));
+    }
     parts.join("; ")
 }
 
@@ -225,13 +233,14 @@ pub fn campaign_availability_text(
     )
 }
 
-/// Entries committed per second of virtual time.
-fn commits_per_s(figures: &raftsim_sim::availability::Availability) -> f64 {
-    if figures.duration_us == 0 {
+/// Entries committed per second of virtual time, if the checker counted them.
+fn commits_per_s(figures: &raftsim_sim::availability::Availability) -> Option<f64> {
+    let commits = figures.commits?;
+    Some(if figures.duration_us == 0 {
         0.0
     } else {
-        figures.commits as f64 * 1e6 / figures.duration_us as f64
-    }
+        commits as f64 * 1e6 / figures.duration_us as f64
+    })
 }
 
 /// A failure in one line.

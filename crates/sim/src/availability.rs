@@ -69,8 +69,8 @@ pub struct Availability {
     pub recovery_to_commit: Percentiles,
     /// Client operations, from a request's first attempt to the reply that completed it.
     pub client_latency: Percentiles,
-    /// Entries committed, by the checker's ground truth (0 with the checker off).
-    pub commits: u64,
+    /// Entries committed, by the checker's ground truth (`None` with the checker off).
+    pub commits: Option<u64>,
     /// Virtual time the run lasted.
     pub duration_us: u64,
 }
@@ -147,8 +147,9 @@ impl AvailabilityWatch {
         }
     }
 
-    /// The figures of a run that ended at `now_us` with `commits` committed entries.
-    pub fn finish(&self, now_us: u64, commits: u64) -> Availability {
+    /// The figures of a run that ended at `now_us` with `commits` committed entries (if the
+    /// checker, which knows, was on).
+    pub fn finish(&self, now_us: u64, commits: Option<u64>) -> Availability {
         let open = self.leaderless_since.map_or(0, |since| now_us - since);
         let mut to_leader = self.to_leader_us.clone();
         let mut to_commit = self.to_commit_us.clone();
@@ -267,11 +268,11 @@ mod tests {
         watch.on_leadership(200, false);
         watch.on_leadership(500, true);
         watch.on_leadership(900, false);
-        let figures = watch.finish(1_000, 7);
+        let figures = watch.finish(1_000, Some(7));
         assert_eq!(figures.leaderless_episodes, 3);
         assert_eq!(figures.leaderless_us, 100 + 300 + 100, "the last episode runs to the end");
         assert_eq!(figures.leaderless_longest_us, 300);
-        assert_eq!((figures.commits, figures.duration_us), (7, 1_000));
+        assert_eq!((figures.commits, figures.duration_us), (Some(7), 1_000));
     }
 
     #[test]
@@ -284,7 +285,7 @@ mod tests {
         watch.on_fault_end(50);
         watch.on_leadership(90, true);
         watch.on_commit(100);
-        let figures = watch.finish(200, 1);
+        let figures = watch.finish(200, Some(1));
         assert_eq!(figures.recovery_to_leader.count, 3);
         assert_eq!(figures.recovery_to_leader.max_us, 50, "from 40 to 90");
         assert_eq!(figures.recovery_to_leader.p50_us, 40, "0, 40 and 50");
@@ -347,7 +348,7 @@ mod tests {
         for latency in 0..LATENCY_SAMPLES_MAX as u64 + 10 {
             watch.on_client_completed(latency);
         }
-        let figures = watch.finish(1, 0);
+        let figures = watch.finish(1, None);
         assert_eq!(figures.client_latency.count, LATENCY_SAMPLES_MAX as u64 + 10);
         assert_eq!(watch.latencies_us.len(), LATENCY_SAMPLES_MAX);
     }

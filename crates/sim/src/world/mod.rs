@@ -513,7 +513,7 @@ impl<R: RaftUnderTest> World<R> {
             efficiency: self.efficiency,
             availability: self
                 .availability
-                .finish(self.now_us, self.checker.committed().last_index()),
+                .finish(self.now_us, self.checking.then(|| self.checker.committed().last_index())),
         }
     }
 
