@@ -182,15 +182,9 @@ impl Disk {
     pub fn fail_fsync(&mut self) -> (u64, WriteId) {
         self.fail_next_fsync = false;
         self.holed = true;
-        let lost: Vec<WriteBatch> = self.unsynced.drain(..self.syncing).collect();
-        self.syncing = 0;
-        let last = lost.last().and_then(|write| write.id).unwrap_or(self.synced_through);
-        (lost.len() as u64, last)
-    }
-
-    /// Every write submitted so far is durable.
-    pub fn is_synced(&self) -> bool {
-        self.unsynced.is_empty()
+        let lost = std::mem::take(&mut self.syncing);
+        let last = self.unsynced.drain(..lost).next_back().and_then(|write| write.id);
+        (lost as u64, last.unwrap_or(self.synced_through))
     }
 
     /// Id of the last write made durable.
@@ -357,13 +351,13 @@ mod tests {
         }
         assert_eq!(synced, vec![Some(1), Some(2)]);
         assert_eq!((disk.image().last_index(), disk.synced_through()), (2, 2));
-        assert!(!disk.is_synced());
+        assert!(disk.unsynced() > 0);
         disk.full = true;
         assert!(!disk.begin_fsync(), "a full disk takes nothing");
         disk.full = false;
         assert!(disk.begin_fsync());
         assert_eq!(disk.lose_unsynced(), 1, "a crash loses the write being synced");
-        assert!(disk.is_synced() && !disk.is_syncing());
+        assert!(disk.unsynced() == 0 && !disk.is_syncing());
         assert_eq!(disk.image().last_index(), 2);
     }
 
@@ -375,7 +369,7 @@ mod tests {
         assert!(disk.begin_fsync());
         disk.fail_next_fsync = true;
         assert_eq!(disk.fail_fsync(), (1, 2));
-        assert!(!disk.fail_next_fsync && disk.is_synced());
+        assert!(!disk.fail_next_fsync && disk.unsynced() == 0);
         assert!(disk.is_holed(), "what is written next lands behind the hole");
         disk.submit(append(3, 4, &[1]));
         assert_eq!(disk.lose_unsynced(), 1);

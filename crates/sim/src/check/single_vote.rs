@@ -98,28 +98,3 @@ impl SingleVote {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_grant_that_leaves_before_its_vote_is_durable_is_caught() {
-        let mut votes = SingleVote::default();
-        let violation = votes.on_grant(5, 2, 4).expect_err("no durable vote yet");
-        assert_eq!(violation.property, Property::SingleVote);
-        votes.on_durable_vote(5, 2, 4).expect("the first vote of the term");
-        votes.on_grant(5, 2, 4).expect("durable now");
-        assert!(votes.on_grant(5, 2, 3).is_err(), "a second candidate in the same term");
-    }
-
-    #[test]
-    fn a_grant_held_behind_the_disk_until_its_term_is_forgotten_is_moot() {
-        let mut votes = SingleVote::default();
-        votes.on_durable_vote(5, 2, 4).expect("the first vote of the term");
-        // Every disk moved on to term 5 while the grant waited for the fsync.
-        votes.forget_before(4);
-        votes.on_grant(5, 2, 4).expect("no candidate is left in term 2 to count it");
-        votes.on_grant(5, 4, 1).expect_err("term 4 is remembered, and no vote is durable in it");
-    }
-}

@@ -146,6 +146,12 @@ impl Harness {
         self.checker.on_crash(node);
     }
 
+    /// `node`, crashed, read its log back and found it corrupted from `from` on.
+    fn damage(&mut self, node: NodeId, from: Index) {
+        self.checker.on_damaged(node, from);
+        self.logs[node as usize - 1].truncate(from as usize - 1);
+    }
+
     fn committed(&self) -> Index {
         self.checker.committed().last_index()
     }
@@ -277,6 +283,41 @@ fn a_commit_nobody_learned_of_still_binds_later_leaders() {
 }
 
 #[test]
+fn a_commitment_outlives_a_copy_lost_to_corruption() {
+    // (1, 1) is durable on S1 and S2 in term 1, so committed; S2's copy then rots, and S2,
+    // taking its shortened log for whole, wins term 2. Its disk no longer holds the entry, so
+    // the checker no longer counts it as holding it.
+    let mut h = Harness::new(3);
+    h.lead(1, 1).unwrap();
+    h.write(1, 1, &[1]).unwrap();
+    h.term(2, 1, Some(1)).unwrap();
+    h.write(2, 1, &[1]).unwrap();
+    assert_eq!(h.committed(), 1);
+    h.crash(2);
+    h.damage(2, 1);
+    h.crash(1);
+    let detail = violated(h.lead(2, 2), Property::LeaderCompleteness);
+    assert!(detail.contains("lacks committed entry 1"), "{detail}");
+}
+
+#[test]
+fn a_log_lost_to_corruption_is_legally_rewritten_by_a_leader_that_holds_it() {
+    let mut h = Harness::new(3);
+    h.lead(1, 1).unwrap();
+    h.write(1, 1, &[1, 1]).unwrap();
+    h.term(2, 1, Some(1)).unwrap();
+    h.write(2, 1, &[1, 1]).unwrap();
+    h.crash(2);
+    h.damage(2, 2);
+    // S1, which holds both entries, leads term 2 and rewrites S2's log from the damage on.
+    h.lead(1, 2).unwrap();
+    h.write(1, 3, &[2]).unwrap();
+    h.term(2, 2, Some(1)).unwrap();
+    h.write(2, 2, &[1, 2]).unwrap();
+    assert_eq!(h.committed(), 3);
+}
+
+#[test]
 fn only_durable_copies_count_toward_commitment() {
     let mut h = Harness::new(3);
     h.lead(1, 1).unwrap();
@@ -327,6 +368,20 @@ fn a_grant_that_leaves_before_the_vote_is_durable_is_caught() {
     h.term(1, 2, None).unwrap();
     let detail = violated(h.grant(1, 2, 2), Property::SingleVote);
     assert!(detail.contains("before the vote was durable"), "{detail}");
+}
+
+#[test]
+fn a_grant_held_behind_the_disk_until_every_disk_left_its_term_is_moot() {
+    // S1 voted for S2 in term 2; its grant waits for the disk while every server moves on to
+    // term 4. No candidate is left in term 2 to count the grant when it finally leaves.
+    let mut h = Harness::new(3);
+    h.term(1, 2, Some(2)).unwrap();
+    for node in 1..=3 {
+        h.term(node, 4, None).unwrap();
+    }
+    h.grant(1, 2, 2).unwrap();
+    // Term 3 is still remembered (a term of margin), and S1's disk has no vote in it.
+    violated(h.grant(1, 3, 3), Property::SingleVote);
 }
 
 #[test]

@@ -165,14 +165,14 @@ pub struct LogDamage {
 
 /// What a server does after its disk failed to make a write durable (fsync returned EIO).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AfterFailedPersist {
+pub enum AfterPersistFailure {
     /// Stop at once and restart from the disk: the only safe answer, since the failed fsync
     /// may have dropped the written data from the page cache, and a retry that succeeds says
     /// nothing about it (the PostgreSQL "fsyncgate" lesson, 2018).
-    CrashStop,
+    Stop,
     /// Retry the fsync and carry on as if it had worked: unsafe, simulated as Linux behaves —
     /// the retry succeeds, and the data the failed one covered is gone.
-    Retry,
+    CarryOn,
 }
 
 impl DiskImage {
@@ -462,9 +462,9 @@ pub trait RaftUnderTest: Sized {
 
     /// The disk failed the fsync covering the writes up to `write` (EIO): what they held may
     /// or may not be on the disk. The default, and the only safe answer, is to stop.
-    fn on_persist_failed(&mut self, write: WriteId) -> AfterFailedPersist {
+    fn on_persist_failed(&mut self, write: WriteId) -> AfterPersistFailure {
         let _ = write;
-        AfterFailedPersist::CrashStop
+        AfterPersistFailure::Stop
     }
 
     /// Whether the implementation boots safely from a damaged log ([`DiskImage::damage`]).

@@ -10,7 +10,7 @@ use raftsim_raft::{
 };
 
 use super::{
-    AfterFailedPersist, BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry,
+    AfterPersistFailure, BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry,
     MessageKind, MessageSummary, NodeId, Observation, Output, Payload, ProposeError, RaftUnderTest,
     Refused, Role, Snapshot, WriteId,
 };
@@ -135,10 +135,10 @@ impl RaftUnderTest for RaftsimNode {
         self.node.on_persisted(write);
     }
 
-    fn on_persist_failed(&mut self, write: WriteId) -> AfterFailedPersist {
+    fn on_persist_failed(&mut self, write: WriteId) -> AfterPersistFailure {
         match self.node.on_persist_failed(write) {
-            raftsim_raft::AfterPersistFailure::Stop => AfterFailedPersist::CrashStop,
-            raftsim_raft::AfterPersistFailure::CarryOn => AfterFailedPersist::Retry,
+            raftsim_raft::AfterPersistFailure::Stop => AfterPersistFailure::Stop,
+            raftsim_raft::AfterPersistFailure::CarryOn => AfterPersistFailure::CarryOn,
         }
     }
 

@@ -16,7 +16,7 @@ use super::faults::ActiveFault;
 use crate::check::Violation;
 use crate::event::Event;
 use crate::node::{Input, Status};
-use crate::raft_under_test::{AfterFailedPersist, NodeId, RaftUnderTest, WriteBatch, WriteId};
+use crate::raft_under_test::{AfterPersistFailure, NodeId, RaftUnderTest, WriteBatch, WriteId};
 
 impl<R: RaftUnderTest> World<R> {
     /// Whether disks are perfect: every write durable the moment it is handed over.
@@ -119,8 +119,7 @@ impl<R: RaftUnderTest> World<R> {
             self.start_fsync(node);
             return self.arrive(node, Input::PersistFailed { write });
         }
-        let synced = usize::MAX;
-        let last = self.make_durable(node, crate::disk::Disk::pop_synced, synced)?;
+        let last = self.make_durable(node, crate::disk::Disk::pop_synced, usize::MAX)?;
         self.start_fsync(node);
         match last {
             Some(write) => self.arrive(node, Input::Persisted { write }),
@@ -153,7 +152,7 @@ impl<R: RaftUnderTest> World<R> {
         write: WriteId,
     ) -> Result<(), Box<Violation>> {
         match self.nodes[node as usize - 1].raft_mut().on_persist_failed(write) {
-            AfterFailedPersist::CrashStop => {
+            AfterPersistFailure::Stop => {
                 self.crash(node)?;
                 self.counters.crashes += 1;
                 let held_down = self.active.contains(&Some(ActiveFault::FsyncFailing(node)));
@@ -163,7 +162,7 @@ impl<R: RaftUnderTest> World<R> {
                 self.nodes[node as usize - 1].stopped_by_fsync = true;
                 Ok(())
             }
-            AfterFailedPersist::Retry => self.on_persisted(node, write),
+            AfterPersistFailure::CarryOn => self.on_persisted(node, write),
         }
     }
 
