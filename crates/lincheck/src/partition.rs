@@ -1,0 +1,69 @@
+//! One partition of a history, refined by its model and searched.
+
+use std::borrow::Cow;
+
+use crate::history::Operation;
+use crate::model::{Model, Refinement};
+use crate::search::{Candidate, Ranked, Searched, search};
+
+/// A searched partition.
+#[derive(Clone, Debug)]
+pub(crate) struct Checked {
+    /// The search's outcome and cost.
+    pub(crate) searched: Searched,
+    /// The history positions the search read: the partition's, less those the model's
+    /// refinement left out (which can change no output, so leaving them out of a witness too
+    /// keeps it failing).
+    pub(crate) searched_indices: Vec<usize>,
+}
+
+/// Checks the operations of `history` at `indices` (one partition, in history order), stepping
+/// the model at most `steps_max` times.
+pub(crate) fn check_partition<M: Model>(
+    model: &M,
+    history: &[Operation<M::Input, M::Output>],
+    indices: &[usize],
+    steps_max: u64,
+) -> Checked {
+    let ranked = rank(model, history, indices);
+    let searched_indices = ranked.operations.iter().map(|operation| operation.index).collect();
+    Checked { searched: search(model, &ranked, steps_max), searched_indices }
+}
+
+/// The operations at `indices`, refined by the model and ranked for the search.
+fn rank<'h, M: Model>(
+    model: &M,
+    history: &'h [Operation<M::Input, M::Output>],
+    indices: &[usize],
+) -> Ranked<'h, M::Input, M::Output> {
+    let operations: Vec<&Operation<M::Input, M::Output>> =
+        indices.iter().map(|&index| &history[index]).collect();
+    let mut refinements = model.refine(&operations);
+    if refinements.len() != operations.len() {
+        debug_assert!(
+            false,
+            "the model refined {} of {} operations",
+            refinements.len(),
+            operations.len()
+        );
+        refinements = vec![Refinement::Keep; operations.len()];
+    }
+    let mut candidates = Vec::with_capacity(operations.len());
+    for ((&index, operation), refinement) in indices.iter().zip(operations).zip(refinements) {
+        let outcome = match (&operation.outcome, refinement) {
+            (Some(seen), _) => Some((Cow::Borrowed(&seen.output), seen.return_us)),
+            (None, Refinement::Drop) => continue,
+            (None, Refinement::TookEffect { output, by_us }) if by_us >= operation.call_us => {
+                Some((Cow::Owned(output), by_us))
+            }
+            (None, _) => None,
+        };
+        candidates.push(Candidate {
+            index,
+            input: &operation.input,
+            call_us: operation.call_us,
+            outcome,
+        });
+    }
+    Ranked::new(candidates)
+}
