@@ -59,8 +59,9 @@ pub trait Model {
     ///
     /// A refinement must be exact: the refined history is linearizable if and only if the
     /// original is. Refinements of completed operations are ignored, and so is a
-    /// [`Refinement::TookEffect`] whose time is before the operation's call. The default keeps
-    /// everything.
+    /// [`Refinement::TookEffect`] whose time is before the operation's call; positions in a
+    /// [`Refinement::OnlyJustBefore`] that are not completed operations are ignored. The default
+    /// keeps everything.
     fn refine(
         &self,
         history: &[&Operation<Self::Input, Self::Output>],
@@ -102,4 +103,11 @@ pub enum Refinement<O> {
         /// The latest time it can have taken effect.
         by_us: Time,
     },
+    /// If some linearization exists, one exists in which this operation either never took
+    /// effect or took effect immediately before one of these completed operations (positions in
+    /// the slice given to [`Model::refine`]): the search tries it only there. An operation whose
+    /// only use is to change the state one particular kind of operation sees — for a
+    /// key-value store, a write nobody read, which can only have made a compare-and-swap fail —
+    /// then costs the search nothing elsewhere. An empty list is [`Refinement::Drop`].
+    OnlyJustBefore(Vec<usize>),
 }

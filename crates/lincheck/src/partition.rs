@@ -50,11 +50,24 @@ fn rank<'h, M: Model>(
     }
     let mut candidates = Vec::with_capacity(operations.len());
     for ((&index, operation), refinement) in indices.iter().zip(operations).zip(refinements) {
+        let mut only_just_before = None;
         let outcome = match (&operation.outcome, refinement) {
             (Some(seen), _) => Some((Cow::Borrowed(&seen.output), seen.return_us)),
             (None, Refinement::Drop) => continue,
             (None, Refinement::TookEffect { output, by_us }) if by_us >= operation.call_us => {
                 Some((Cow::Owned(output), by_us))
+            }
+            (None, Refinement::OnlyJustBefore(positions)) => {
+                let successors: Vec<usize> = positions
+                    .into_iter()
+                    .filter_map(|position| indices.get(position).copied())
+                    .filter(|&successor| !history[successor].is_maybe())
+                    .collect();
+                if successors.is_empty() {
+                    continue;
+                }
+                only_just_before = Some(successors);
+                None
             }
             (None, _) => None,
         };
@@ -63,6 +76,7 @@ fn rank<'h, M: Model>(
             input: &operation.input,
             call_us: operation.call_us,
             outcome,
+            only_just_before,
         });
     }
     Ranked::new(candidates)

@@ -13,6 +13,9 @@
 //! earliest call first: a maybe-applied operation is only made to take effect when no completed
 //! operation can proceed without it. A maybe-applied operation that would leave the state as it
 //! is is never tried: taking effect there changes nothing, and it can still take effect later.
+//! One the model restricted to take effect only immediately before certain operations
+//! ([`crate::Refinement::OnlyJustBefore`]) is followed by one of those or by nothing: the
+//! search backtracks from it at once if none of them fits.
 
 use std::borrow::Cow;
 
@@ -32,6 +35,9 @@ pub(crate) struct Candidate<'h, I: Clone, O: Clone> {
     pub(crate) call_us: Time,
     /// What it answered and when, or `None` if maybe applied.
     pub(crate) outcome: Option<(Cow<'h, O>, Time)>,
+    /// For a maybe-applied operation the model refined so: the history positions of the
+    /// completed operations it may take effect immediately before (and nowhere else).
+    pub(crate) only_just_before: Option<Vec<usize>>,
 }
 
 /// A partition's operations ready for the search, by rank (see [`crate::frontier`]).
@@ -39,7 +45,11 @@ pub(crate) struct Candidate<'h, I: Clone, O: Clone> {
 /// maybe-applied ones in order of call.
 #[derive(Clone, Debug)]
 pub(crate) struct Ranked<'h, I: Clone, O: Clone> {
+    /// The operations, by rank.
     pub(crate) operations: Vec<Candidate<'h, I, O>>,
+    /// For each rank, the ranks of the operations it may take effect immediately before, in
+    /// increasing order, if it is so restricted.
+    successors: Vec<Option<Box<[u32]>>>,
 }
 
 impl<'h, I: Clone, O: Clone> Ranked<'h, I, O> {
@@ -49,7 +59,24 @@ impl<'h, I: Clone, O: Clone> Ranked<'h, I, O> {
             Some((_, return_us)) => (false, *return_us, operation.call_us, operation.index),
             None => (true, operation.call_us, 0, operation.index),
         });
-        Self { operations }
+        let mut rank_of_index: Vec<(usize, u32)> =
+            (0..operations.len()).map(|rank| (operations[rank].index, rank as u32)).collect();
+        rank_of_index.sort_unstable();
+        let rank_of = |index: usize| {
+            let position = rank_of_index.binary_search_by_key(&index, |&(index, _)| index);
+            position.ok().map(|position| rank_of_index[position].1)
+        };
+        let successors = operations
+            .iter()
+            .map(|operation| {
+                let indices = operation.only_just_before.as_ref()?;
+                let mut ranks: Vec<u32> =
+                    indices.iter().filter_map(|&index| rank_of(index)).collect();
+                ranks.sort_unstable();
+                Some(ranks.into_boxed_slice())
+            })
+            .collect();
+        Self { operations, successors }
     }
 
     fn frontier(&self) -> Frontier {
@@ -111,7 +138,7 @@ pub(crate) fn search<M: Model>(
     let mut stack: Vec<Frame<M::State>> = Vec::new();
     let mut state = model.init();
     let mut completed = Vec::new();
-    frontier.completed_candidates(&mut completed);
+    candidates::<_, _, M::State>(&frontier, ranked, None, &mut completed);
     let mut cursor = 0;
     let mut steps = 0;
     let mut horizon_us = 0;
@@ -121,8 +148,11 @@ pub(crate) fn search<M: Model>(
             return Searched { outcome: Outcome::Linearizable { order: order.collect() }, steps };
         };
         horizon_us = horizon_us.max(frontier_us);
+        let restricted =
+            stack.last().is_some_and(|frame| ranked.successors[frame.rank as usize].is_some());
         let next = match completed.get(cursor) {
             Some(&rank) => Some((rank, cursor + 1)),
+            None if restricted => None,
             None => frontier
                 .maybe_candidate(cursor - completed.len())
                 .map(|(rank, position)| (rank, completed.len() + position)),
@@ -134,7 +164,7 @@ pub(crate) fn search<M: Model>(
             frontier.unmark(frame.rank);
             state = frame.state;
             cursor = frame.resume;
-            frontier.completed_candidates(&mut completed);
+            candidates(&frontier, ranked, stack.last(), &mut completed);
             continue;
         };
         if steps == steps_max {
@@ -146,13 +176,31 @@ pub(crate) fn search<M: Model>(
             continue;
         };
         frontier.mark(rank);
-        if !memo.insert(frontier.linearized_set(), next_state.clone()) {
+        // A restricted operation is remembered together with the operation after it: the
+        // configuration between them allows fewer moves than the same one reached otherwise.
+        let restricting = ranked.successors[rank as usize].is_some();
+        if !restricting && !memo.insert(frontier.linearized_set(), next_state.clone()) {
             frontier.unmark(rank);
             continue;
         }
         stack.push(Frame { rank, state: std::mem::replace(&mut state, next_state), resume });
-        frontier.completed_candidates(&mut completed);
+        candidates(&frontier, ranked, stack.last(), &mut completed);
         cursor = 0;
+    }
+}
+
+/// Fills `completed` with the completed candidates at `frontier`: only those `last` may take
+/// effect immediately before, if the last operation linearized is so restricted.
+fn candidates<I: Clone, O: Clone, S>(
+    frontier: &Frontier,
+    ranked: &Ranked<'_, I, O>,
+    last: Option<&Frame<S>>,
+    completed: &mut Vec<u32>,
+) {
+    frontier.completed_candidates(completed);
+    if let Some(successors) = last.and_then(|frame| ranked.successors[frame.rank as usize].as_ref())
+    {
+        completed.retain(|rank| successors.binary_search(rank).is_ok());
     }
 }
 

@@ -2,30 +2,37 @@
 //!
 //! The search treats a maybe-applied operation as free to take effect anywhere after its call,
 //! or never, and that freedom is what makes the search expensive: every write that timed out is
-//! a candidate at every later point, and useless orders of such writes are all distinct states.
-//! Tokens cut most of that freedom away. A token is in a key's value only because some write
-//! wrote it, so:
+//! a candidate at every later point, and the useless orders of such writes are all distinct
+//! states. Tokens cut most of that freedom away. A token is in a key's value only because some
+//! write wrote it; say a completed operation *saw* a token if a `get` returned it or a swapped
+//! compare-and-swap expected it. Then:
 //!
-//! 1. **A write seen took effect.** If a maybe-applied write is the only write of some token,
-//!    and a completed operation saw that token — a `get` returned it, or a swapped
-//!    compare-and-swap expected it — the write took effect before that operation did, so no
-//!    later than the operation's return. It is checked as a completed write (a
+//! 1. **A write seen took effect.** If a maybe-applied write is the only write of some token and
+//!    a completed operation saw that token, the write took effect before that operation did, so
+//!    no later than the operation's return: it is checked as a completed write (a
 //!    compare-and-swap, as swapped) returning then. Every linearization already places it so.
-//! 2. **A write never seen cannot matter.** If a maybe-applied write writes some token that no
-//!    `get` returned and no compare-and-swap expected, then from the write until the next `put`
-//!    or swap the value holds that token, so no operation in between read the value: `get`s
-//!    and swapped compare-and-swaps would have shown the token. Leaving the write out changes
-//!    no answer — except a compare-and-swap that was *not* swapped, which the write may be the
-//!    only explanation for. So such a write is left out, provided no unswapped compare-and-swap
-//!    that could have met its expected value returned at or after the write's call. (One whose
-//!    expected value can never be the key's value — a token nobody writes, or absent once a
-//!    completed write has returned — fails whatever happened.) A maybe-applied compare-and-swap
-//!    expecting that token would fail either way, and a maybe-applied one that would now
-//!    succeed may be left out of the linearization too.
-//! 3. **A read never seen cannot matter**: a maybe-applied `get` changes nothing.
+//! 2. **A write nobody could see matters only to a failed compare-and-swap.** Say a
+//!    maybe-applied `put` or `append` is the only write of a token that no `get` returned and no
+//!    compare-and-swap (of any outcome) expected. From the write until the next `put` or swap,
+//!    the value holds that token, so nothing in between read the value: a `get` would have
+//!    returned the token, a swap would have expected it (so the next overwrite is a `put`), and a
+//!    maybe-applied compare-and-swap in between failed. All the write can have done is make a
+//!    completed, unswapped compare-and-swap fail. So in some linearization (if any exists) it
+//!    takes effect immediately before such a compare-and-swap or never: moved there, it still
+//!    makes it fail (its expected value lacks the token), the `append`s it passes over are read
+//!    by nobody, compare-and-swaps it passes over fail without it (their expected values lack
+//!    the token, or cannot be the value at all), and after the next `put` nothing differs. It is
+//!    restricted to those positions ([`Refinement::OnlyJustBefore`]): the unswapped
+//!    compare-and-swaps that returned no earlier than its call and whose expected value the key
+//!    may hold (not one with a token nobody writes, nor absent once a completed write returned,
+//!    which fail anyway). If there are none, it is left out. A maybe-applied compare-and-swap
+//!    whose new value has such a token is left out under the same condition, but not
+//!    restricted: whether it swaps where it is moved depends on the value there.
+//! 3. **A read nobody saw changes nothing**: a maybe-applied `get` is left out.
 //!
-//! Both rules are exact — the refined history is linearizable if and only if the original is
-//! — whether or not tokens are unique; unique tokens only make them apply more often.
+//! All three are exact — the refined history is linearizable if and only if the original is —
+//! whatever the workload; a workload that writes a fresh token in every write makes the first two
+//! apply to every timed-out write.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,15 +40,15 @@ use super::{KvInput, KvOutput, Token};
 use crate::history::{Operation, Time};
 use crate::model::Refinement;
 
-/// What the completed operations of one key reveal.
+/// What one key's history reveals about its tokens.
 #[derive(Default)]
 struct Evidence {
     /// How many writes (completed or not, swapped or not) write each token.
     writers: BTreeMap<Token, u32>,
     /// For each token a completed operation saw, the earliest return of one that did.
     seen_by_us: BTreeMap<Token, Time>,
-    /// Every token a `get` returned or a compare-and-swap expected.
-    mentioned: BTreeSet<Token>,
+    /// Every token a completed `get` returned or any compare-and-swap expected.
+    read_or_expected: BTreeSet<Token>,
     /// The earliest return of a completed write (a `put`, an `append`, a swapped
     /// compare-and-swap): after it the key is never absent again.
     first_write_return_us: Option<Time>,
@@ -58,18 +65,18 @@ impl Evidence {
                 }
             }
             if let KvInput::Cas { expected: Some(expected), .. } = &operation.input {
-                evidence.mentioned.extend(expected.iter().copied());
+                evidence.read_or_expected.extend(expected.iter().copied());
             }
             let Some(seen) = &operation.outcome else { continue };
-            let read: &[Token] = match (&operation.input, &seen.output) {
+            let saw: &[Token] = match (&operation.input, &seen.output) {
                 (_, KvOutput::Get { value }) => value.as_deref().unwrap_or_default(),
                 (KvInput::Cas { expected, .. }, KvOutput::Cas { swapped: true }) => {
                     expected.as_deref().unwrap_or_default()
                 }
                 _ => &[],
             };
-            evidence.mentioned.extend(read.iter().copied());
-            for &token in read {
+            evidence.read_or_expected.extend(saw.iter().copied());
+            for &token in saw {
                 let earliest = evidence.seen_by_us.entry(token).or_insert(seen.return_us);
                 *earliest = (*earliest).min(seen.return_us);
             }
@@ -85,8 +92,8 @@ impl Evidence {
         evidence
     }
 
-    /// Whether the key may hold `expected` when the operation called at `call_us` takes
-    /// effect, as far as tokens and the first completed write can tell.
+    /// Whether the key may hold `expected` when an operation called at `call_us` takes effect,
+    /// as far as tokens and the first completed write can tell.
     fn may_hold(&self, expected: Option<&[Token]>, call_us: Time) -> bool {
         match expected {
             None => self.first_write_return_us.is_none_or(|first| first >= call_us),
@@ -94,31 +101,50 @@ impl Evidence {
         }
     }
 
-    /// The latest return of a completed, unswapped compare-and-swap that might have been
-    /// explained by some other write's effect: one whose expected value the key may hold.
-    fn last_explainable_failure_us(
-        &self,
-        history: &[&Operation<KvInput, KvOutput>],
-    ) -> Option<Time> {
-        history
+    /// The earliest return of a completed operation that saw a token only `written`'s write
+    /// writes.
+    fn seen_by_us(&self, written: &[Token]) -> Option<Time> {
+        written
             .iter()
-            .filter_map(|operation| match (&operation.input, &operation.outcome) {
-                (KvInput::Cas { expected, .. }, Some(seen))
-                    if seen.output == (KvOutput::Cas { swapped: false })
-                        && self.may_hold(expected.as_deref(), operation.call_us) =>
-                {
-                    Some(seen.return_us)
-                }
-                _ => None,
-            })
-            .max()
+            .filter(|token| self.writers.get(token) == Some(&1))
+            .filter_map(|token| self.seen_by_us.get(token).copied())
+            .min()
     }
+
+    /// Whether `written` holds a token no other write writes and nothing read or expected.
+    fn unseeable(&self, written: &[Token]) -> bool {
+        written.iter().any(|token| {
+            self.writers.get(token) == Some(&1) && !self.read_or_expected.contains(token)
+        })
+    }
+}
+
+/// A completed, unswapped compare-and-swap that might have needed another write to fail.
+struct Failure {
+    /// Its position in the key's history.
+    position: usize,
+    /// When it returned.
+    return_us: Time,
+}
+
+/// The completed, unswapped compare-and-swaps whose expected value the key may hold.
+fn failures(history: &[&Operation<KvInput, KvOutput>], evidence: &Evidence) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    for (position, operation) in history.iter().enumerate() {
+        if let (KvInput::Cas { expected, .. }, Some(seen)) = (&operation.input, &operation.outcome)
+            && seen.output == (KvOutput::Cas { swapped: false })
+            && evidence.may_hold(expected.as_deref(), operation.call_us)
+        {
+            failures.push(Failure { position, return_us: seen.return_us });
+        }
+    }
+    failures
 }
 
 /// One refinement per operation of `history` (one key's operations).
 pub(super) fn refine(history: &[&Operation<KvInput, KvOutput>]) -> Vec<Refinement<KvOutput>> {
     let evidence = Evidence::gather(history);
-    let last_failure_us = evidence.last_explainable_failure_us(history);
+    let failures = failures(history, &evidence);
     history
         .iter()
         .map(|operation| {
@@ -130,25 +156,26 @@ pub(super) fn refine(history: &[&Operation<KvInput, KvOutput>]) -> Vec<Refinemen
             else {
                 return Refinement::Drop;
             };
-            if let Some(by_us) = seen_by_us(&evidence, written)
+            if let Some(by_us) = evidence.seen_by_us(written)
                 && by_us >= operation.call_us
             {
                 return Refinement::TookEffect { output, by_us };
             }
-            let unseen = written.iter().any(|token| !evidence.mentioned.contains(token));
-            let needed = last_failure_us.is_some_and(|last| last >= operation.call_us);
-            if unseen && !needed { Refinement::Drop } else { Refinement::Keep }
+            if !evidence.unseeable(written) {
+                return Refinement::Keep;
+            }
+            let successors: Vec<usize> = failures
+                .iter()
+                .filter(|failure| failure.return_us >= operation.call_us)
+                .map(|failure| failure.position)
+                .collect();
+            match (&operation.input, successors.is_empty()) {
+                (_, true) => Refinement::Drop,
+                (KvInput::Cas { .. }, false) => Refinement::Keep,
+                (_, false) => Refinement::OnlyJustBefore(successors),
+            }
         })
         .collect()
-}
-
-/// The earliest return of a completed operation that saw a token only this write writes.
-fn seen_by_us(evidence: &Evidence, written: &[Token]) -> Option<Time> {
-    written
-        .iter()
-        .filter(|token| evidence.writers.get(token) == Some(&1))
-        .filter_map(|token| evidence.seen_by_us.get(token).copied())
-        .min()
 }
 
 /// The answer of a write that took effect; `None` for a read.
@@ -203,18 +230,25 @@ mod tests {
     }
 
     #[test]
-    fn a_timed_out_write_never_seen_is_left_out_unless_a_failed_swap_may_need_it() {
+    fn a_timed_out_write_never_seen_matters_only_just_before_a_failed_swap() {
         assert_eq!(refined(&[put(1, 0), get(&[], 10, 20)])[0], Refinement::Drop);
+        let put_2 = KvInput::Put { key: 0, value: vec![2] };
         let needs = [
             put(1, 0),
-            Operation::completed(1, KvInput::Put { key: 0, value: vec![2] }, 1, KvOutput::Put, 2),
+            Operation::completed(1, put_2, 1, KvOutput::Put, 2),
             unswapped(&[2], 10, 20),
         ];
-        assert_eq!(refined(&needs)[0], Refinement::Keep, "the swap may have failed because of it");
+        assert_eq!(
+            refined(&needs)[0],
+            Refinement::OnlyJustBefore(vec![2]),
+            "the swap may have failed because of it"
+        );
         let cannot_hold = [put(1, 0), unswapped(&[7], 10, 20)];
         assert_eq!(refined(&cannot_hold)[0], Refinement::Drop, "nobody writes 7: it fails anyway");
         let before = [unswapped(&[2], 0, 5), put(1, 6)];
         assert_eq!(refined(&before)[1], Refinement::Drop, "the swap returned before the call");
+        let expected = [put(1, 0), unswapped(&[1], 10, 20)];
+        assert_eq!(refined(&expected)[0], Refinement::Keep, "a swap expected its token");
     }
 
     #[test]
