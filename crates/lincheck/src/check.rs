@@ -72,8 +72,8 @@ pub fn check<M: Model>(
     let mut exhausted = Vec::new();
     for (partition, indices) in partitions {
         let checked = check_partition(model, history, &indices, options.steps_max_per_partition);
-        let steps = checked.searched.steps;
-        let outcome = match checked.searched.outcome {
+        let steps = checked.steps;
+        let outcome = match checked.outcome {
             Outcome::Linearizable { order } => PartitionOutcome::Linearizable { order },
             Outcome::NotLinearizable { horizon_us } => {
                 if violation.is_none() {
@@ -81,8 +81,7 @@ pub fn check<M: Model>(
                         steps_max_per_check: options.steps_max_per_partition,
                         steps_max: options.shrink_steps_max,
                     };
-                    let searched = &checked.searched_indices;
-                    let shrunk = shrink(model, history, searched, horizon_us, budget);
+                    let shrunk = shrink(model, history, &indices, horizon_us, budget);
                     let witness = shrunk
                         .indices
                         .into_iter()

@@ -6,17 +6,6 @@ use crate::history::Operation;
 use crate::model::{Model, Refinement};
 use crate::search::{Candidate, Ranked, Searched, search};
 
-/// A searched partition.
-#[derive(Clone, Debug)]
-pub(crate) struct Checked {
-    /// The search's outcome and cost.
-    pub(crate) searched: Searched,
-    /// The history positions the search read: the partition's, less those the model's
-    /// refinement left out (which can change no output, so leaving them out of a witness too
-    /// keeps it failing).
-    pub(crate) searched_indices: Vec<usize>,
-}
-
 /// Checks the operations of `history` at `indices` (one partition, in history order), stepping
 /// the model at most `steps_max` times.
 pub(crate) fn check_partition<M: Model>(
@@ -24,10 +13,8 @@ pub(crate) fn check_partition<M: Model>(
     history: &[Operation<M::Input, M::Output>],
     indices: &[usize],
     steps_max: u64,
-) -> Checked {
-    let ranked = rank(model, history, indices);
-    let searched_indices = ranked.operations.iter().map(|operation| operation.index).collect();
-    Checked { searched: search(model, &ranked, steps_max), searched_indices }
+) -> Searched {
+    search(model, &rank(model, history, indices), steps_max)
 }
 
 /// The operations at `indices`, refined by the model and ranked for the search.
