@@ -8,12 +8,14 @@ mod commands;
 mod engines;
 mod exit;
 mod files;
+mod html;
 mod interrupt;
 mod merge;
 mod output;
 mod panics;
 mod report;
 mod seeds;
+mod timeline;
 
 use std::process::ExitCode;
 
