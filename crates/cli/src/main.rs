@@ -4,6 +4,7 @@
 //! in one place ([`exit::Exit`]).
 
 mod campaign;
+mod campaign_page;
 mod commands;
 mod engines;
 mod exit;
