@@ -87,7 +87,9 @@ struct Band {
 /// What a timeline page shows, gathered from a describing replay.
 pub struct Timeline {
     nodes: usize,
-    /// The first step kept. Invariant: at most [`EVENTS_MAX`] events from it on are kept.
+    /// Most events kept ([`EVENTS_MAX`] but in tests).
+    events_max: usize,
+    /// The first step kept. Invariant: at most `events_max` events from it on are kept.
     first_step: u64,
     times: Vec<u64>,
     kinds: Vec<u8>,
@@ -120,10 +122,16 @@ impl Timeline {
     /// A timeline of a run of `nodes` nodes expected to last `events` steps: it keeps the last
     /// [`EVENTS_MAX`] of them.
     pub fn new(nodes: usize, events: u64) -> Timeline {
+        Timeline::keeping(nodes, events, EVENTS_MAX)
+    }
+
+    /// A timeline that keeps the last `events_max` of `events`.
+    fn keeping(nodes: usize, events: u64, events_max: usize) -> Timeline {
         let boot: NodeState = [role_code(Role::Follower), 0, status_code(Status::Up), 0, 0];
         Timeline {
             nodes,
-            first_step: events.saturating_sub(EVENTS_MAX as u64) + 1,
+            events_max,
+            first_step: events.saturating_sub(events_max as u64) + 1,
             times: Vec::new(),
             kinds: Vec::new(),
             event_nodes: Vec::new(),
@@ -192,7 +200,7 @@ impl Timeline {
     }
 
     fn keep_event(&mut self, world: &dyn WorldView, record: &EventRecord) {
-        if self.times.len() >= EVENTS_MAX {
+        if self.times.len() >= self.events_max {
             self.events_not_kept += 1;
             return;
         }
@@ -439,6 +447,65 @@ impl Strings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use raftsim_sim::RunSpec;
+    use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
+
+    /// Seed `seed` of `scenario`, watched by a timeline keeping the last `events_max` events.
+    fn watched(scenario: &str, seed: u64, events_max: usize) -> (Timeline, raftsim_sim::RunResult) {
+        let scenario = raftsim_sim::scenario::builtin(scenario).unwrap();
+        let spec = RunSpec::from_seed(&scenario, seed, raftsim_raft::Bugs::NONE);
+        let (plain, _) = RAFTSIM_ENGINE.run(spec.clone(), Settings::default());
+        let mut timeline = Timeline::keeping(spec.options.nodes as usize, plain.events, events_max);
+        let settings = Settings { record: true, describe: true, unchecked: false };
+        let (result, _) = RAFTSIM_ENGINE.run_observed(spec, settings, &mut |world| {
+            timeline.observe(world);
+            true
+        });
+        assert_eq!(result, plain, "watching changes nothing");
+        (timeline, result)
+    }
+
+    #[test]
+    fn every_delivery_is_an_arrow_and_every_node_has_its_states() {
+        let (timeline, result) = watched("partitions", 1, EVENTS_MAX);
+        assert_eq!(timeline.first_step, 1);
+        assert_eq!(timeline.times.len() as u64, result.events);
+        let deliveries = timeline.kinds.iter().filter(|&&kind| kind == KIND_DELIVER).count();
+        let delivered = timeline.arrows.iter().filter(|arrow| arrow.deliver_step.is_some());
+        assert_eq!(delivered.count(), deliveries, "each delivery is an arrow's");
+        for arrow in &timeline.arrows {
+            let due = arrow.deliver_us.is_some_and(|at_us| at_us <= result.end_time_us);
+            assert!(!due || arrow.deliver_step.is_some(), "an arrow due but never delivered");
+            assert_eq!(arrow.deliver_us.is_none(), arrow.fate == FATE_LOST);
+        }
+        let lost = timeline.arrows.iter().filter(|arrow| arrow.fate != FATE_DELIVERED).count();
+        assert!(lost > 0, "a partition loses frames");
+        assert!(!timeline.bands.is_empty(), "the partitions struck");
+        assert!(timeline.heal.is_some());
+        for states in &timeline.states {
+            assert_eq!(states[0].0, 0, "every lane starts at the boot");
+            assert!(states.iter().any(|(_, state)| state[1] > 0), "every node reaches a term");
+        }
+        assert!(timeline.committed.len() > 1, "entries are committed");
+    }
+
+    #[test]
+    fn a_long_run_keeps_its_last_events_and_the_state_they_start_from() {
+        let (timeline, result) = watched("default", 2, 500);
+        assert!(result.events > 1000, "a run longer than the window");
+        assert_eq!(timeline.times.len(), 500);
+        assert_eq!(timeline.first_step, result.events - 499);
+        for states in &timeline.states {
+            assert_eq!(states[0].0, timeline.first_step - 1, "a lane starts with the window");
+        }
+        assert_eq!(timeline.committed[0].0, timeline.first_step - 1);
+        let start_us = timeline.times[0];
+        for arrow in &timeline.arrows {
+            let reaches =
+                arrow.send_us >= start_us || arrow.deliver_us.is_some_and(|at| at >= start_us);
+            assert!(reaches, "an arrow that never reaches into the window is let go");
+        }
+    }
 
     #[test]
     fn a_partition_shades_the_side_it_cut_off() {

@@ -8,7 +8,7 @@ use raftsim_sim::RunResult;
 use raftsim_sim::event::RECORD_KINDS;
 use serde_json::{Value, json};
 
-use super::{EVENTS_MAX, Timeline};
+use super::Timeline;
 use crate::html::{Page, duration, escape, script_json};
 
 /// The page's own style and script.
@@ -84,7 +84,7 @@ fn body(timeline: &Timeline, context: &PageContext, result: &RunResult) -> Strin
             "<div class=\"note\">This run has {} events; the timeline keeps the last {} before \
              its end (steps {} to {}). Each lane starts with the node's state at step {}.</div>",
             result.events,
-            EVENTS_MAX,
+            timeline.events_max,
             timeline.first_step,
             timeline.first_step + timeline.times.len() as u64 - 1,
             timeline.first_step - 1
