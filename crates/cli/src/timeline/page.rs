@@ -11,9 +11,24 @@ use serde_json::{Value, json};
 use super::Timeline;
 use crate::html::{Page, duration, escape, script_json};
 
-/// The page's own style and script.
+/// The page's own style.
 const STYLE: &str = include_str!("timeline.css");
-const SCRIPT: &str = include_str!("timeline.js");
+
+/// The page's script: its three parts share one function's scope, so that the model
+/// (`timeline.js`) is seen by the drawing (`draw.js`) and the interaction (`interact.js`),
+/// and nothing leaks into the page's global scope. An error anywhere is noted on the body
+/// (`data-error`), where a test looks for it; `data-ready` says the script ran to its end.
+const SCRIPT: &str = concat!(
+    "\"use strict\";\n",
+    "window.addEventListener(\"error\", (event) => {\n",
+    "  document.body.dataset.error = String(event.message || event);\n",
+    "});\n",
+    "(function () {\n",
+    include_str!("timeline.js"),
+    include_str!("draw.js"),
+    include_str!("interact.js"),
+    "})();\n"
+);
 
 /// What the page says about the run besides the timeline itself.
 pub struct PageContext<'a> {
