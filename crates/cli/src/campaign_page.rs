@@ -281,7 +281,7 @@ fn histogram_svg(title: &str, histogram: &Histogram) -> String {
     for (bucket, &seeds) in histogram.counts.iter().enumerate() {
         let x = LEFT + slot * bucket as f64;
         let height = plot_height * seeds as f64 / most as f64;
-        let range = bucket_range(bucket);
+        let range = escape(&bucket_range(bucket));
         let _ = write!(
             svg,
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{height:.1}\" rx=\"1.5\" \
@@ -394,6 +394,7 @@ mod tests {
     #[test]
     fn buckets_read_as_millisecond_ranges() {
         assert_eq!(bucket_range(0), "<1");
+        assert!(histogram_svg("t", &Histogram { counts: vec![1] }).contains(">&lt;1</text>"));
         assert_eq!(bucket_range(1), "1–2");
         assert_eq!(bucket_range(11), "1k–2k");
     }

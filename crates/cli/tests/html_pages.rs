@@ -62,6 +62,7 @@ fn replay_html_draws_the_violation_and_keeps_the_replay_verdict() {
     let marker = &dom[dom.find("id=\"violation-marker\"").unwrap()..];
     let marker = &marker[..marker.find("</div>").unwrap()];
     assert!(marker.contains("applied-committed") && marker.contains("step 70"), "{marker}");
+    assert!(marker.contains("node 2 applied index 1 before it was committed"), "{marker}");
     let png = dir.path().join("timeline.png");
     browser.screenshot(&page, &png, 1400, 900);
     assert_screenshot(&png);

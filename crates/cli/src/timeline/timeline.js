@@ -172,7 +172,8 @@ if (violation) {
   marker.id = "violation-marker";
   marker.dataset.step = String(violation.step);
   marker.title = violation.property + ": " + violation.detail;
-  marker.innerHTML = '<span class="flag">✖ ' + escapeHtml(violation.property) + " · step " + violation.step + "</span>";
+  marker.innerHTML = '<span class="flag">✖ ' + escapeHtml(violation.property) + " · step " + violation.step +
+    '</span><span class="detail">' + escapeHtml(violation.detail) + "</span>";
   marker.addEventListener("click", (event) => { event.stopPropagation(); select({ type: "violation" }); });
   chart.append(marker);
 }
