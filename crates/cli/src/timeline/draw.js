@@ -297,14 +297,18 @@ function drawArrows() {
     if (!paths.has(key)) paths.set(key, { kind, style, lines: [] });
     paths.get(key).lines.push([x0, y0, x1, y2]);
   });
+  // Where arrows crowd (more than one per pixel of width), they fade, so that the lanes
+  // under them still read.
+  const density = drawnArrows.length / Math.max(1, width);
+  const alpha = Math.min(0.85, Math.max(0.15, 0.85 / Math.max(1, density)));
   for (const { kind, style, lines } of paths.values()) {
     const color = MESSAGE_COLORS[kind] || MESSAGE_COLORS.other;
     context.strokeStyle = color;
     context.fillStyle = color;
     context.lineWidth = 1.2;
-    context.globalAlpha = 0.85;
+    context.globalAlpha = alpha;
     context.setLineDash(style === "plain" ? [] : [4, 3]);
-    if (style === "lost") context.globalAlpha = 0.5;
+    if (style === "lost") context.globalAlpha = alpha * 0.6;
     context.beginPath();
     for (const [x0, y0, x1, y1] of lines) { context.moveTo(x0, y0); context.lineTo(x1, y1); }
     context.stroke();
@@ -312,7 +316,7 @@ function drawArrows() {
     if (style === "lost" || style === "cut") {
       context.strokeStyle = BAD;
       context.lineWidth = 1.3;
-      context.globalAlpha = 0.7;
+      context.globalAlpha = Math.min(0.7, alpha);
       context.beginPath();
       for (const [, , x1, y1] of lines) {
         context.moveTo(x1 - 2.5, y1 - 2.5); context.lineTo(x1 + 2.5, y1 + 2.5);
