@@ -5,6 +5,7 @@
 
 mod campaign;
 mod campaign_page;
+mod cdf_svg;
 mod commands;
 mod engines;
 mod exit;
@@ -51,6 +52,7 @@ enum Command {
     Hunt(commands::hunt::HuntArgs),
     Merge(commands::merge::MergeArgs),
     Bench(commands::bench::BenchArgs),
+    Experiment(commands::experiment::ExperimentArgs),
     Scenarios(commands::list::ScenariosArgs),
     Bugs(commands::list::BugsArgs),
 }
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Hunt(args) => commands::hunt::run(args),
         Command::Merge(args) => commands::merge::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Experiment(args) => commands::experiment::run(args),
         Command::Scenarios(args) => commands::list::scenarios(args),
         Command::Bugs(args) => commands::list::bugs(args),
     };

@@ -32,6 +32,7 @@ pub mod efficiency;
 pub mod engine;
 pub mod event;
 pub mod fault;
+pub mod figure16;
 pub mod hash;
 pub mod hunt;
 pub mod net;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod experiment;
 pub mod fuzz;
 pub mod hunt;
 pub mod list;

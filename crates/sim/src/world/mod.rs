@@ -312,8 +312,11 @@ impl<R: RaftUnderTest> World<R> {
         for &id in &voters {
             let rng = &mut node_rngs[id as usize - 1];
             let setup = node_setup(options, id, &voters, rng.next_u64());
-            let phase_us = rng.random_range(0..options.tick_us);
-            queue.push(phase_us, Event::Tick { node: id });
+            let mut first_tick_us = rng.random_range(0..options.tick_us);
+            if options.node.boot_spread_us > 0 {
+                first_tick_us += rng.random_range(0..options.node.boot_spread_us);
+            }
+            queue.push(first_tick_us, Event::Tick { node: id });
             let disk = match options.faults.disk {
                 Some(_) => crate::disk::Disk::checksummed(),
                 None => crate::disk::Disk::default(),
