@@ -4,17 +4,20 @@
 //! in one place ([`exit::Exit`]).
 
 mod campaign;
+mod campaign_page;
 mod cdf_svg;
 mod commands;
 mod engines;
 mod exit;
 mod files;
+mod html;
 mod interrupt;
 mod merge;
 mod output;
 mod panics;
 mod report;
 mod seeds;
+mod timeline;
 
 use std::process::ExitCode;
 

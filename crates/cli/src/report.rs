@@ -165,10 +165,10 @@ impl CampaignReport {
         serde_json::to_string_pretty(self).expect("a report serializes")
     }
 
-    /// Prints the report (one JSON object, or the text summary) and writes its JUnit report to
-    /// `junit` if given; returns whether that was written. A report that cannot be written is
-    /// an error, but it does not hide a violation.
-    pub fn publish(&self, json: bool, junit: Option<&Path>) -> bool {
+    /// Prints the report (one JSON object, or the text summary), writes its JUnit report to
+    /// `junit` and its HTML page to `page` if given; returns whether those were written. A
+    /// report that cannot be written is an error, but it does not hide a violation.
+    pub fn publish(&self, json: bool, junit: Option<&Path>, page: Option<&Path>) -> bool {
         if json {
             outln!("{}", self.to_json());
         } else {
@@ -176,21 +176,29 @@ impl CampaignReport {
                 outln!("{line}");
             }
         }
-        junit.is_none_or(|path| {
-            self.write_junit(path)
-                .context("--junit")
+        let written = |result: Result<()>, option: &'static str| {
+            result
+                .context(option)
                 .map_err(|error| eprintln!("error: {}", crate::output::one_line(&error)))
                 .is_ok()
-        })
+        };
+        let junit_written = junit.is_none_or(|path| written(self.write_junit(path), "--junit"));
+        let page_written = page.is_none_or(|path| written(self.write_page(path), "--report"));
+        junit_written && page_written
     }
 
-    /// The campaign's exit code, given whether its JUnit report was written.
-    pub fn exit(&self, junit_written: bool) -> Exit {
+    /// Writes the report as one HTML page (see [`crate::campaign_page`]).
+    pub fn write_page(&self, path: &Path) -> Result<()> {
+        crate::files::write_output(path, crate::campaign_page::render(self).as_bytes())
+    }
+
+    /// The campaign's exit code, given whether its reports (JUnit, HTML) were written.
+    pub fn exit(&self, reports_written: bool) -> Exit {
         if self.interrupted {
             Exit::Interrupted
         } else if self.violations > 0 {
             Exit::Violation
-        } else if !junit_written {
+        } else if !reports_written {
             Exit::BadInput
         } else if !self.exceeded.is_empty() {
             Exit::Exceeded

@@ -466,6 +466,13 @@ fn an_output_file_that_is_a_directory_is_refused_before_the_work() {
     let failing = common::failing_trace(dir.path());
     let shrink = ["shrink", arg(&failing), "--output", "taken"];
     assert_refused(dir.path(), &shrink, &["--output", "taken", "is a directory"]);
+    let html = ["replay", arg(&failing), "--html", "taken"];
+    assert_refused(dir.path(), &html, &["--html", "taken", "is a directory"]);
+    let report =
+        ["fuzz", "--scenario", "calm", "--seeds", "2", "--out", "out", "--report", "taken"];
+    assert_refused(dir.path(), &report, &["--report", "taken", "is a directory"]);
+    let merge = ["merge", "shard-1.json", "--report", "taken"];
+    assert_refused(dir.path(), &merge, &["--report", "taken", "is a directory"]);
 }
 
 #[test]

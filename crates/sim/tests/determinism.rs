@@ -48,6 +48,46 @@ fn recording_does_not_change_the_run() {
 }
 
 #[test]
+fn describing_does_not_change_the_run_and_matches_every_delivery_with_its_sending() {
+    use std::collections::BTreeMap;
+    let settings = Settings { record: true, describe: true, unchecked: false };
+    for (name, seed) in [("default", 0), ("default", 3), ("corruption", 1), ("figure8", 2)] {
+        let spec = RunSpec::from_seed(&scenario(name), seed, Bugs::NONE);
+        let silent = RAFTSIM_ENGINE.run(spec.clone(), Settings::default()).0;
+        // Frames in flight, by (delivery time, sender, recipient, digest): each delivery must
+        // be one of them.
+        let mut in_flight: BTreeMap<(u64, u64, u64, u32), u32> = BTreeMap::new();
+        let (mut sent, mut deliveries) = (0u64, 0u64);
+        let (described, _) = RAFTSIM_ENGINE.run_observed(spec, settings, &mut |world| {
+            let record = *world.records().and_then(<[_]>::last).expect("recording");
+            if record.kind_name() == "deliver" {
+                deliveries += 1;
+                let key = (record.time_us, record.a & 0xffff_ffff, record.node, record.b as u32);
+                let left = in_flight.get_mut(&key).expect("a delivery of a frame sent");
+                *left -= 1;
+                if *left == 0 {
+                    in_flight.remove(&key);
+                }
+            }
+            for frame in world.sent_frames() {
+                let addressed = (1..=world.node_count() as u64).contains(&frame.to);
+                sent += u64::from(addressed && frame.to != frame.from);
+                assert!(!frame.kind.is_empty() && !frame.description.is_empty(), "{frame:?}");
+                for at_us in [frame.deliver_at_us, frame.duplicate_at_us].into_iter().flatten() {
+                    assert!(at_us >= world.now_us(), "{frame:?}");
+                    let key = (at_us, frame.from, frame.to, frame.digest);
+                    *in_flight.entry(key).or_default() += 1;
+                }
+            }
+            true
+        });
+        assert_eq!(silent, described, "{name} seed {seed}: describing changed the run");
+        assert!(sent > 0 && deliveries > 0, "{name} seed {seed}");
+        assert_eq!(sent, described.counters.frames_sent, "{name} seed {seed}: one note a frame");
+    }
+}
+
+#[test]
 fn results_do_not_depend_on_the_number_of_jobs_or_the_order_of_seeds() {
     let scenario = shortened("default", 2000);
     let alone = run_seeds(&scenario, 0..16, Bugs::NONE, 1);

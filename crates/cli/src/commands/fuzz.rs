@@ -36,7 +36,8 @@ raftsim fuzz --seeds 10000 --jobs 8\n  \
 raftsim fuzz --scenario partitions --duration 60\n  \
 raftsim fuzz --bug commit-prior-term          # watch the harness catch a bug\n  \
 raftsim fuzz --raft raft-rs --seeds 2000       # tikv's raft-rs under the same checker\n  \
-raftsim fuzz --seeds 4000 --shard 2/4 --json --junit report.xml   # one CI shard of four\n\n\
+raftsim fuzz --seeds 4000 --shard 2/4 --json --junit report.xml   # one CI shard of four\n  \
+raftsim fuzz --seeds 2000 --report campaign.html   # counters, coverage, failures, charts\n\n\
 Exit codes: 0 no violation, 1 violation, 2 bad input, 4 a seed exceeded a harness limit \
 (and no violation), 130 interrupted."
 )]
@@ -78,6 +79,10 @@ pub struct FuzzArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Write the report as one self-contained HTML page here: counters, coverage, each
+    /// distinct failure with its replay and shrink commands, and the availability histograms.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
 }
 
 pub fn run(args: FuzzArgs) -> Result<Exit> {
@@ -132,7 +137,7 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     progress.finish();
     let failures = report_failures(engine, &scenario, &scenario_name, bugs, &summary, &args.out);
     let report = campaign_report(&campaign, &scenario, &summary, failures);
-    let junit_written = report.publish(args.json, args.junit.as_deref());
+    let written = report.publish(args.json, args.junit.as_deref(), args.report.as_deref());
     for failure in &report.failures {
         if let Some(why) = &failure.trace_error {
             eprintln!("error: the trace of seed {} was not written: {why}", failure.seed);
@@ -141,7 +146,7 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     if let Some(replay) = report.replay_command() {
         eprintln!("replay: {replay}");
     }
-    Ok(report.exit(junit_written))
+    Ok(report.exit(written))
 }
 
 /// Refuses, before any seed runs, a campaign that would pass vacuously or lose its results:
@@ -159,6 +164,9 @@ fn check_before_campaign(args: &FuzzArgs, campaign: &Campaign) -> Result<()> {
     check_directory(&args.out).context("--out")?;
     if let Some(junit) = &args.junit {
         check_output_file(junit).context("--junit")?;
+    }
+    if let Some(page) = &args.report {
+        check_output_file(page).context("--report")?;
     }
     prepare_directory(&args.out).context("--out")
 }

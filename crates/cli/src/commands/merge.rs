@@ -18,7 +18,8 @@ use crate::report::{CampaignReport, FORMAT};
 #[command(after_help = "Examples:\n  \
 raftsim fuzz --seeds 8000 --shard 1/2 --json > shard-1.json   # on one machine\n  \
 raftsim fuzz --seeds 8000 --shard 2/2 --json > shard-2.json   # on another\n  \
-raftsim merge shard-1.json shard-2.json --junit report.xml\n\n\
+raftsim merge shard-1.json shard-2.json --junit report.xml\n  \
+raftsim merge shard-*.json --report campaign.html   # the whole campaign as one page\n\n\
 Exit codes: as `raftsim fuzz` for the merged campaign (0 no violation, 1 violation, 4 a seed \
 exceeded a harness limit, 130 a shard was interrupted); 2 if the shards cannot be merged.")]
 pub struct MergeArgs {
@@ -31,11 +32,18 @@ pub struct MergeArgs {
     /// Write a JUnit XML report of the merged campaign here.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Write the merged campaign's report as one self-contained HTML page here, as
+    /// `fuzz --report` does.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
 }
 
 pub fn run(args: MergeArgs) -> Result<Exit> {
     if let Some(junit) = &args.junit {
         check_output_file(junit).context("--junit")?;
+    }
+    if let Some(page) = &args.report {
+        check_output_file(page).context("--report")?;
     }
     let reports = args
         .summaries
@@ -56,7 +64,7 @@ pub fn run(args: MergeArgs) -> Result<Exit> {
     } else {
         outln!("{banner}");
     }
-    let junit_written = merged.publish(args.json, args.junit.as_deref());
+    let written = merged.publish(args.json, args.junit.as_deref(), args.report.as_deref());
     if merged.seeds < merged.planned_seeds.unwrap_or(0) && !merged.interrupted {
         eprintln!(
             "note: {} of the range's {} ran: {}",
@@ -72,7 +80,7 @@ pub fn run(args: MergeArgs) -> Result<Exit> {
     if let Some(replay) = merged.replay_command() {
         eprintln!("replay: {replay}");
     }
-    Ok(merged.exit(junit_written))
+    Ok(merged.exit(written))
 }
 
 /// Reads one shard's summary, telling another kind of JSON (or no JSON) from a summary with a

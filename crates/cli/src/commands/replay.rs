@@ -1,7 +1,7 @@
 //! `raftsim replay`: re-run a trace and prove it reproduces, bit for bit.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -12,14 +12,16 @@ use raftsim_sim::node::Status;
 use raftsim_sim::trace::{Outcome, Trace, first_divergence, format_hash};
 
 use crate::exit::Exit;
-use crate::files::read_trace;
+use crate::files::{check_output_file, read_trace, write_output};
 use crate::output::{counters_json, exceeded_line, failure_line, options_banner, outln};
+use crate::timeline::{PageContext, Timeline};
 
 /// Re-run a trace from its header and fault schedule, and compare every event.
 #[derive(Args)]
 #[command(
     after_help = "Examples:\n  raftsim replay traces/default-seed17-leader-completeness.jsonl\n  \
 raftsim replay trace.jsonl --timeline\n  \
+raftsim replay trace.jsonl --html timeline.html   # lanes, messages, faults: open in a browser\n  \
 raftsim replay trace.jsonl --check    # exit 0 only if the recorded outcome is reproduced"
 )]
 pub struct ReplayArgs {
@@ -31,6 +33,11 @@ pub struct ReplayArgs {
     /// Events of timeline to show before the violation (or the end).
     #[arg(long, default_value_t = 40, value_name = "N")]
     context: usize,
+    /// Write the run as one self-contained HTML page: a lane per node (role, term, status),
+    /// messages as arrows, faults, commits, applies and the violation; zoom, pan, click for
+    /// details. Keeps the last 200,000 events of a longer run.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
     /// Exit 0 only if the recorded outcome is reproduced (3 otherwise): the CI regression check.
     #[arg(long)]
     check: bool,
@@ -41,6 +48,9 @@ pub struct ReplayArgs {
 }
 
 pub fn run(args: ReplayArgs) -> Result<Exit> {
+    if let Some(html) = &args.html {
+        check_output_file(html).context("--html")?;
+    }
     let trace = read_trace(&args.trace)?;
     let engine = crate::engines::by_name(&trace.header.raft)
         .with_context(|| format!("trace file {}: line 1", args.trace.display()))?;
@@ -56,14 +66,68 @@ pub fn run(args: ReplayArgs) -> Result<Exit> {
         )
     });
     let mut timeline: VecDeque<String> = VecDeque::with_capacity(args.context + 1);
-    let settings = Settings { record: true, describe: args.timeline, unchecked: false };
+    let mut page = args
+        .html
+        .as_ref()
+        .map(|_| Timeline::new(spec.options.nodes as usize, trace.outcome.events));
+    let describe = args.timeline || page.is_some();
+    let settings = Settings { record: true, describe, unchecked: false };
     let (result, records) = engine.run_observed(spec, settings, &mut |world| {
         if args.timeline {
             push_line(&mut timeline, args.context, timeline_line(world));
         }
+        if let Some(page) = &mut page {
+            page.observe(world);
+        }
         true
     });
-    finish(&args, &trace, &result, &records.unwrap_or_default(), &timeline, stream_note)
+    let records = records.unwrap_or_default();
+    let exit = finish(&args, &trace, &result, &records, &timeline, stream_note)?;
+    match (&args.html, page) {
+        (Some(path), Some(page)) => {
+            Ok(write_page(path, page, &args.trace, &trace, &result, &records, exit))
+        }
+        _ => Ok(exit),
+    }
+}
+
+/// Writes the timeline page of the replay to `path`. A page that cannot be written is an
+/// error, but it does not hide a violation or a divergence: `exit` stands unless it was a pass.
+fn write_page(
+    path: &Path,
+    page: Timeline,
+    trace_path: &Path,
+    trace: &Trace,
+    result: &raftsim_sim::RunResult,
+    records: &[EventRecord],
+    exit: Exit,
+) -> Exit {
+    let divergence = match first_divergence(&trace.events, records) {
+        Some(divergence) => Some(format!("it diverged at step {}", divergence.step)),
+        None if Outcome::of(result) != trace.outcome => Some(format!(
+            "the trace recorded {}, the replay ended with {}",
+            describe_outcome(&trace.outcome),
+            describe_outcome(&Outcome::of(result))
+        )),
+        None => None,
+    };
+    let spec = trace.spec();
+    let trace_name = trace_path.display().to_string();
+    let context = PageContext { trace: &trace_name, spec: &spec, divergence };
+    let html = crate::timeline::render(page, &context, result);
+    match write_output(path, html.as_bytes()).context("--html") {
+        Ok(()) => {
+            eprintln!("timeline written to {}", path.display());
+            exit
+        }
+        Err(error) => {
+            eprintln!("error: {}", crate::output::one_line(&error));
+            match exit {
+                Exit::Pass | Exit::Exceeded => Exit::BadInput,
+                other => other,
+            }
+        }
+    }
 }
 
 fn push_line(timeline: &mut VecDeque<String>, context: usize, line: String) {

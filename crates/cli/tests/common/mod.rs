@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset of these helpers")]
 
+pub mod browser;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -387,6 +387,7 @@ impl<R: RaftUnderTest> World<R> {
         let to = summary.to;
         if to == 0 || to as usize > self.nodes.len() || to == node {
             // An implementation addressed a node that does not exist: nothing receives it.
+            self.note_sent(&summary, &message, None, None, None, Damage::None);
             self.counters.frames_dropped += 1;
             self.release_frame(frame);
             return Ok(());
@@ -395,6 +396,7 @@ impl<R: RaftUnderTest> World<R> {
         self.frame_bytes_sent += frame.len() as u64;
         let transit = self.network.transit(node, to, &mut frame);
         if transit.dropped {
+            self.note_sent(&summary, &message, None, None, None, Damage::None);
             self.counters.frames_dropped += 1;
             self.release_frame(frame);
             return Ok(());
@@ -407,15 +409,20 @@ impl<R: RaftUnderTest> World<R> {
             (false, true) => Damage::Tampered,
             (false, false) => Damage::None,
         };
+        let mut duplicate_at_us = None;
         if transit.duplicated {
             self.counters.frames_duplicated += 1;
             let latency = self.network.latency_us();
             self.bytes_in_flight += frame.len() as u64;
             let copy = Event::Deliver { to, from: node, frame: frame.clone(), damage };
-            self.queue.push(self.now_us + self.output_delay_us + latency, copy);
+            let at_us = self.now_us + self.output_delay_us + latency;
+            duplicate_at_us = Some(at_us);
+            self.queue.push(at_us, copy);
         }
         let latency = self.output_delay_us + self.network.latency_us() + transit.extra_delay_us;
-        self.queue.push(self.now_us + latency, Event::Deliver { to, from: node, frame, damage });
+        let at_us = self.now_us + latency;
+        self.note_sent(&summary, &message, Some(&frame), Some(at_us), duplicate_at_us, damage);
+        self.queue.push(at_us, Event::Deliver { to, from: node, frame, damage });
         Ok(())
     }
 

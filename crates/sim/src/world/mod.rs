@@ -6,6 +6,7 @@
 //! everything heals (or, in core mode, only a majority does) and the liveness phase requires
 //! the cluster to settle within the scenario's bound (see [`liveness`]).
 
+mod description;
 mod faults;
 mod inputs;
 pub mod liveness;
@@ -31,6 +32,7 @@ use crate::raft_under_test::{Index, NodeId, NodeSetup, Observation, Output, Raft
 use crate::rng::{Concern, Stream, stream};
 use crate::scenario::{PipelineParams, Workload};
 
+pub use description::SentFrame;
 pub use faults::ActiveFault;
 use liveness::Liveness;
 
@@ -212,6 +214,14 @@ pub trait WorldView {
     fn disk_is_damaged(&self, node: NodeId) -> bool;
     /// Counters so far.
     fn counters(&self) -> &Counters;
+    /// The frames the last step handed to the network, if describing (empty otherwise).
+    fn sent_frames(&self) -> &[SentFrame];
+    /// The last index of the ground-truth committed prefix (0 when the checker is off).
+    fn committed_index(&self) -> Index;
+    /// The index of the last entry `node`'s state machine applied.
+    fn applied_index(&self, node: NodeId) -> Index;
+    /// What the scheduled fault at `fault` did when it struck, while it is active.
+    fn active_fault(&self, fault: u32) -> Option<&ActiveFault>;
 }
 
 /// The simulated cluster, running implementation `R`, and its environment.
@@ -250,8 +260,9 @@ pub struct World<R: RaftUnderTest> {
     /// Leader stability, in the scenarios that check it.
     stability: Option<stability::StabilityWatch>,
     verdict: Option<Verdict>,
-    /// A description of the last event, kept only when describing (for timelines).
-    description: Option<String>,
+    /// The last event in words and the frames it sent, kept only when describing (for
+    /// timelines).
+    description: Option<description::Description>,
     /// Hard paths reached so far.
     coverage: Coverage,
     /// Whether the checker runs (always, except to measure its cost).
@@ -374,7 +385,7 @@ impl<R: RaftUnderTest> World<R> {
     /// Keep a readable description of each event (see [`WorldView::description`]). Slower;
     /// for timelines only.
     pub fn describe_events(&mut self, on: bool) {
-        self.description = on.then(String::new);
+        self.description = on.then(description::Description::default);
     }
 
     /// Turns the checker off. Only benchmarks do this, to measure the checker's share of run
@@ -400,7 +411,7 @@ impl<R: RaftUnderTest> World<R> {
             records.push(record);
         }
         if self.description.is_some() {
-            self.description = Some(self.describe(&event));
+            self.describe_step(&event);
         }
         let applied = self
             .apply(event)
@@ -673,7 +684,7 @@ impl<R: RaftUnderTest> WorldView for World<R> {
     }
 
     fn description(&self) -> Option<&str> {
-        self.description.as_deref()
+        self.description.as_ref().map(|description| description.text.as_str())
     }
 
     fn node_count(&self) -> usize {
@@ -694,6 +705,22 @@ impl<R: RaftUnderTest> WorldView for World<R> {
 
     fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    fn sent_frames(&self) -> &[SentFrame] {
+        self.description.as_ref().map_or(&[], |description| &description.sent)
+    }
+
+    fn committed_index(&self) -> Index {
+        self.checker.committed().last_index()
+    }
+
+    fn applied_index(&self, node: NodeId) -> Index {
+        self.nodes[node as usize - 1].state_machine.applied_index()
+    }
+
+    fn active_fault(&self, fault: u32) -> Option<&ActiveFault> {
+        self.active.get(fault as usize).and_then(Option::as_ref)
     }
 }
 
