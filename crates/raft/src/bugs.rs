@@ -127,6 +127,11 @@ bugs! {
     /// and vote again in the same term.
     VoteBeforeFsync = "vote-before-fsync",
         "votedFor is updated on stable storage before the vote is sent (Figure 2)";
+    /// The service on top of Raft (the simulator's key-value store) forgets its client
+    /// sessions: a command a client retried after losing the answer is applied again. Raft
+    /// itself is unchanged; only the clients' history can show it.
+    NoSessionDedup = "no-session-dedup",
+        "the state machine applies each client command once, answering a retry from the          client's session (§6.3)";
 }
 
 impl fmt::Display for Bug {

@@ -415,6 +415,25 @@ fn vote_before_fsync_sends_a_grant_before_the_vote_is_durable() {
     assert!(buggy, "the bug sends it before the fsync");
 }
 
+#[test]
+fn no_session_dedup_leaves_the_raft_itself_unchanged() {
+    // The rule belongs to the service above Raft (the simulator's key-value store breaks it):
+    // the Raft must replicate a retried command as it would any other, bug or no bug.
+    let (correct, buggy) = run_both(Bug::NoSessionDedup, |bugs| {
+        let mut leader = restarted(config_with(1, 3, bugs), &durable(0, None, 0, &[]));
+        let mut outputs = vec![format!("{:?}", win_election(&mut leader))];
+        for _ in 0..2 {
+            let command = raftsim_raft::Payload::from_slice(b"the same command, retried");
+            outputs.push(format!("{:?}", leader.propose(command)));
+            outputs.push(format!("{:?}", take_ready(&mut leader)));
+        }
+        outputs
+    });
+    assert_eq!(correct, buggy);
+    assert_eq!(correct.len(), 5, "both proposals were taken");
+    assert_ne!(correct[2], correct[4], "the retry is a new entry");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -517,6 +536,10 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::VoteBeforeFsync => (
             "vote_before_fsync_sends_a_grant_before_the_vote_is_durable",
             vote_before_fsync_sends_a_grant_before_the_vote_is_durable,
+        ),
+        Bug::NoSessionDedup => (
+            "no_session_dedup_leaves_the_raft_itself_unchanged",
+            no_session_dedup_leaves_the_raft_itself_unchanged,
         ),
     }
 }

@@ -4,6 +4,8 @@
 use rand::Rng;
 
 use crate::event::{Event, EventQueue, Reply};
+use crate::kv::KvOutput;
+use crate::kv_workload::KvWorkload;
 use crate::raft_under_test::NodeId;
 use crate::rng::Stream;
 use crate::scenario::ClientParams;
@@ -54,6 +56,8 @@ pub struct Clients {
     pub completed: u64,
     /// Retries that followed a redirect.
     pub redirect_retries: u64,
+    /// The key-value workload's operations and history, if the clients run it.
+    pub kv: Option<KvWorkload>,
 }
 
 impl Clients {
@@ -66,6 +70,7 @@ impl Clients {
         queue: &mut EventQueue,
     ) -> Clients {
         let count = params.clients as usize;
+        let kv = params.kv.clone().map(|kv| KvWorkload::new(kv, count));
         let idle = Client {
             sequence: 1,
             attempt: 0,
@@ -83,6 +88,7 @@ impl Clients {
             retries: 0,
             completed: 0,
             redirect_retries: 0,
+            kv,
         };
         for client in 0..count as u32 {
             let delay = clients.think_time_us();
@@ -122,6 +128,9 @@ impl Clients {
         let state = &mut self.clients[index];
         if state.attempt == 0 {
             state.first_sent_at_us = now_us;
+            if let Some(kv) = &mut self.kv {
+                kv.call(client, state.sequence, now_us, &mut self.rng);
+            }
         }
         state.attempt += 1;
         state.awaiting = Some(node);
@@ -157,12 +166,14 @@ impl Clients {
             .collect()
     }
 
-    /// A reply arrived. Returns the completion if it finished the current request.
+    /// A reply arrived, with the store's answer in the key-value workload. Returns the
+    /// completion if it finished the current request.
     pub fn on_reply(
         &mut self,
         client: u32,
         sequence: u64,
         reply: Reply,
+        output: Option<KvOutput>,
         now_us: u64,
         queue: &mut EventQueue,
     ) -> Option<Completion> {
@@ -178,6 +189,9 @@ impl Clients {
                     first_sent_at_us: state.first_sent_at_us,
                 };
                 let leader = state.awaiting;
+                if let (Some(kv), Some(output)) = (&mut self.kv, output) {
+                    kv.complete(client, sequence, output, now_us);
+                }
                 let think = self.think_time_us();
                 let state = &mut self.clients[index];
                 state.sequence += 1;

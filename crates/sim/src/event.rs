@@ -55,6 +55,8 @@ pub enum Event {
         sequence: u64,
         /// The answer.
         reply: Reply,
+        /// The key-value store's answer, with [`Reply::Applied`] in the key-value workload.
+        output: Option<Box<crate::kv::KvOutput>>,
     },
     /// A client's request timer fires.
     ClientTimeout {
@@ -199,13 +201,19 @@ impl Event {
             Event::Process { node } => (2, *node, 0, 0),
             Event::ClientSend { client } => (3, *client as u64, 0, 0),
             Event::ClientArrive { node, client, sequence } => (4, *node, *client as u64, *sequence),
-            Event::ClientReply { client, sequence, reply } => {
+            Event::ClientReply { client, sequence, reply, output } => {
                 let code = match reply {
                     Reply::Applied => 0,
                     Reply::Redirect(hint) => 1 + hint.unwrap_or(0),
                     Reply::Busy => u64::MAX,
                 };
-                (5, *client as u64, *sequence, code)
+                // The store's answer is part of the run: its digest joins the reply's code.
+                let answer = output.as_ref().map_or(0, |output| {
+                    let mut bytes = Vec::new();
+                    crate::kv::encode_output(output, &mut bytes);
+                    xxhash_rust::xxh3::xxh3_64(&bytes) | 1 << 63
+                });
+                (5, *client as u64, *sequence, code ^ answer)
             }
             Event::ClientTimeout { client, sequence, attempt } => {
                 (6, *client as u64, *sequence, *attempt as u64)

@@ -150,6 +150,12 @@ pub fn plan(bug: Bug) -> Hunt {
         Bug::VoteBeforeFsync => {
             ("disk-faults", Property::SingleVote, "a grant leaves before the disk records the vote")
         }
+        Bug::NoSessionDedup => (
+            "kv",
+            Property::Linearizability,
+            "a write whose answer was lost is retried and applied twice, so a read sees it \
+             twice or after a later write",
+        ),
     };
     Hunt { bug, scenario, property, why }
 }

@@ -35,6 +35,8 @@ pub mod fault;
 pub mod figure16;
 pub mod hash;
 pub mod hunt;
+pub mod kv;
+pub mod kv_workload;
 pub mod net;
 pub mod node;
 pub mod options;

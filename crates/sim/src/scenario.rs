@@ -288,6 +288,35 @@ pub struct ClientParams {
     pub think_time_ms: Span<u64>,
     /// Upper bound of the exponential retry backoff.
     pub backoff_ms_max: u64,
+    /// A key-value workload: each request is an operation on the replicated store, and the
+    /// clients' history is checked for linearizability at the end of the run. Absent: each
+    /// request is an opaque command of `payload_bytes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kv: Option<KvParams>,
+}
+
+/// The key-value workload's operations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvParams {
+    /// Keys are drawn uniformly in `0..keys`: few, so that operations on one key overlap.
+    pub keys: u32,
+    /// Relative weights of the operations a request draws.
+    pub mix: KvMix,
+}
+
+/// Relative weights of the key-value operations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvMix {
+    /// Reads.
+    pub get: u32,
+    /// Overwrites with a fresh token.
+    pub put: u32,
+    /// Appends of a fresh token.
+    pub append: u32,
+    /// Compare-and-swaps from the value the client last saw for the key to a fresh token.
+    pub cas: u32,
 }
 
 /// Direct proposals at the leader.
@@ -798,7 +827,20 @@ pub(crate) fn validate_workload(at: &str, workload: &Workload) -> Result<(), Sce
                 DURATION_MS_MAX,
             )?;
             check_span(&format!("{at}.think_time_ms"), clients.think_time_ms, 0, 60_000)?;
-            check_value(&format!("{at}.backoff_ms_max"), clients.backoff_ms_max, 1, 60_000)
+            check_value(&format!("{at}.backoff_ms_max"), clients.backoff_ms_max, 1, 60_000)?;
+            if let Some(kv) = &clients.kv {
+                check_value(&format!("{at}.kv.keys"), kv.keys, 1, 1_000)?;
+                let mix = &kv.mix;
+                for (name, weight) in
+                    [("get", mix.get), ("put", mix.put), ("append", mix.append), ("cas", mix.cas)]
+                {
+                    check_value(&format!("{at}.kv.mix.{name}"), weight, 0, 1_000_000)?;
+                }
+                if mix.get + mix.put + mix.append + mix.cas == 0 {
+                    return Err(field_error(&format!("{at}.kv.mix"), "every weight is 0"));
+                }
+            }
+            Ok(())
         }
         Workload::Pipeline(pipeline) => {
             let at = format!("{at}.pipeline");
@@ -915,6 +957,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("partial-connectivity", include_str!("../../../scenarios/partial-connectivity.json")),
     ("disk-faults", include_str!("../../../scenarios/disk-faults.json")),
     ("figure16", include_str!("../../../scenarios/figure16.json")),
+    ("kv", include_str!("../../../scenarios/kv.json")),
 ];
 
 /// The built-in scenario called `name`.

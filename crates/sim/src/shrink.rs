@@ -178,8 +178,10 @@ impl Shrinker<'_> {
     /// definition.)
     fn cut_horizon(&mut self) -> bool {
         let failure = self.best_result.failure().expect("the best run fails");
-        if matches!(self.property, Property::Liveness | Property::Efficiency)
-            || failure.time_us >= self.best.options.fault_window_us
+        if matches!(
+            self.property,
+            Property::Liveness | Property::Efficiency | Property::Linearizability
+        ) || failure.time_us >= self.best.options.fault_window_us
         {
             return false;
         }

@@ -81,6 +81,9 @@ pub enum Property {
     /// A settled run did no more work than its scenario's `expect` bounds allow (frames and
     /// bytes per committed entry, elections per fault, time to converge after the heal).
     Efficiency,
+    /// The clients' history of the key-value store is linearizable: every operation took
+    /// effect at one instant between its call and its answer (judged when the run settles).
+    Linearizability,
     /// raftsim itself (or the Raft code under test) panicked: always a bug.
     Panic,
 }
@@ -102,6 +105,7 @@ impl Property {
         Property::Liveness,
         Property::LeaderStability,
         Property::Efficiency,
+        Property::Linearizability,
         Property::Panic,
     ];
 
@@ -122,6 +126,7 @@ impl Property {
             Property::LeaderStability => "leader-stability",
             Property::AppliedNeverRollsBack => "applied-never-rolls-back",
             Property::Efficiency => "efficiency",
+            Property::Linearizability => "linearizability",
             Property::Panic => "panic",
         }
     }

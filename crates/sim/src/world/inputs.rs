@@ -1,13 +1,17 @@
 //! Driving one node: its inputs (ticks, frames, client requests), its inbox and service time,
 //! and the processing of its output in the order the contract requires — write, send, apply.
 
+use raftsim_raft::Bug;
+
 use super::World;
 use crate::check::{Property, Violation};
 use crate::client::BURST_CLIENT_BASE;
 use crate::event::{Damage, Event, Reply};
+use crate::kv::KvOutput;
 use crate::node::{Input, Status};
 use crate::raft_under_test::{
-    LogEntry, MessageKind, MessageSummary, NodeId, Observation, ProposeError, RaftUnderTest, Role,
+    LogEntry, MessageKind, MessageSummary, NodeId, Observation, Payload, ProposeError,
+    RaftUnderTest, Role,
 };
 use crate::state_machine::{Applied, CommandId, StateMachine};
 
@@ -122,9 +126,8 @@ impl<R: RaftUnderTest> World<R> {
             }
             Input::Frame { from, frame, damage } => self.receive(node, from, frame, damage)?,
             Input::Request { client, sequence } => {
-                let payload_bytes =
-                    self.clients.as_ref().map_or(0, |clients| clients.payload_bytes());
-                let payload = CommandId { client, sequence }.payload(payload_bytes);
+                let payload = self.request_payload(client, sequence);
+                let sim_node = &mut self.nodes[node as usize - 1];
                 let reply = match sim_node.raft_mut().propose(payload) {
                     Ok(()) => None,
                     Err(ProposeError::NotLeader { leader_hint }) => {
@@ -135,7 +138,7 @@ impl<R: RaftUnderTest> World<R> {
                 if let Some(reply) = reply
                     && client < BURST_CLIENT_BASE
                 {
-                    self.reply_to_client(client, sequence, reply);
+                    self.reply_to_client(client, sequence, reply, None);
                 }
             }
             Input::Transfer { target } => {
@@ -203,9 +206,33 @@ impl<R: RaftUnderTest> World<R> {
         Ok(())
     }
 
-    fn reply_to_client(&mut self, client: u32, sequence: u64, reply: Reply) {
+    /// The command a client's request carries: its id, then its key-value operation in the
+    /// key-value workload (the request carries the operation the client drew for it), else
+    /// padding to the workload's payload size.
+    fn request_payload(&self, client: u32, sequence: u64) -> Payload {
+        let id = CommandId { client, sequence };
+        let Some(clients) = &self.clients else { return id.payload(0) };
+        match clients.kv.as_ref().and_then(|kv| kv.input(client, sequence)) {
+            Some(input) => {
+                let mut bytes = id.payload(0).to_vec();
+                crate::kv::encode_input(input, &mut bytes);
+                Payload::from_slice(&bytes)
+            }
+            None => id.payload(clients.payload_bytes()),
+        }
+    }
+
+    fn reply_to_client(
+        &mut self,
+        client: u32,
+        sequence: u64,
+        reply: Reply,
+        output: Option<KvOutput>,
+    ) {
         let latency = self.network_latency() + self.output_delay_us;
-        self.queue.push(self.now_us + latency, Event::ClientReply { client, sequence, reply });
+        let output = output.map(Box::new);
+        self.queue
+            .push(self.now_us + latency, Event::ClientReply { client, sequence, reply, output });
     }
 
     /// After any input: the node's output, then the pipeline workload's proposals if it leads.
@@ -303,18 +330,19 @@ impl<R: RaftUnderTest> World<R> {
             }
             for entry in output.committed.drain(..) {
                 let sim_node = &mut self.nodes[index];
-                let applied = sim_node.state_machine.apply(&entry);
+                let dedup = !self.spec.bugs.contains(Bug::NoSessionDedup);
+                let applied = sim_node.state_machine.apply_with(&entry, dedup);
                 let hash = sim_node.state_machine.applied_hash();
                 if self.checking {
                     self.checker.on_applied(node, entry.index, hash)?;
                 }
-                if let Applied::Command(id) | Applied::Duplicate(id) = applied
+                if let Applied::Command(id, answer) | Applied::Duplicate(id, answer) = applied
                     && self
                         .clients
                         .as_ref()
                         .is_some_and(|clients| clients.awaits(id.client, id.sequence, node))
                 {
-                    self.reply_to_client(id.client, id.sequence, Reply::Applied);
+                    self.reply_to_client(id.client, id.sequence, Reply::Applied, answer);
                 }
             }
             self.snapshot_if_due(node);
@@ -558,8 +586,11 @@ impl<R: RaftUnderTest> World<R> {
             Event::ClientArrive { node, client, sequence } => {
                 format!("request {sequence} of client {client} reaches n{node}")
             }
-            Event::ClientReply { client, sequence, reply } => {
+            Event::ClientReply { client, sequence, reply, output: None } => {
                 format!("reply to request {sequence} of client {client}: {}", reply.describe())
+            }
+            Event::ClientReply { client, sequence, output: Some(output), .. } => {
+                format!("reply to request {sequence} of client {client}: {output:?}")
             }
             Event::ClientTimeout { client, sequence, attempt } => {
                 format!("client {client} times out on request {sequence} (attempt {attempt})")

@@ -163,12 +163,33 @@ impl<R: RaftUnderTest> World<R> {
             convergence_us: self.now_us - healed_at_us,
         };
         self.efficiency = Some(measured);
+        self.check_linearizability()?;
         let expect = self.spec.options.expect.get(&self.spec.raft);
         if let Some(detail) = expect.and_then(|expect| expect.judge(&measured)) {
             return Err(Violation::new(Property::Efficiency, Vec::new(), None, detail));
         }
         self.verdict = Some(Verdict::Pass);
         Ok(())
+    }
+
+    /// Judges the key-value clients' history, if they ran that workload: once the run has
+    /// settled every client has its last answer, and only requests a client gave up on are
+    /// left maybe applied.
+    fn check_linearizability(&self) -> Result<(), Box<Violation>> {
+        let Some(kv) = self.clients.as_ref().and_then(|clients| clients.kv.as_ref()) else {
+            return Ok(());
+        };
+        if !self.checking {
+            return Ok(());
+        }
+        let report = kv.check();
+        if report.violation().is_none() {
+            return Ok(());
+        }
+        // The witness, one operation a clause, on the violation's one line.
+        let detail = report.verdict.describe(&crate::kv::KvModel);
+        let detail = detail.replace(":\n  ", ": ").replace("\n  ", "; ");
+        Err(Violation::new(Property::Linearizability, Vec::new(), None, detail))
     }
 
     /// The commit index of the leader with the highest term.

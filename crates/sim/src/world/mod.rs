@@ -536,6 +536,11 @@ impl<R: RaftUnderTest> World<R> {
         &self.spec
     }
 
+    /// The key-value clients' history so far, if they run that workload.
+    pub fn kv_history(&self) -> Option<&crate::kv_workload::History> {
+        self.clients.as_ref()?.kv.as_ref().map(|kv| kv.history())
+    }
+
     /// The implementation running `node`, unless crashed (for tests that look inside).
     pub fn raft(&self, node: NodeId) -> Option<&R> {
         self.nodes[node as usize - 1].raft.as_ref()
@@ -562,8 +567,8 @@ impl<R: RaftUnderTest> World<R> {
             Event::ClientArrive { node, client, sequence } => {
                 self.arrive(node, crate::node::Input::Request { client, sequence })
             }
-            Event::ClientReply { client, sequence, reply } => {
-                self.on_client_reply(client, sequence, reply);
+            Event::ClientReply { client, sequence, reply, output } => {
+                self.on_client_reply(client, sequence, reply, output.map(|output| *output));
                 Ok(())
             }
             Event::ClientTimeout { client, sequence, attempt } => {
@@ -595,9 +600,16 @@ impl<R: RaftUnderTest> World<R> {
         self.queue.push(self.now_us + latency, Event::ClientArrive { node, client, sequence });
     }
 
-    fn on_client_reply(&mut self, client: u32, sequence: u64, reply: crate::event::Reply) {
+    fn on_client_reply(
+        &mut self,
+        client: u32,
+        sequence: u64,
+        reply: crate::event::Reply,
+        output: Option<crate::kv::KvOutput>,
+    ) {
         let Some(clients) = &mut self.clients else { return };
-        if let Some(done) = clients.on_reply(client, sequence, reply, self.now_us, &mut self.queue)
+        if let Some(done) =
+            clients.on_reply(client, sequence, reply, output, self.now_us, &mut self.queue)
         {
             self.availability.on_client_completed(self.now_us - done.first_sent_at_us);
         }

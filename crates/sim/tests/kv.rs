@@ -1,0 +1,73 @@
+//! The key-value workload end to end: the clients' history is recorded as they saw it, a
+//! correct Raft's is linearizable under every fault, and a store that applies a retried
+//! command twice is caught by linearizability alone.
+
+mod common;
+
+use common::{JOBS, assert_passed, run_seeds, scenario};
+use raftsim_raft::{Bug, Bugs};
+use raftsim_sim::kv::{KvInput, KvOutput};
+use raftsim_sim::raft_under_test::raftsim::RaftsimNode;
+use raftsim_sim::{Property, RunSpec, World};
+
+/// Seeds of `kv` run by the tests here.
+const SEEDS: u64 = 150;
+
+#[test]
+fn a_correct_raft_serves_linearizable_histories_under_every_fault() {
+    let kv = scenario("kv");
+    for result in run_seeds(&kv, 0..SEEDS, Bugs::NONE, JOBS) {
+        assert_passed(&kv, &result);
+    }
+}
+
+#[test]
+fn the_history_is_what_the_clients_saw() {
+    let kv = scenario("kv");
+    let (mut completed, mut maybe, mut reads_of_values, mut swaps) = (0, 0, 0, 0);
+    for seed in 0..20 {
+        let spec = RunSpec::from_seed(&kv, seed, Bugs::NONE);
+        let mut world: World<RaftsimNode> = World::new(spec, Bugs::NONE, false);
+        while world.step().is_none() {}
+        let history = world.kv_history().expect("the kv workload keeps a history");
+        let mut written = std::collections::BTreeSet::new();
+        for operation in history {
+            written.extend(operation.input.written().unwrap_or_default().iter().copied());
+        }
+        for operation in history {
+            let Some(outcome) = &operation.outcome else {
+                maybe += 1;
+                continue;
+            };
+            completed += 1;
+            assert!(outcome.return_us >= operation.call_us);
+            match (&operation.input, &outcome.output) {
+                (KvInput::Get { .. }, KvOutput::Get { value: Some(value) }) => {
+                    reads_of_values += 1;
+                    assert!(value.iter().all(|token| written.contains(token)), "seed {seed}");
+                }
+                (KvInput::Get { .. }, KvOutput::Get { value: None })
+                | (KvInput::Put { .. }, KvOutput::Put)
+                | (KvInput::Append { .. }, KvOutput::Append) => {}
+                (KvInput::Cas { .. }, KvOutput::Cas { swapped }) => swaps += u32::from(*swapped),
+                (input, output) => panic!("seed {seed}: {input:?} answered {output:?}"),
+            }
+        }
+    }
+    assert!(completed > 1000, "{completed} operations completed in 20 seeds");
+    assert!(reads_of_values > 100 && swaps > 20, "{reads_of_values} reads, {swaps} swaps");
+    assert!(maybe > 0, "some request was cut off by the end of a run");
+}
+
+#[test]
+fn no_session_dedup_is_caught_by_linearizability() {
+    let kv = scenario("kv");
+    let bugs = Bugs::NONE.with(Bug::NoSessionDedup);
+    let results = run_seeds(&kv, 0..50, bugs, JOBS);
+    let caught: Vec<_> = results.iter().filter_map(|result| result.failure()).collect();
+    assert!(caught.len() >= 10, "caught in {} of 50 seeds", caught.len());
+    for failure in caught {
+        assert_eq!(failure.violation.property, Property::Linearizability, "{failure:?}");
+        assert!(failure.violation.detail.starts_with("not linearizable: key "));
+    }
+}
