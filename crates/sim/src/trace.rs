@@ -6,7 +6,9 @@
 //!    and the injected bugs;
 //! 2. the explicit fault schedule;
 //! 3. one line per event, in order;
-//! 4. an outcome line: the result, the violation if any, the event count and the event hash.
+//! 4. in a key-value run, the clients' history: each operation's client, input, call time and
+//!    answer (output and return time; none if the client never learned it);
+//! 5. an outcome line: the result, the violation if any, the event count and the event hash.
 //!
 //! Replay re-runs the header and schedule (never re-drawing them from the seed, so a shrunk
 //! trace replays as written) and compares every event. This module only turns traces into text
@@ -21,6 +23,7 @@ use thiserror::Error;
 use crate::counters::Counters;
 use crate::event::{EventRecord, RECORD_KINDS};
 use crate::fault::{Fault, validate_schedule};
+use crate::kv_workload::History;
 use crate::options::Options;
 use crate::world::{Exceeded, Failure, RunResult, RunSpec, Verdict};
 
@@ -139,8 +142,17 @@ pub struct Trace {
     pub schedule: Vec<Fault>,
     /// Every event, in order.
     pub events: Vec<EventRecord>,
+    /// What the key-value clients asked and heard, in a key-value run (the line before the
+    /// outcome): what the linearizability check judged, for a reader or another checker.
+    pub history: Option<History>,
     /// How the run ended.
     pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryLine {
+    history: History,
 }
 
 /// Why a text is not a usable trace. Every variant names the line it is about.
@@ -200,6 +212,7 @@ impl Trace {
             },
             schedule: spec.schedule.clone(),
             events,
+            history: result.kv_history.clone(),
             outcome: Outcome::of(result),
         }
     }
@@ -235,6 +248,10 @@ impl Trace {
             )
             .expect("writing to a String cannot fail");
         }
+        if let Some(history) = &self.history {
+            out.push_str(&json_line(&HistoryLine { history: history.clone() }));
+            out.push('\n');
+        }
         out.push_str(&json_line(&OutcomeLine { outcome: self.outcome.clone() }));
         out.push('\n');
         out
@@ -249,9 +266,21 @@ impl Trace {
         let (number, second) = lines.next().ok_or(TraceError::Truncated(1))?;
         let schedule = parse_line::<ScheduleLine>(number, second, "the fault schedule")?.schedule;
         let mut events = Vec::new();
+        let mut history = None;
         let mut last_number = number;
         while let Some((number, line)) = lines.next() {
             last_number = number;
+            if history.is_some() && !line.starts_with(r#"{"outcome""#) {
+                return Err(TraceError::Line {
+                    line: number,
+                    message: "the client history must be followed by the outcome".to_owned(),
+                });
+            }
+            if line.starts_with(r#"{"history""#) {
+                history =
+                    Some(parse_line::<HistoryLine>(number, line, "the client history")?.history);
+                continue;
+            }
             if line.starts_with(r#"{"outcome""#) {
                 let outcome = parse_line::<OutcomeLine>(number, line, "the outcome")?.outcome;
                 if let Some((extra, _)) = lines.find(|(_, line)| !line.trim().is_empty()) {
@@ -260,7 +289,7 @@ impl Trace {
                         message: "text after the outcome line (two traces joined?)".to_owned(),
                     });
                 }
-                let trace = Trace { header, schedule, events, outcome };
+                let trace = Trace { header, schedule, events, history, outcome };
                 trace.cross_check(number)?;
                 trace
                     .header
@@ -408,6 +437,30 @@ mod tests {
         let trace = sample();
         let text = trace.to_jsonl();
         assert_eq!(Trace::parse(&text), Ok(trace));
+    }
+
+    #[test]
+    fn a_key_value_run_carries_its_clients_history_before_the_outcome() {
+        let scenario = builtin("kv").unwrap();
+        let mut spec = RunSpec::from_seed(&scenario, 2, Bugs::NONE);
+        spec.options.fault_window_us = 300_000;
+        let (result, trace) = RAFTSIM_ENGINE.record(&spec);
+        let history = trace.history.as_ref().expect("a kv run records its history");
+        assert!(history.len() > 10 && history.iter().any(|operation| operation.outcome.is_some()));
+        assert_eq!(result.kv_history.as_ref(), Some(history));
+        let text = trace.to_jsonl();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[lines.len() - 2].starts_with(r#"{"history":[{"client":"#));
+        assert_eq!(Trace::parse(&text), Ok(trace.clone()));
+        // Nothing may come between the history and the outcome.
+        let mut misplaced = lines.clone();
+        misplaced.swap(lines.len() - 2, lines.len() - 3);
+        let error = Trace::parse(&misplaced.join("\n")).unwrap_err();
+        assert!(error.to_string().contains("followed by the outcome"), "{error}");
+        // A campaign's run keeps no history; a plain workload has none.
+        let (unrecorded, _) = RAFTSIM_ENGINE.run(spec, crate::engine::Settings::default());
+        assert_eq!(unrecorded.kv_history, None);
+        assert_eq!(sample().history, None);
     }
 
     #[test]

@@ -160,6 +160,9 @@ pub struct RunResult {
     pub efficiency: Option<Efficiency>,
     /// How well the cluster served: time without a leader, recovery after faults, latency.
     pub availability: Availability,
+    /// The key-value clients' history, in a run that records its events for a trace (a
+    /// campaign's runs keep none, so its memory stays flat).
+    pub kv_history: Option<crate::kv_workload::History>,
 }
 
 impl RunResult {
@@ -528,6 +531,7 @@ impl<R: RaftUnderTest> World<R> {
             availability: self
                 .availability
                 .finish(self.now_us, self.checking.then(|| self.checker.committed().last_index())),
+            kv_history: self.records.as_ref().and(self.kv_history()).cloned(),
         }
     }
 
