@@ -4,13 +4,11 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use common::{
     BUG, BUG_SCENARIO, BUG_SEEDS, arg, assert_code, assert_counters, files_in, fuzz_bug, json,
-    last_line, parse_hash, run, stderr, stdout,
+    last_line, parse_hash, run, stderr, stdout, terminated_campaign,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -255,24 +253,18 @@ fn without_a_terminal_output_is_plain_lines() {
 #[test]
 fn sigterm_stops_a_campaign_cleanly_with_its_summary_and_exit_130() {
     let dir = TempDir::new().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .args(["fuzz", "--scenario", "calm", "--duration", "30", "--jobs", "1", "--json"])
-        .args(["--out", arg(dir.path())])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("raftsim starts");
-    // The signal handler is in place before the campaign's first line is printed.
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    err.read_line(&mut first).unwrap();
-    assert!(first.starts_with("raftsim fuzz:"), "{first}");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
+    let output = terminated_campaign(&[
+        "fuzz",
+        "--scenario",
+        "calm",
+        "--duration",
+        "30",
+        "--jobs",
+        "1",
+        "--json",
+        "--out",
+        arg(dir.path()),
+    ]);
     assert_eq!(output.status.code(), Some(130));
     let summary: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
     assert_eq!(summary["interrupted"], true);

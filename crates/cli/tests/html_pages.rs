@@ -6,12 +6,12 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Stdio;
 
 use common::browser::{Browser, assert_screenshot, assert_self_contained, chromium};
-use common::{arg, assert_code, calm_trace, files_in, raftsim, run, stderr, stdout};
+use common::{
+    arg, assert_code, calm_trace, files_in, raftsim, run, stderr, stdout, terminated_campaign,
+};
 use tempfile::TempDir;
 
 /// A kept trace whose replay ends in a violation: `eager-apply` caught on 4 nodes of `calm`,
@@ -134,24 +134,20 @@ fn fuzz_report_shows_the_counters_the_failures_with_their_commands_and_the_histo
 fn fuzz_report_is_written_when_the_campaign_is_interrupted() {
     let dir = TempDir::new().unwrap();
     let page = dir.path().join("campaign.html");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .args(["fuzz", "--scenario", "calm", "--duration", "30", "--jobs", "1"])
-        .args(["--out", arg(dir.path()), "--report", arg(&page)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("raftsim starts");
-    // The signal handler is in place before the campaign's first line is printed.
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    assert!(first.starts_with("raftsim fuzz:"), "{first}");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let output = terminated_campaign(&[
+        "fuzz",
+        "--scenario",
+        "calm",
+        "--duration",
+        "30",
+        "--jobs",
+        "1",
+        "--out",
+        arg(dir.path()),
+        "--report",
+        arg(&page),
+    ]);
+    assert_eq!(output.status.code(), Some(130));
     let html = fs::read_to_string(&page).expect("the report is written");
     assert!(html.contains("The campaign was interrupted."), "the verdict says so");
 }

@@ -252,3 +252,35 @@ pub fn assert_no_debug_formatting(what: &str, text: &str) {
     let lines = debug_formatted_lines(text);
     assert!(lines.is_empty(), "{what} shows Debug formatting:\n{}", lines.join("\n"));
 }
+
+/// Starts `raftsim ARGS` (a long campaign), waits for the banner line it prints once its signal
+/// handler is in place (on standard error with `--json`, else on standard output), sends it
+/// SIGTERM, and returns its output: the exit status and whatever it printed after the banner.
+pub fn terminated_campaign(args: &[&str]) -> Output {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(raftsim_path())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("raftsim starts");
+    // The banner's stream stays open until the end (closing it would kill the campaign with
+    // SIGPIPE at its next line); the other is collected with the exit status.
+    let mut banner: Box<dyn BufRead> = if args.contains(&"--json") {
+        Box::new(BufReader::new(child.stderr.take().unwrap()))
+    } else {
+        Box::new(BufReader::new(child.stdout.take().unwrap()))
+    };
+    let mut first = String::new();
+    banner.read_line(&mut first).unwrap();
+    assert!(first.starts_with("raftsim fuzz:"), "{first}");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    drop(banner);
+    output
+}
