@@ -1,8 +1,10 @@
 //! Closed-loop clients: each keeps one request outstanding, follows leader hints, and retries
-//! with capped exponential backoff and jitter until its request is applied.
+//! with capped exponential backoff and jitter until its request is applied; with circuit
+//! breakers (see [`crate::breaker`]), it keeps away from servers that keep failing it.
 
 use rand::Rng;
 
+use crate::breaker::Breakers;
 use crate::event::{Event, EventQueue, Reply};
 use crate::kv::KvOutput;
 use crate::kv_workload::KvWorkload;
@@ -33,6 +35,8 @@ struct Client {
     first_sent_at_us: u64,
     /// When the attempt that completed its last request was sent, if any completed.
     last_completed_sent_at_us: Option<u64>,
+    /// Its circuit breakers, one per server, if the scenario gives clients breakers.
+    breakers: Option<Breakers>,
 }
 
 /// A reply that completed a request.
@@ -79,6 +83,7 @@ impl Clients {
             sent_at_us: 0,
             first_sent_at_us: 0,
             last_completed_sent_at_us: None,
+            breakers: params.circuit_breaker.map(|breaker| Breakers::new(breaker, nodes)),
         };
         let mut clients = Clients {
             params,
@@ -107,12 +112,35 @@ impl Clients {
         self.params.payload_bytes as usize
     }
 
-    /// The node a client's request should go to, and the one-way latency to reach it.
-    fn pick_target(&mut self, client: usize) -> NodeId {
-        match self.clients[client].leader_hint {
-            Some(node) => node,
-            None => self.rng.random_range(1..=self.nodes),
+    /// The node a client's request should go to: the leader it last heard of, else a random
+    /// one — among those its breakers let through, if it has breakers and any does.
+    fn pick_target(&mut self, client: usize, now_us: u64) -> NodeId {
+        let state = &self.clients[client];
+        let Some(breakers) = &state.breakers else {
+            return match state.leader_hint {
+                Some(node) => node,
+                None => self.rng.random_range(1..=self.nodes),
+            };
+        };
+        if let Some(node) = state.leader_hint.filter(|&node| breakers.allows(node, now_us)) {
+            return node;
         }
+        let open: Vec<NodeId> =
+            (1..=self.nodes).filter(|&node| breakers.allows(node, now_us)).collect();
+        match open.len() {
+            0 => self.rng.random_range(1..=self.nodes),
+            count => open[self.rng.random_range(0..count)],
+        }
+    }
+
+    /// Breakers opened and half-open probes sent, over every client.
+    pub fn breaker_counts(&self) -> (u64, u64) {
+        self.clients
+            .iter()
+            .filter_map(|client| client.breakers.as_ref())
+            .fold((0, 0), |(opened, probes), breakers| {
+                (opened + breakers.opened, probes + breakers.probes)
+            })
     }
 
     /// A one-way latency between a client and a node.
@@ -123,9 +151,12 @@ impl Clients {
     /// `client` sends its current request: returns the target node and schedules a timeout.
     pub fn send(&mut self, client: u32, now_us: u64, queue: &mut EventQueue) -> (NodeId, u64) {
         let index = client as usize;
-        let node = self.pick_target(index);
+        let node = self.pick_target(index, now_us);
         let timeout_us = self.params.request_timeout_ms * 1000;
         let state = &mut self.clients[index];
+        if let Some(breakers) = &mut state.breakers {
+            breakers.on_send(node);
+        }
         if state.attempt == 0 {
             state.first_sent_at_us = now_us;
             if let Some(kv) = &mut self.kv {
@@ -179,9 +210,16 @@ impl Clients {
     ) -> Option<Completion> {
         let index = client as usize;
         let state = self.clients.get(index)?;
-        if state.sequence != sequence || state.awaiting.is_none() {
+        let Some(server) = state.awaiting.filter(|_| state.sequence == sequence) else {
             return None; // A late or duplicate reply.
+        };
+        if let Some(breakers) = &mut self.clients[index].breakers {
+            match reply {
+                Reply::Busy => breakers.on_failure(server, now_us),
+                Reply::Applied | Reply::Redirect(_) => breakers.on_success(server),
+            }
         }
+        let state = &self.clients[index];
         match reply {
             Reply::Applied => {
                 let completion = Completion {
@@ -226,9 +264,15 @@ impl Clients {
         queue: &mut EventQueue,
     ) {
         let state = &mut self.clients[client as usize];
-        if state.sequence == sequence && state.attempt == attempt && state.awaiting.is_some() {
+        if state.sequence == sequence
+            && state.attempt == attempt
+            && let Some(server) = state.awaiting
+        {
             // The node may be down or partitioned away: forget the hint and try another.
             state.leader_hint = None;
+            if let Some(breakers) = &mut state.breakers {
+                breakers.on_failure(server, now_us);
+            }
             self.retry(client, now_us, queue);
         }
     }

@@ -102,6 +102,10 @@ named_counts! {
     client_retries,
     /// Client requests completed (applied and acknowledged).
     client_requests,
+    /// Times a client's circuit breaker opened on a server (see `ClientParams::circuit_breaker`).
+    breakers_opened,
+    /// Requests a client sent as the half-open probe of a server whose breaker had cooled down.
+    breaker_probes,
     /// Ticks delivered to running nodes.
     ticks,
     /// Fsyncs started (each covers every write handed over before it: group commit).

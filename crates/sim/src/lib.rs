@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod availability;
+pub mod breaker;
 pub mod check;
 pub mod client;
 pub mod counters;

@@ -293,6 +293,22 @@ pub struct ClientParams {
     /// request is an opaque command of `payload_bytes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kv: Option<KvParams>,
+    /// A circuit breaker per client and server: after `failures` failed attempts in a row at
+    /// a server (timeouts, busy answers) the client stops sending to it for `cooldown_ms`,
+    /// then lets one request through as a probe (half-open), whose success closes the breaker
+    /// and whose failure opens it again. Absent: clients try any server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circuit_breaker: Option<BreakerParams>,
+}
+
+/// A client's circuit breaker (see [`ClientParams::circuit_breaker`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerParams {
+    /// Failed attempts in a row that open the breaker.
+    pub failures: u32,
+    /// How long an open breaker keeps requests away from the server.
+    pub cooldown_ms: u64,
 }
 
 /// The key-value workload's operations.
@@ -828,6 +844,15 @@ pub(crate) fn validate_workload(at: &str, workload: &Workload) -> Result<(), Sce
             )?;
             check_span(&format!("{at}.think_time_ms"), clients.think_time_ms, 0, 60_000)?;
             check_value(&format!("{at}.backoff_ms_max"), clients.backoff_ms_max, 1, 60_000)?;
+            if let Some(breaker) = &clients.circuit_breaker {
+                check_value(&format!("{at}.circuit_breaker.failures"), breaker.failures, 1, 1_000)?;
+                check_value(
+                    &format!("{at}.circuit_breaker.cooldown_ms"),
+                    breaker.cooldown_ms,
+                    1,
+                    60_000,
+                )?;
+            }
             if let Some(kv) = &clients.kv {
                 check_value(&format!("{at}.kv.keys"), kv.keys, 1, 1_000)?;
                 let mix = &kv.mix;

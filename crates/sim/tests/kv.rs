@@ -16,9 +16,15 @@ const SEEDS: u64 = 150;
 #[test]
 fn a_correct_raft_serves_linearizable_histories_under_every_fault() {
     let kv = scenario("kv");
+    let mut total = raftsim_sim::Counters::default();
     for result in run_seeds(&kv, 0..SEEDS, Bugs::NONE, JOBS) {
         assert_passed(&kv, &result);
+        total.add(&result.counters);
     }
+    // Crashed, paused and overloaded servers trip the clients' breakers, which cool down and
+    // probe again.
+    assert!(total.breakers_opened > 50, "{total:?}");
+    assert!(total.breaker_probes > 20, "{total:?}");
 }
 
 #[test]

@@ -517,6 +517,7 @@ impl<R: RaftUnderTest> World<R> {
         if let Some(clients) = &self.clients {
             counters.client_retries = clients.retries;
             counters.client_requests = clients.completed;
+            (counters.breakers_opened, counters.breaker_probes) = clients.breaker_counts();
             coverage.client_retried_after_redirect = clients.redirect_retries;
         }
         RunResult {
