@@ -7,6 +7,7 @@ use raftsim_lincheck::kv::KvModel;
 use raftsim_lincheck::{CheckOptions, Verdict, check};
 
 #[path = "../tests/support/generate.rs"]
+#[allow(dead_code, reason = "the benchmark needs only the history")]
 mod generate;
 
 use generate::{Workload, generate};

@@ -92,18 +92,19 @@
 //!
 //! # Witnesses
 //!
-//! A violation comes with a witness: a few operations of one failing partition that cannot be
-//! linearized *whatever the partition's other operations did* — with every other operation
-//! turned maybe-applied (free to have taken effect at any instant, or never), the partition is
-//! still not linearizable, and so is the witness on its own. (Deleting the other operations
-//! instead would shrink a stale read to the bare read of "a value nobody wrote", its writer
-//! deleted.) The search records the latest frontier it reached; operations called after it
-//! played no part and go first. Then chunks of the witness, halves down to single operations,
-//! are turned maybe-applied while the partition stays not linearizable, and single operations
-//! are retried to a fixed point. The result is *1-minimal*: turn any one of its operations
-//! maybe-applied as well and the partition is linearizable. The shrinking has its own budget
-//! ([`CheckOptions::shrink_steps_max`]); if it runs out, the witness found so far is reported
-//! and marked not minimal.
+//! A violation comes with a witness: a few operations of one failing partition that are
+//! themselves not linearizable. The search records the latest frontier it reached; operations
+//! called after it played no part and go first. Then chunks of operations, halves down to single
+//! ones, are removed while the rest stays not linearizable, and single removals are repeated to
+//! a fixed point, as delta debugging does. The result is *1-minimal*: remove any one of its
+//! operations and the rest is linearizable.
+//!
+//! Removing an operation also removes those whose outputs only it explains ([`Model::sources`]):
+//! for a key-value store, the reads of values only it wrote. Without that, a stale read would
+//! shrink to the bare read of "a value nobody wrote", its write removed; with it, the witness of
+//! a stale read is the write of the old value, the write that replaced it, and the read. The
+//! shrinking has its own budget ([`CheckOptions::shrink_steps_max`]); if it runs out, the witness
+//! found so far is reported and marked not minimal.
 //!
 //! # Determinism
 //!

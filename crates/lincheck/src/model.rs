@@ -69,6 +69,20 @@ pub trait Model {
         vec![Refinement::Keep; history.len()]
     }
 
+    /// What each operation's recorded output shows that other operations did, for shrinking
+    /// witnesses. For each operation of `history` (one part's operations, in history order),
+    /// groups of positions in `history`: its output can only be right if, from each group, some
+    /// operation took effect — for a read, the writes of what it returned.
+    ///
+    /// Shrinking removes operations while the rest stays not linearizable, and never keeps an
+    /// operation without some operation of each of its groups: removing the last one removes it
+    /// too. Otherwise a stale read would shrink to the read alone, a read of "a value nobody
+    /// wrote" once the write of it is removed — true of the witness, and misleading about the
+    /// history. The default, no groups, shrinks by plain removal.
+    fn sources(&self, history: &[&Operation<Self::Input, Self::Output>]) -> Vec<Vec<Vec<usize>>> {
+        vec![Vec::new(); history.len()]
+    }
+
     /// Names a part in reports.
     fn describe_partition(&self, partition: &Self::Partition) -> String {
         format!("{partition:?}")
@@ -109,5 +123,10 @@ pub enum Refinement<O> {
     /// only use is to change the state one particular kind of operation sees — for a
     /// key-value store, a write nobody read, which can only have made a compare-and-swap fail —
     /// then costs the search nothing elsewhere. An empty list is [`Refinement::Drop`].
+    ///
+    /// Operations refined so must also be interchangeable: wherever one of them took effect,
+    /// any other that could have (called by then, not yet taken effect, that position among
+    /// its own) could have instead, the rest unchanged. The search tries only the earliest
+    /// called at each point.
     OnlyJustBefore(Vec<usize>),
 }

@@ -22,13 +22,16 @@
 //!    makes it fail (its expected value lacks the token), the `append`s it passes over are read
 //!    by nobody, compare-and-swaps it passes over fail without it (their expected values lack
 //!    the token, or cannot be the value at all), and after the next `put` nothing differs. It is
-//!    restricted to those positions ([`Refinement::OnlyJustBefore`]): the unswapped
+//!    restricted to those positions ([`Refinement::OnlyJustBefore`]), and such writes are
+//!    interchangeable — what each leaves is a token nobody reads until the next `put` — so
+//!    the search need only try one of them at each point. The positions are the unswapped
 //!    compare-and-swaps that returned no earlier than its call and whose expected value the key
 //!    may hold (not one with a token nobody writes, nor absent once a completed write returned,
 //!    which fail anyway). If there are none, it is left out. A maybe-applied compare-and-swap
 //!    whose new value has such a token is left out under the same condition, but not
 //!    restricted: whether it swaps where it is moved depends on the value there.
-//! 3. **A read nobody saw changes nothing**: a maybe-applied `get` is left out.
+//! 3. **What cannot have changed anything is left out**: a maybe-applied `get`, and a
+//!    maybe-applied compare-and-swap whose expected value the key cannot hold.
 //!
 //! All three are exact — the refined history is linearizable if and only if the original is —
 //! whatever the workload; a workload that writes a fresh token in every write makes the first two
@@ -55,9 +58,10 @@ struct Evidence {
 }
 
 impl Evidence {
-    fn gather(history: &[&Operation<KvInput, KvOutput>]) -> Self {
+    /// Gathers the evidence of the operations of `history` not `left_out`.
+    fn gather(history: &[&Operation<KvInput, KvOutput>], left_out: &[bool]) -> Self {
         let mut evidence = Self::default();
-        for operation in history {
+        for (operation, _) in history.iter().zip(left_out).filter(|(_, left_out)| !**left_out) {
             if let Some(written) = operation.input.written() {
                 let distinct: BTreeSet<Token> = written.iter().copied().collect();
                 for token in distinct {
@@ -130,6 +134,7 @@ struct Failure {
 /// The completed, unswapped compare-and-swaps whose expected value the key may hold.
 fn failures(history: &[&Operation<KvInput, KvOutput>], evidence: &Evidence) -> Vec<Failure> {
     let mut failures = Vec::new();
+    // Only completed operations can fail, and none is ever left out.
     for (position, operation) in history.iter().enumerate() {
         if let (KvInput::Cas { expected, .. }, Some(seen)) = (&operation.input, &operation.outcome)
             && seen.output == (KvOutput::Cas { swapped: false })
@@ -142,40 +147,74 @@ fn failures(history: &[&Operation<KvInput, KvOutput>], evidence: &Evidence) -> V
 }
 
 /// One refinement per operation of `history` (one key's operations).
+///
+/// Leaving an operation out can make others droppable — a compare-and-swap left out no longer
+/// expects anything — so drops are repeated until none is left, each round judged on what the
+/// earlier ones left. Each round is exact on its own history, so the whole is.
 pub(super) fn refine(history: &[&Operation<KvInput, KvOutput>]) -> Vec<Refinement<KvOutput>> {
-    let evidence = Evidence::gather(history);
-    let failures = failures(history, &evidence);
-    history
-        .iter()
-        .map(|operation| {
-            if !operation.is_maybe() {
-                return Refinement::Keep;
-            }
-            let (Some(written), Some(output)) =
-                (operation.input.written(), took_effect(&operation.input))
-            else {
-                return Refinement::Drop;
-            };
-            if let Some(by_us) = evidence.seen_by_us(written)
-                && by_us >= operation.call_us
+    let mut left_out = vec![false; history.len()];
+    loop {
+        let evidence = Evidence::gather(history, &left_out);
+        let failures = failures(history, &evidence);
+        let mut dropped_any = false;
+        for (position, operation) in history.iter().enumerate() {
+            if !left_out[position]
+                && refinement(operation, &evidence, &failures) == Refinement::Drop
             {
-                return Refinement::TookEffect { output, by_us };
+                left_out[position] = true;
+                dropped_any = true;
             }
-            if !evidence.unseeable(written) {
-                return Refinement::Keep;
-            }
-            let successors: Vec<usize> = failures
+        }
+        if !dropped_any {
+            return history
                 .iter()
-                .filter(|failure| failure.return_us >= operation.call_us)
-                .map(|failure| failure.position)
+                .zip(left_out)
+                .map(|(operation, left_out)| match left_out {
+                    true => Refinement::Drop,
+                    false => refinement(operation, &evidence, &failures),
+                })
                 .collect();
-            match (&operation.input, successors.is_empty()) {
-                (_, true) => Refinement::Drop,
-                (KvInput::Cas { .. }, false) => Refinement::Keep,
-                (_, false) => Refinement::OnlyJustBefore(successors),
-            }
-        })
-        .collect()
+        }
+    }
+}
+
+/// The refinement of one operation, given its key's evidence and failed compare-and-swaps.
+fn refinement(
+    operation: &Operation<KvInput, KvOutput>,
+    evidence: &Evidence,
+    failures: &[Failure],
+) -> Refinement<KvOutput> {
+    if !operation.is_maybe() {
+        return Refinement::Keep;
+    }
+    let (Some(written), Some(output)) = (operation.input.written(), took_effect(&operation.input))
+    else {
+        return Refinement::Drop;
+    };
+    if let Some(by_us) = evidence.seen_by_us(written)
+        && by_us >= operation.call_us
+    {
+        return Refinement::TookEffect { output, by_us };
+    }
+    if let KvInput::Cas { expected, .. } = &operation.input
+        && !evidence.may_hold(expected.as_deref(), operation.call_us)
+    {
+        // It can never have swapped, so it never changed anything.
+        return Refinement::Drop;
+    }
+    if !evidence.unseeable(written) {
+        return Refinement::Keep;
+    }
+    let successors: Vec<usize> = failures
+        .iter()
+        .filter(|failure| failure.return_us >= operation.call_us)
+        .map(|failure| failure.position)
+        .collect();
+    match (&operation.input, successors.is_empty()) {
+        (_, true) => Refinement::Drop,
+        (KvInput::Cas { .. }, false) => Refinement::Keep,
+        (_, false) => Refinement::OnlyJustBefore(successors),
+    }
 }
 
 /// The answer of a write that took effect; `None` for a read.
