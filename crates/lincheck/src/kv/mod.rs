@@ -7,7 +7,9 @@
 //! [`KvModel`]'s refinement uses to pin down timed-out writes (see [`refine`](self::refine)).
 
 mod model;
+mod order;
 mod refine;
+mod sources;
 
 use serde::{Deserialize, Serialize};
 

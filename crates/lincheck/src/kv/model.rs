@@ -1,10 +1,9 @@
 //! The key-value store's sequential specification.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::{Key, KvInput, KvOutput, Token, refine};
-use crate::history::{Operation, Return};
+use super::{Key, KvInput, KvOutput, Token, order, refine, sources};
+use crate::history::Operation;
 use crate::model::{Model, Refinement};
 
 /// The key-value store as a [`Model`], partitioned per key.
@@ -90,37 +89,12 @@ impl Model for KvModel {
         refine::refine(history)
     }
 
-    /// Each token a `get` returned needs one of the writes of that token; so does each token a
-    /// compare-and-swap expected, if it swapped or may have (a maybe-applied one matters only if
-    /// it swapped). A token nobody wrote needs nothing: such an operation is a violation on its
-    /// own. An unswapped compare-and-swap needs nothing either, though it shows that some write
-    /// had changed the value: which one depends on the order, so a witness may hold a failed
-    /// compare-and-swap without the write that made it fail.
+    fn known_order(&self, history: &[&Operation<KvInput, KvOutput>]) -> Vec<(usize, usize)> {
+        order::known_order(history)
+    }
+
     fn sources(&self, history: &[&Operation<KvInput, KvOutput>]) -> Vec<Vec<Vec<usize>>> {
-        let mut writers: BTreeMap<Token, Vec<usize>> = BTreeMap::new();
-        for (position, operation) in history.iter().enumerate() {
-            let written: BTreeSet<Token> =
-                operation.input.written().unwrap_or_default().iter().copied().collect();
-            for token in written {
-                writers.entry(token).or_default().push(position);
-            }
-        }
-        history
-            .iter()
-            .map(|operation| {
-                let saw: BTreeSet<Token> = match (&operation.input, &operation.outcome) {
-                    (_, Some(Return { output: KvOutput::Get { value: Some(value) }, .. })) => {
-                        value.iter().copied().collect()
-                    }
-                    (
-                        KvInput::Cas { expected: Some(expected), .. },
-                        None | Some(Return { output: KvOutput::Cas { swapped: true }, .. }),
-                    ) => expected.iter().copied().collect(),
-                    _ => BTreeSet::new(),
-                };
-                saw.iter().filter_map(|token| writers.get(token).cloned()).collect()
-            })
-            .collect()
+        sources::sources(history)
     }
 
     fn describe_partition(&self, key: &Key) -> String {

@@ -10,7 +10,10 @@
 //! 1. **A write seen took effect.** If a maybe-applied write is the only write of some token and
 //!    a completed operation saw that token, the write took effect before that operation did, so
 //!    no later than the operation's return: it is checked as a completed write (a
-//!    compare-and-swap, as swapped) returning then. Every linearization already places it so.
+//!    compare-and-swap, as swapped) returning then. And if a completed operation saw the value
+//!    without the token, and returned before another saw it, the write took effect after the
+//!    first was called: before, the token would have had to be overwritten by then, never to
+//!    come back. Every linearization already places it so.
 //! 2. **A write nobody could see matters only to a failed compare-and-swap.** Say a
 //!    maybe-applied `put` or `append` is the only write of a token that no `get` returned and no
 //!    compare-and-swap (of any outcome) expected. From the write until the next `put` or swap,
@@ -50,6 +53,10 @@ struct Evidence {
     writers: BTreeMap<Token, u32>,
     /// For each token a completed operation saw, the earliest return of one that did.
     seen_by_us: BTreeMap<Token, Time>,
+    /// For each token a completed operation saw, the latest call of one that did.
+    last_seen_call_us: BTreeMap<Token, Time>,
+    /// Every value a completed operation saw: (call, return, its tokens, sorted).
+    sightings: Vec<(Time, Time, Vec<Token>)>,
     /// Every token a completed `get` returned or any compare-and-swap expected.
     read_or_expected: BTreeSet<Token>,
     /// The earliest return of a completed write (a `put`, an `append`, a swapped
@@ -83,6 +90,17 @@ impl Evidence {
             for &token in saw {
                 let earliest = evidence.seen_by_us.entry(token).or_insert(seen.return_us);
                 *earliest = (*earliest).min(seen.return_us);
+                let latest = evidence.last_seen_call_us.entry(token).or_insert(operation.call_us);
+                *latest = (*latest).max(operation.call_us);
+            }
+            let sees = matches!(
+                (&operation.input, &seen.output),
+                (_, KvOutput::Get { .. }) | (KvInput::Cas { .. }, KvOutput::Cas { swapped: true })
+            );
+            if sees {
+                let mut tokens = saw.to_vec();
+                tokens.sort_unstable();
+                evidence.sightings.push((operation.call_us, seen.return_us, tokens));
             }
             let wrote = match seen.output {
                 KvOutput::Put | KvOutput::Append | KvOutput::Cas { swapped: true } => true,
@@ -113,6 +131,23 @@ impl Evidence {
             .filter(|token| self.writers.get(token) == Some(&1))
             .filter_map(|token| self.seen_by_us.get(token).copied())
             .min()
+    }
+
+    /// The latest call of a completed operation that saw the value without a token only
+    /// `written`'s write writes, and returned before another saw the token: the write took
+    /// effect after it. (Had it taken effect before, the token would have been overwritten by
+    /// then, and nothing could have brought it back.) Zero if none.
+    fn unseen_after_us(&self, written: &[Token]) -> Time {
+        let mut after_us = 0;
+        for token in written.iter().filter(|token| self.writers.get(token) == Some(&1)) {
+            let Some(&seen_call_us) = self.last_seen_call_us.get(token) else { continue };
+            for (call_us, return_us, tokens) in &self.sightings {
+                if *return_us < seen_call_us && tokens.binary_search(token).is_err() {
+                    after_us = after_us.max(*call_us);
+                }
+            }
+        }
+        after_us
     }
 
     /// Whether `written` holds a token no other write writes and nothing read or expected.
@@ -194,7 +229,8 @@ fn refinement(
     if let Some(by_us) = evidence.seen_by_us(written)
         && by_us >= operation.call_us
     {
-        return Refinement::TookEffect { output, by_us };
+        let after_us = evidence.unseen_after_us(written).min(by_us);
+        return Refinement::TookEffect { output, after_us, by_us };
     }
     if let KvInput::Cas { expected, .. } = &operation.input
         && !evidence.may_hold(expected.as_deref(), operation.call_us)
@@ -258,7 +294,7 @@ mod tests {
         let history = [put(1, 0), get(&[1], 50, 60), get(&[1], 20, 30)];
         assert_eq!(
             refined(&history)[0],
-            Refinement::TookEffect { output: KvOutput::Put, by_us: 30 }
+            Refinement::TookEffect { output: KvOutput::Put, after_us: 0, by_us: 30 }
         );
     }
 
