@@ -15,7 +15,10 @@
 //! is is never tried: taking effect there changes nothing, and it can still take effect later.
 //! One the model restricted to take effect only immediately before certain operations
 //! ([`crate::Refinement::OnlyJustBefore`]) is followed by one of those or by nothing: the
-//! search backtracks from it at once if none of them fits.
+//! search backtracks from it at once if none of them fits; and since such operations are
+//! interchangeable, only the earliest called is tried at each point. An operation the model
+//! knows to come after another ([`crate::Model::known_order`]) is not a candidate until that
+//! one is linearized.
 
 use std::borrow::Cow;
 

@@ -12,9 +12,8 @@
 //! of a value nobody wrote, once the write is removed — and report that instead of the stale
 //! read. So "remove any one" means: remove it, and whatever only it explains.
 //!
-//! Every candidate is checked in full, so a witness is always genuinely not linearizable.
-//! Removing operations only ever makes the search smaller, so each check costs at most what the
-//! original search did, give or take the search order.
+//! Every candidate is checked in full, so a witness is always genuinely not linearizable. Each
+//! check searches fewer operations than the original did, and usually costs less.
 
 use crate::history::{Operation, Time};
 use crate::model::Model;

@@ -74,7 +74,7 @@ fn histories_and_reports_round_trip_through_json() {
     let back: raftsim_lincheck::ReportOf<KvModel> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, report);
     let options = serde_json::to_string(&CheckOptions::default()).unwrap();
-    assert_eq!(options, r#"{"steps_max_per_partition":2000000,"shrink_steps_max":20000000}"#);
+    assert_eq!(options, r#"{"steps_max_per_partition":1000000,"shrink_steps_max":10000000}"#);
     let maybe: KvOperation = Operation::maybe(4, KvInput::Get { key: 2 }, 7);
     assert_eq!(
         serde_json::to_string(&maybe).unwrap(),
