@@ -33,9 +33,9 @@ impl CheckOptions {
     /// The default budget for one partition: far beyond what the search of a realistic
     /// 10,000-operation history needs (a few steps per operation), and small enough that an
     /// exhausted search ends in about a second.
-    pub const STEPS_MAX_PER_PARTITION_DEFAULT: u64 = 2_000_000;
-    /// The default budget for shrinking a witness.
-    pub const SHRINK_STEPS_MAX_DEFAULT: u64 = 20_000_000;
+    pub const STEPS_MAX_PER_PARTITION_DEFAULT: u64 = 1_000_000;
+    /// The default budget for shrinking a witness: some ten exhausted checks.
+    pub const SHRINK_STEPS_MAX_DEFAULT: u64 = 10_000_000;
 }
 
 impl Default for CheckOptions {

@@ -13,15 +13,17 @@ use crate::history::Time;
 use crate::links::Links;
 
 /// The set of linearized operations, in the compact form the memo stores: all completed
-/// operations ranked before `first_pending`, plus `later` (the linearized operations ranked
-/// after it, in increasing rank). A search rarely runs far ahead of its frontier, so `later`
-/// stays short however long the history.
+/// operations ranked before `first_pending`, plus the completed ones linearized ahead of it,
+/// plus the maybe-applied ones that took effect. A search rarely runs far ahead of its
+/// frontier, so the set stays short however long the history.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct LinearizedSet {
     /// The rank of the frontier (the number of completed operations, if all are linearized).
     pub(crate) first_pending: u32,
-    /// The linearized operations ranked after the frontier.
-    pub(crate) later: Box<[u32]>,
+    /// The completed operations linearized ahead of the frontier, in increasing rank.
+    pub(crate) ahead: Box<[u32]>,
+    /// The maybe-applied operations that took effect, in increasing rank.
+    pub(crate) maybe: Box<[u32]>,
 }
 
 /// The search's position.
@@ -127,7 +129,8 @@ impl Frontier {
         None
     }
 
-    fn is_linearized(&self, rank: u32) -> bool {
+    /// Whether the operation of `rank` is linearized.
+    pub(crate) fn is_linearized(&self, rank: u32) -> bool {
         self.linearized[rank as usize / 64] & (1 << (rank % 64)) != 0
     }
 
@@ -166,7 +169,9 @@ impl Frontier {
                 word &= word - 1;
             }
         }
-        LinearizedSet { first_pending, later: later.into_boxed_slice() }
+        let split = later.partition_point(|&rank| rank < self.completed);
+        let maybe = later.split_off(split).into_boxed_slice();
+        LinearizedSet { first_pending, ahead: later.into_boxed_slice(), maybe }
     }
 }
 
@@ -218,21 +223,17 @@ mod tests {
         let mut frontier = frontier();
         frontier.mark(1);
         frontier.mark(3);
-        assert_eq!(
-            frontier.linearized_set(),
-            LinearizedSet { first_pending: 0, later: vec![1, 3].into_boxed_slice() }
-        );
+        let set = |first_pending, ahead: &[u32], maybe: &[u32]| LinearizedSet {
+            first_pending,
+            ahead: ahead.into(),
+            maybe: maybe.into(),
+        };
+        assert_eq!(frontier.linearized_set(), set(0, &[1], &[3]));
         frontier.mark(0);
-        assert_eq!(
-            frontier.linearized_set(),
-            LinearizedSet { first_pending: 2, later: vec![3].into_boxed_slice() }
-        );
+        assert_eq!(frontier.linearized_set(), set(2, &[], &[3]));
         frontier.unmark(0);
         frontier.unmark(3);
         frontier.unmark(1);
-        assert_eq!(
-            frontier.linearized_set(),
-            LinearizedSet { first_pending: 0, later: Vec::new().into_boxed_slice() }
-        );
+        assert_eq!(frontier.linearized_set(), set(0, &[], &[]));
     }
 }

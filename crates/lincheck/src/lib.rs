@@ -37,10 +37,15 @@
 //! - **Memo.** Two paths that linearized the same set of operations and left the same state have
 //!   the same future, so the search remembers every (set, state) configuration it reached and
 //!   never enters one twice. Sets are stored compactly: the frontier's position plus the few
-//!   operations linearized ahead of it.
+//!   operations linearized ahead of it. A configuration is also cut when one already explored
+//!   without success differs from it only by having used fewer maybe-applied operations (it
+//!   could do all this one can).
 //!
 //! Candidates are tried in order of return, earliest first (the one that must be linearized
-//! soonest), which keeps backtracking small when a long operation overlaps many short ones.
+//! soonest), which keeps backtracking small when a long operation overlaps many short ones. A
+//! model may also name orders its outputs give away ([`Model::known_order`]: a read that
+//! returned `[a, b]` says the append of `a` came first), which the search then never tries to
+//! break.
 //!
 //! # Maybe-applied operations
 //!
@@ -52,13 +57,17 @@
 //! linearized — maybe-applied ones left over never took effect. They are tried only after every
 //! completed candidate, and never where they would leave the state unchanged.
 //!
-//! Each maybe-applied operation is a candidate at every later point, so a history with many
-//! of them is costly to search. A model can remove that freedom with what its semantics say
-//! ([`Model::refine`]): the key-value model pins a timed-out write whose token a later read saw
-//! to have taken effect by that read, and leaves out a write nobody could have seen (see
-//! [`kv`]).
+//! Each maybe-applied operation is a candidate at every later point, and useless orders of them
+//! are all distinct states, so a history with many of them is costly to search — Knossos and
+//! Porcupine both slow down badly there. A model removes that freedom with what its semantics
+//! say ([`Model::refine`]), exactly: the refined history is linearizable if and only if the
+//! original is. The key-value model ([`kv`]) pins a timed-out write whose token a read saw to
+//! the interval between the last read that missed it and the first that saw it, leaves out a
+//! write nobody could have seen unless a failed compare-and-swap may need it, and then lets it
+//! take effect only just before such a compare-and-swap. With a fresh token per write, a
+//! history with 5% of its operations timed out costs a few steps per operation.
 //!
-//! # Time
+//! //! # Time
 //!
 //! Times are virtual microseconds. An operation that returned at `t` precedes one called at
 //! `t + 1`; one that returned at `t` and one called at `t` are *concurrent*, and may be
@@ -82,8 +91,12 @@
 //! then). The memo holds at most one entry per step. A history the search linearizes without
 //! backtracking takes about one step per operation; backtracking is what costs, and in the worst
 //! case it is exponential (checking linearizability is NP-complete). So each partition has a
-//! budget of steps ([`CheckOptions::steps_max_per_partition`]); a partition that exhausts it is
-//! reported [`Verdict::Unknown`] with the steps spent — never as a violation.
+//! budget of steps ([`CheckOptions::steps_max_per_partition`], a million by default, about a
+//! second); a partition that exhausts it is reported [`Verdict::Unknown`] with the steps spent —
+//! never as a violation. Before searching, the model's refinement reads the partition's
+//! operations (for the key-value model, at worst quadratic in their number, in practice a small
+//! share of the check). The crate's benchmark checks a 10,000-operation history of 5
+//! clients on 8 keys, 2% of it timed out, in under 10 ms.
 //!
 //! Checking runs on any prefix of a history ([`prefix`]): operations in flight at the cut are
 //! maybe applied. Linearizability is prefix-closed, so a simulator may check periodically and
@@ -92,18 +105,23 @@
 //!
 //! # Witnesses
 //!
-//! A violation comes with a witness: a few operations of one failing partition that cannot be
-//! linearized *whatever the partition's other operations did* — with every other operation
-//! turned maybe-applied (free to have taken effect at any instant, or never), the partition is
-//! still not linearizable, and so is the witness on its own. (Deleting the other operations
-//! instead would shrink a stale read to the bare read of "a value nobody wrote", its writer
-//! deleted.) The search records the latest frontier it reached; operations called after it
-//! played no part and go first. Then chunks of the witness, halves down to single operations,
-//! are turned maybe-applied while the partition stays not linearizable, and single operations
-//! are retried to a fixed point. The result is *1-minimal*: turn any one of its operations
-//! maybe-applied as well and the partition is linearizable. The shrinking has its own budget
-//! ([`CheckOptions::shrink_steps_max`]); if it runs out, the witness found so far is reported
-//! and marked not minimal.
+//! A violation comes with a witness: a few operations of one failing partition that are
+//! themselves not linearizable. The search records the latest frontier it reached; operations
+//! called after it played no part and go first. Then chunks of operations, halves down to single
+//! ones, are removed while the rest stays not linearizable, and single removals are repeated to
+//! a fixed point, as delta debugging does. The result is *1-minimal*: remove any one of its
+//! operations and the rest is linearizable.
+//!
+//! Removing an operation also removes those whose outputs only it explains ([`Model::sources`]):
+//! for a key-value store, the reads of values only it wrote, and a failed compare-and-swap when
+//! the last write that can have made it fail goes. Without that, a stale read would shrink to
+//! the bare read of "a value nobody wrote", its write removed; with it, the witness of a stale
+//! read is the write of the old value, the write that replaced it, and the read. A witness is
+//! always genuinely not linearizable, but not always the contradiction the history holds: the
+//! writes that can have failed a compare-and-swap are a slight over-estimate, so rarely a
+//! witness is a failed compare-and-swap and the write of its expected value, the write that
+//! failed it removed. The shrinking has its own budget ([`CheckOptions::shrink_steps_max`]); if
+//! it runs out, the witness found so far is reported and marked not minimal.
 //!
 //! # Determinism
 //!

@@ -59,7 +59,7 @@ pub trait Model {
     ///
     /// A refinement must be exact: the refined history is linearizable if and only if the
     /// original is. Refinements of completed operations are ignored, and so is a
-    /// [`Refinement::TookEffect`] whose time is before the operation's call; positions in a
+    /// [`Refinement::TookEffect`] whose times are out of order; positions in a
     /// [`Refinement::OnlyJustBefore`] that are not completed operations are ignored. The default
     /// keeps everything.
     fn refine(
@@ -67,6 +67,34 @@ pub trait Model {
         history: &[&Operation<Self::Input, Self::Output>],
     ) -> Vec<Refinement<Self::Output>> {
         vec![Refinement::Keep; history.len()]
+    }
+
+    /// Pairs `(a, b)` of positions in `history` (one part's operations, in history order) such
+    /// that in every linearization, if `b` took effect, `a` took effect before it — an order
+    /// the outputs give away, such as the order of appends a read returned. The search then
+    /// never tries `b` before `a`, which saves it trying every order of operations whose
+    /// intervals overlap. Like [`Model::refine`], it must be exact: wrong pairs can hide a
+    /// linearization. The default gives none.
+    fn known_order(
+        &self,
+        history: &[&Operation<Self::Input, Self::Output>],
+    ) -> Vec<(usize, usize)> {
+        let _ = history;
+        Vec::new()
+    }
+
+    /// What each operation's recorded output shows that other operations did, for shrinking
+    /// witnesses. For each operation of `history` (one part's operations, in history order),
+    /// groups of positions in `history`: its output can only be right if, from each group, some
+    /// operation took effect — for a read, the writes of what it returned.
+    ///
+    /// Shrinking removes operations while the rest stays not linearizable, and never keeps an
+    /// operation without some operation of each of its groups: removing the last one removes it
+    /// too. Otherwise a stale read would shrink to the read alone, a read of "a value nobody
+    /// wrote" once the write of it is removed — true of the witness, and misleading about the
+    /// history. The default, no groups, shrinks by plain removal.
+    fn sources(&self, history: &[&Operation<Self::Input, Self::Output>]) -> Vec<Vec<Vec<usize>>> {
+        vec![Vec::new(); history.len()]
     }
 
     /// Names a part in reports.
@@ -95,11 +123,14 @@ pub enum Refinement<O> {
     Keep,
     /// Whether or not it took effect can change no output in the history: it is left out.
     Drop,
-    /// It certainly took effect, answering `output`, no later than `by_us`: it is checked as
-    /// an operation that returned `output` at `by_us`.
+    /// It certainly took effect, answering `output`, no earlier than `after_us` and no later
+    /// than `by_us`: it is checked as an operation called at `after_us` (or its call, if
+    /// later) that returned `output` at `by_us`.
     TookEffect {
         /// What it must have answered.
         output: O,
+        /// The earliest time it can have taken effect.
+        after_us: Time,
         /// The latest time it can have taken effect.
         by_us: Time,
     },
@@ -109,5 +140,10 @@ pub enum Refinement<O> {
     /// only use is to change the state one particular kind of operation sees — for a
     /// key-value store, a write nobody read, which can only have made a compare-and-swap fail —
     /// then costs the search nothing elsewhere. An empty list is [`Refinement::Drop`].
+    ///
+    /// Operations refined so must also be interchangeable: wherever one of them took effect,
+    /// any other that could have (called by then, not yet taken effect, that position among
+    /// its own) could have instead, the rest unchanged. The search tries only the earliest
+    /// called at each point.
     OnlyJustBefore(Vec<usize>),
 }

@@ -23,8 +23,7 @@ fn rank<'h, M: Model>(
     history: &'h [Operation<M::Input, M::Output>],
     indices: &[usize],
 ) -> Ranked<'h, M::Input, M::Output> {
-    let operations: Vec<&Operation<M::Input, M::Output>> =
-        indices.iter().map(|&index| &history[index]).collect();
+    let operations = operations_of(history, indices);
     let mut refinements = model.refine(&operations);
     if refinements.len() != operations.len() {
         debug_assert!(
@@ -38,10 +37,14 @@ fn rank<'h, M: Model>(
     let mut candidates = Vec::with_capacity(operations.len());
     for ((&index, operation), refinement) in indices.iter().zip(operations).zip(refinements) {
         let mut only_just_before = None;
+        let mut call_us = operation.call_us;
         let outcome = match (&operation.outcome, refinement) {
             (Some(seen), _) => Some((Cow::Borrowed(&seen.output), seen.return_us)),
             (None, Refinement::Drop) => continue,
-            (None, Refinement::TookEffect { output, by_us }) if by_us >= operation.call_us => {
+            (None, Refinement::TookEffect { output, after_us, by_us })
+                if by_us >= operation.call_us.max(after_us) =>
+            {
+                call_us = operation.call_us.max(after_us);
                 Some((Cow::Owned(output), by_us))
             }
             (None, Refinement::OnlyJustBefore(positions)) => {
@@ -61,10 +64,23 @@ fn rank<'h, M: Model>(
         candidates.push(Candidate {
             index,
             input: &operation.input,
-            call_us: operation.call_us,
+            call_us,
             outcome,
             only_just_before,
         });
     }
-    Ranked::new(candidates)
+    let order = model
+        .known_order(&operations_of(history, indices))
+        .into_iter()
+        .filter_map(|(first, second)| Some((*indices.get(first)?, *indices.get(second)?)))
+        .collect();
+    Ranked::new(candidates, order)
+}
+
+/// The operations of `history` at `indices`.
+fn operations_of<'h, I, O>(
+    history: &'h [Operation<I, O>],
+    indices: &[usize],
+) -> Vec<&'h Operation<I, O>> {
+    indices.iter().map(|&index| &history[index]).collect()
 }

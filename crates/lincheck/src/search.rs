@@ -15,7 +15,10 @@
 //! is is never tried: taking effect there changes nothing, and it can still take effect later.
 //! One the model restricted to take effect only immediately before certain operations
 //! ([`crate::Refinement::OnlyJustBefore`]) is followed by one of those or by nothing: the
-//! search backtracks from it at once if none of them fits.
+//! search backtracks from it at once if none of them fits; and since such operations are
+//! interchangeable, only the earliest called is tried at each point. An operation the model
+//! knows to come after another ([`crate::Model::known_order`]) is not a candidate until that
+//! one is linearized.
 
 use std::borrow::Cow;
 
@@ -50,11 +53,18 @@ pub(crate) struct Ranked<'h, I: Clone, O: Clone> {
     /// For each rank, the ranks of the operations it may take effect immediately before, in
     /// increasing order, if it is so restricted.
     successors: Vec<Option<Box<[u32]>>>,
+    /// For each rank, the ranks of the operations that must take effect before it
+    /// ([`crate::Model::known_order`]).
+    predecessors: Vec<Box<[u32]>>,
 }
 
 impl<'h, I: Clone, O: Clone> Ranked<'h, I, O> {
-    /// Ranks `operations`.
-    pub(crate) fn new(mut operations: Vec<Candidate<'h, I, O>>) -> Self {
+    /// Ranks `operations`, of which those in `order` (pairs of history positions) must take
+    /// effect in that order.
+    pub(crate) fn new(
+        mut operations: Vec<Candidate<'h, I, O>>,
+        order: Vec<(usize, usize)>,
+    ) -> Self {
         operations.sort_by_key(|operation| match &operation.outcome {
             Some((_, return_us)) => (false, *return_us, operation.call_us, operation.index),
             None => (true, operation.call_us, 0, operation.index),
@@ -76,7 +86,14 @@ impl<'h, I: Clone, O: Clone> Ranked<'h, I, O> {
                 Some(ranks.into_boxed_slice())
             })
             .collect();
-        Self { operations, successors }
+        let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); operations.len()];
+        for (first, second) in order {
+            if let (Some(first), Some(second)) = (rank_of(first), rank_of(second)) {
+                predecessors[second as usize].push(first);
+            }
+        }
+        let predecessors = predecessors.into_iter().map(Vec::into_boxed_slice).collect();
+        Self { operations, successors, predecessors }
     }
 
     fn frontier(&self) -> Frontier {
@@ -98,8 +115,9 @@ pub(crate) enum Outcome {
         /// The order.
         order: Vec<usize>,
     },
-    /// No linearization exists. The search never got past the frontier at `horizon_us`, so
-    /// operations called after it played no part.
+    /// No linearization exists. The search never got past the frontier at `horizon_us` (the
+    /// return of the operation no order of what came before lets take effect), so operations
+    /// called after it played no part.
     NotLinearizable {
         /// The latest frontier the search reached.
         horizon_us: Time,
@@ -133,74 +151,158 @@ pub(crate) fn search<M: Model>(
     ranked: &Ranked<'_, M::Input, M::Output>,
     steps_max: u64,
 ) -> Searched {
-    let mut frontier = ranked.frontier();
-    let mut memo = Memo::new();
-    let mut stack: Vec<Frame<M::State>> = Vec::new();
-    let mut state = model.init();
-    let mut completed = Vec::new();
-    candidates::<_, _, M::State>(&frontier, ranked, None, &mut completed);
-    let mut cursor = 0;
+    let mut search = Search::new(model, ranked);
     let mut steps = 0;
-    let mut horizon_us = 0;
+    let mut horizon = 0;
     loop {
-        let Some(frontier_us) = frontier.time_us() else {
-            let order = stack.iter().map(|frame| ranked.operations[frame.rank as usize].index);
-            return Searched { outcome: Outcome::Linearizable { order: order.collect() }, steps };
+        let Some(frontier) = search.frontier.first_pending() else {
+            return Searched { outcome: Outcome::Linearizable { order: search.order() }, steps };
         };
-        horizon_us = horizon_us.max(frontier_us);
-        let restricted =
-            stack.last().is_some_and(|frame| ranked.successors[frame.rank as usize].is_some());
-        let next = match completed.get(cursor) {
-            Some(&rank) => Some((rank, cursor + 1)),
-            None if restricted => None,
-            None => frontier
-                .maybe_candidate(cursor - completed.len())
-                .map(|(rank, position)| (rank, completed.len() + position)),
-        };
-        let Some((rank, resume)) = next else {
-            let Some(frame) = stack.pop() else {
-                return Searched { outcome: Outcome::NotLinearizable { horizon_us }, steps };
-            };
-            frontier.unmark(frame.rank);
-            state = frame.state;
-            cursor = frame.resume;
-            candidates(&frontier, ranked, stack.last(), &mut completed);
-            continue;
+        horizon = horizon.max(frontier);
+        let Some((rank, resume)) = search.next_candidate() else {
+            if search.backtrack() {
+                continue;
+            }
+            let blocked = &ranked.operations[horizon as usize];
+            let horizon_us = blocked.outcome.as_ref().map_or(blocked.call_us, |(_, at)| *at);
+            let outcome = Outcome::NotLinearizable { horizon_us };
+            return Searched { outcome, steps };
         };
         if steps == steps_max {
             return Searched { outcome: Outcome::Exhausted, steps };
         }
         steps += 1;
-        cursor = resume;
-        let Some(next_state) = take_effect(model, &ranked.operations[rank as usize], &state) else {
-            continue;
-        };
-        frontier.mark(rank);
-        // A restricted operation is remembered together with the operation after it: the
-        // configuration between them allows fewer moves than the same one reached otherwise.
-        let restricting = ranked.successors[rank as usize].is_some();
-        if !restricting && !memo.insert(frontier.linearized_set(), next_state.clone()) {
-            frontier.unmark(rank);
-            continue;
-        }
-        stack.push(Frame { rank, state: std::mem::replace(&mut state, next_state), resume });
-        candidates(&frontier, ranked, stack.last(), &mut completed);
-        cursor = 0;
+        search.try_linearize(rank, resume);
     }
 }
 
-/// Fills `completed` with the completed candidates at `frontier`: only those `last` may take
-/// effect immediately before, if the last operation linearized is so restricted.
-fn candidates<I: Clone, O: Clone, S>(
-    frontier: &Frontier,
-    ranked: &Ranked<'_, I, O>,
-    last: Option<&Frame<S>>,
-    completed: &mut Vec<u32>,
-) {
-    frontier.completed_candidates(completed);
-    if let Some(successors) = last.and_then(|frame| ranked.successors[frame.rank as usize].as_ref())
-    {
-        completed.retain(|rank| successors.binary_search(rank).is_ok());
+/// The search's position: the configuration, the path to it, and the next candidate to try.
+struct Search<'r, 'h, M: Model> {
+    model: &'r M,
+    ranked: &'r Ranked<'h, M::Input, M::Output>,
+    frontier: Frontier,
+    memo: Memo<M::State>,
+    /// The configurations on the path here, oldest first.
+    stack: Vec<Frame<M::State>>,
+    /// The configuration's state.
+    state: M::State,
+    /// The completed candidates here, in the order they are tried.
+    completed: Vec<u32>,
+    /// The next candidate to try here: an index into `completed`, then past it into the
+    /// maybe-applied operations.
+    cursor: usize,
+    /// The one restricted operation tried here, if any may be: the earliest called.
+    /// Restricted operations are interchangeable ([`crate::Refinement::OnlyJustBefore`]), so
+    /// trying another where this one failed would fail too.
+    representative: Option<u32>,
+}
+
+impl<'r, 'h, M: Model> Search<'r, 'h, M> {
+    fn new(model: &'r M, ranked: &'r Ranked<'h, M::Input, M::Output>) -> Self {
+        let mut search = Self {
+            model,
+            ranked,
+            frontier: ranked.frontier(),
+            memo: Memo::new(),
+            stack: Vec::new(),
+            state: model.init(),
+            completed: Vec::new(),
+            cursor: 0,
+            representative: None,
+        };
+        search.refresh_candidates();
+        search
+    }
+
+    /// The history positions of the operations linearized, in order.
+    fn order(&self) -> Vec<usize> {
+        self.stack.iter().map(|frame| self.ranked.operations[frame.rank as usize].index).collect()
+    }
+
+    /// Whether every operation known to take effect before `rank` has.
+    fn ready(&self, rank: u32) -> bool {
+        let predecessors = &self.ranked.predecessors[rank as usize];
+        predecessors.iter().all(|&predecessor| self.frontier.is_linearized(predecessor))
+    }
+
+    /// Recomputes the completed candidates for the configuration, and restarts from the first.
+    fn refresh_candidates(&mut self) {
+        self.frontier.completed_candidates(&mut self.completed);
+        let mut completed = std::mem::take(&mut self.completed);
+        completed.retain(|&rank| self.ready(rank));
+        self.completed = completed;
+        let last = self.stack.last().map(|frame| frame.rank as usize);
+        if let Some(successors) = last.and_then(|rank| self.ranked.successors[rank].as_ref()) {
+            self.completed.retain(|rank| successors.binary_search(rank).is_ok());
+        }
+        self.cursor = 0;
+        let mut position = 0;
+        self.representative = None;
+        while let Some((rank, next)) = self.frontier.maybe_candidate(position) {
+            if self.ranked.successors[rank as usize].is_some() && self.ready(rank) {
+                self.representative = Some(rank);
+                break;
+            }
+            position = next;
+        }
+    }
+
+    /// Whether the last operation linearized must be followed by one of certain operations.
+    fn restricted(&self) -> bool {
+        self.stack.last().is_some_and(|frame| self.ranked.successors[frame.rank as usize].is_some())
+    }
+
+    /// The next candidate to try here, with the cursor to resume from after it.
+    fn next_candidate(&self) -> Option<(u32, usize)> {
+        if let Some(&rank) = self.completed.get(self.cursor) {
+            return Some((rank, self.cursor + 1));
+        }
+        if self.restricted() {
+            return None;
+        }
+        let mut position = self.cursor - self.completed.len();
+        loop {
+            let (rank, next) = self.frontier.maybe_candidate(position)?;
+            let restricted = self.ranked.successors[rank as usize].is_some();
+            if (!restricted || self.representative == Some(rank)) && self.ready(rank) {
+                return Some((rank, self.completed.len() + next));
+            }
+            position = next;
+        }
+    }
+
+    /// Tries to linearize the candidate `rank` next: moves to the configuration that follows,
+    /// if the model allows it and the memo does not know it. Otherwise moves on to the
+    /// candidate at `resume`.
+    fn try_linearize(&mut self, rank: u32, resume: usize) {
+        self.cursor = resume;
+        let operation = &self.ranked.operations[rank as usize];
+        let Some(next_state) = take_effect(self.model, operation, &self.state) else { return };
+        self.frontier.mark(rank);
+        // A restricted operation is remembered together with the operation after it: the
+        // configuration between them allows fewer moves than the same one reached otherwise.
+        let restricting = self.ranked.successors[rank as usize].is_some();
+        if !restricting && !self.memo.visit(self.frontier.linearized_set(), next_state.clone()) {
+            self.frontier.unmark(rank);
+            return;
+        }
+        let state = std::mem::replace(&mut self.state, next_state);
+        self.stack.push(Frame { rank, state, resume });
+        self.refresh_candidates();
+    }
+
+    /// Leaves the configuration, explored without success, for the one before it. Returns
+    /// false at the start: there is no linearization.
+    fn backtrack(&mut self) -> bool {
+        let Some(frame) = self.stack.pop() else { return false };
+        let left = std::mem::replace(&mut self.state, frame.state);
+        if self.ranked.successors[frame.rank as usize].is_none() {
+            self.memo.finish(self.frontier.linearized_set(), left);
+        }
+        self.frontier.unmark(frame.rank);
+        self.refresh_candidates();
+        self.cursor = frame.resume;
+        true
     }
 }
 

@@ -1,19 +1,19 @@
 //! Shrinking a partition that is not linearizable to a small witness.
 //!
-//! A witness is a set `W` of the partition's operations that cannot be linearized *whatever the
-//! other operations did*: with every other operation of the partition turned maybe-applied —
-//! free to have taken effect at any instant, or never — the partition is still not
-//! linearizable. In particular `W` on its own is not linearizable (every other operation never
-//! took effect). Deleting the other operations instead would be a weaker test, and would shrink
-//! a stale read to the bare read — "a value nobody wrote" — whose writer was merely deleted.
+//! Greedy, as delta debugging does it. Operations called after the latest frontier the failing
+//! search reached played no part and go first. Then chunks of operations — halves, quarters,
+//! …, single ones — are removed, keeping each removal after which the rest is still not
+//! linearizable, and single removals are retried until none can go. The result is *1-minimal*:
+//! remove any one of its operations and the rest is linearizable.
 //!
-//! Shrinking is greedy, as delta debugging does it. Operations called after the latest frontier
-//! the failing search reached played no part and go first. Then chunks of the witness — halves,
-//! quarters, …, single operations — are turned maybe-applied, and each change after which the
-//! partition is still not linearizable is kept; single operations are retried until none can
-//! go. The result is *1-minimal*: turning any one of its operations maybe-applied as well makes
-//! the partition linearizable. Every candidate is checked in full, so a witness is always
-//! genuine.
+//! With one twist: an operation whose output shows that another took effect (a read, the write
+//! of the value it returned) is removed along with the last operation that could have produced
+//! it ([`Model::sources`]). Plain removal would shrink a stale read to the read alone — a read
+//! of a value nobody wrote, once the write is removed — and report that instead of the stale
+//! read. So "remove any one" means: remove it, and whatever only it explains.
+//!
+//! Every candidate is checked in full, so a witness is always genuinely not linearizable. Each
+//! check searches fewer operations than the original did, and usually costs less.
 
 use crate::history::{Operation, Time};
 use crate::model::Model;
@@ -25,8 +25,8 @@ use crate::search::Outcome;
 pub(crate) struct Shrunk {
     /// Its operations' history positions, in history order.
     pub(crate) indices: Vec<usize>,
-    /// Whether it is 1-minimal: the shrinking reached its fixed point, and every operation's
-    /// removal was shown linearizable (not merely left undecided by the budget).
+    /// Whether it is 1-minimal: the shrinking reached its fixed point, and every removal was
+    /// shown linearizable (not merely left undecided by the budget).
     pub(crate) minimal: bool,
     /// The model steps the shrinking took.
     pub(crate) steps: u64,
@@ -47,48 +47,51 @@ struct Shrinker<'a, M: Model> {
     history: &'a [Operation<M::Input, M::Output>],
     budget: ShrinkBudget,
     steps: u64,
-    /// The operations that may matter: the partition's, called by the latest frontier a failing
-    /// search reached. Those called later are left out altogether, in history order.
-    context: Vec<usize>,
+    /// For each history position in the partition, its groups of sources (history positions).
+    sources: Vec<(usize, Vec<Vec<usize>>)>,
     /// Whether some check ran out of budget (its candidate counted as linearizable).
     undecided: bool,
 }
 
 impl<M: Model> Shrinker<'_, M> {
-    /// Checks the context with only `witness` (history positions, a subset of the context) as
-    /// completed; if it is still not linearizable, narrows the context to what the failing
-    /// search reached and returns the witness within it.
-    fn still_failing(&mut self, witness: &[usize]) -> Option<Vec<usize>> {
-        let operations: Vec<Operation<M::Input, M::Output>> = self
-            .context
-            .iter()
-            .map(|&index| {
-                let operation = &self.history[index];
-                match witness.binary_search(&index) {
-                    Ok(_) => operation.clone(),
-                    Err(_) => Operation { outcome: None, ..operation.clone() },
-                }
-            })
-            .collect();
-        let positions: Vec<usize> = (0..operations.len()).collect();
-        let steps_max = self.budget.steps_max_per_check.min(self.budget.steps_max - self.steps);
-        let checked = check_partition(self.model, &operations, &positions, steps_max);
-        self.steps += checked.steps;
-        match checked.outcome {
-            Outcome::NotLinearizable { horizon_us } => {
-                self.narrow(horizon_us);
-                Some(before(self.history, witness, horizon_us))
-            }
-            Outcome::Linearizable { .. } => None,
-            Outcome::Exhausted => {
-                self.undecided = true;
-                None
+    /// `kept` (history positions, in history order) less every operation left without a
+    /// source, repeatedly.
+    fn close(&self, mut kept: Vec<usize>) -> Vec<usize> {
+        loop {
+            let before = kept.len();
+            let sourced = |index: &usize| {
+                let groups = self
+                    .sources
+                    .binary_search_by_key(index, |(source, _)| *source)
+                    .map(|position| &self.sources[position].1);
+                groups.map_or(true, |groups| {
+                    groups
+                        .iter()
+                        .all(|group| group.iter().any(|source| kept.binary_search(source).is_ok()))
+                })
+            };
+            let closed: Vec<usize> = kept.iter().copied().filter(sourced).collect();
+            kept = closed;
+            if kept.len() == before {
+                return kept;
             }
         }
     }
 
-    fn narrow(&mut self, horizon_us: Time) {
-        self.context = before(self.history, &self.context, horizon_us);
+    /// Whether `candidate` (history positions, in history order) is not linearizable. A
+    /// candidate that runs out of budget counts as linearizable.
+    fn fails(&mut self, candidate: &[usize]) -> bool {
+        let steps_max = self.budget.steps_max_per_check.min(self.budget.steps_max - self.steps);
+        let checked = check_partition(self.model, self.history, candidate, steps_max);
+        self.steps += checked.steps;
+        match checked.outcome {
+            Outcome::NotLinearizable { .. } => true,
+            Outcome::Linearizable { .. } => false,
+            Outcome::Exhausted => {
+                self.undecided = true;
+                false
+            }
+        }
     }
 
     fn out_of_budget(&self) -> bool {
@@ -105,11 +108,26 @@ pub(crate) fn shrink<M: Model>(
     horizon_us: Time,
     budget: ShrinkBudget,
 ) -> Shrunk {
-    let context = before(history, failing, horizon_us);
-    let mut shrinker = Shrinker { model, history, budget, steps: 0, context, undecided: false };
-    // A maybe-applied operation is as free inside the witness as outside it.
-    let mut witness: Vec<usize> =
-        shrinker.context.iter().copied().filter(|&index| !history[index].is_maybe()).collect();
+    let operations: Vec<&Operation<M::Input, M::Output>> =
+        failing.iter().map(|&index| &history[index]).collect();
+    let mut sources: Vec<(usize, Vec<Vec<usize>>)> = Vec::with_capacity(failing.len());
+    for (&index, groups) in failing.iter().zip(model.sources(&operations)) {
+        let groups = groups
+            .into_iter()
+            .map(|group| group.into_iter().filter_map(|position| failing.get(position).copied()))
+            .map(|group| group.collect::<Vec<usize>>())
+            .filter(|group| !group.is_empty())
+            .collect();
+        sources.push((index, groups));
+    }
+    let mut shrinker = Shrinker { model, history, budget, steps: 0, sources, undecided: false };
+    let mut witness = failing.to_vec();
+    let before_horizon: Vec<usize> =
+        failing.iter().copied().filter(|&index| history[index].call_us <= horizon_us).collect();
+    let cut = shrinker.close(before_horizon);
+    if cut.len() < witness.len() && shrinker.fails(&cut) {
+        witness = cut;
+    }
     let mut chunk = (witness.len() / 2).max(1);
     loop {
         let mut shrunk_any = false;
@@ -120,14 +138,13 @@ pub(crate) fn shrink<M: Model>(
                 return Shrunk { indices: witness, minimal: false, steps: shrinker.steps };
             }
             let end = (start + chunk).min(witness.len());
-            let candidate: Vec<usize> =
-                witness[..start].iter().chain(&witness[end..]).copied().collect();
-            match shrinker.still_failing(&candidate) {
-                Some(smaller) => {
-                    witness = smaller;
-                    shrunk_any = true;
-                }
-                None => start += chunk,
+            let rest = witness[..start].iter().chain(&witness[end..]).copied().collect();
+            let candidate = shrinker.close(rest);
+            if !candidate.is_empty() && shrinker.fails(&candidate) {
+                witness = candidate;
+                shrunk_any = true;
+            } else {
+                start += chunk;
             }
         }
         if chunk == 1 && !shrunk_any {
@@ -136,12 +153,4 @@ pub(crate) fn shrink<M: Model>(
         }
         chunk = (chunk / 2).max(1);
     }
-}
-
-/// The operations of `indices` called no later than `horizon_us`, in history order.
-fn before<I, O>(history: &[Operation<I, O>], indices: &[usize], horizon_us: Time) -> Vec<usize> {
-    let mut kept: Vec<usize> =
-        indices.iter().copied().filter(|&index| history[index].call_us <= horizon_us).collect();
-    kept.sort_unstable();
-    kept
 }

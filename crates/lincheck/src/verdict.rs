@@ -37,13 +37,12 @@ pub enum Verdict<P, I, O> {
 pub struct Violation<P, I, O> {
     /// The partition (the key, for a key-value store).
     pub partition: P,
-    /// A few of the partition's operations that cannot be linearized whatever its other
-    /// operations did: with all the others maybe-applied (free to have taken effect at any
-    /// instant, or never), the partition is still not linearizable. So the witness on its own
-    /// is not linearizable either. In history order.
+    /// A few of the partition's operations that are themselves not linearizable, in history
+    /// order.
     pub witness: Vec<WitnessOperation<I, O>>,
-    /// Whether the witness is 1-minimal: turning any one of its operations maybe-applied too
-    /// makes the partition linearizable. False only if the shrinking ran out of budget.
+    /// Whether the witness is 1-minimal: removing any one of its operations (with those whose
+    /// outputs only it explains, see [`Model::sources`]) leaves a linearizable history. False
+    /// only if the shrinking ran out of budget.
     pub minimal: bool,
     /// The model steps the search and the shrinking took.
     pub steps: u64,

@@ -2,12 +2,20 @@
 //! and compare-and-swap on small integer keys, each key an independent register.
 //!
 //! Values are sequences of small tokens (`u32`s): a `put` sets the sequence, an `append` extends
-//! it, a `get` reads all of it. A workload that writes a fresh token in every write (as a
-//! counter per run gives) makes each value tell which writes produced it — the property
-//! [`KvModel`]'s refinement uses to pin down timed-out writes (see [`refine`](self::refine)).
+//! it, a `get` reads all of it. The state is one key's value behind a shared pointer, so the
+//! search's copies of it are cheap, and it hashes and compares by content.
+//!
+//! A workload that writes a fresh token in every write (as a counter per run gives) makes each
+//! value tell which writes produced it, and in which order. [`KvModel`] uses that three ways,
+//! each exact whatever the workload and most effective with fresh tokens: to pin down or leave
+//! out timed-out writes before the search (`refine`), to tell the search the order of appends
+//! a read gives away (`order`), and to keep a witness's reads with the writes they read
+//! (`sources`).
 
 mod model;
+mod order;
 mod refine;
+mod sources;
 
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Key, KvInput, KvOutput, Token, refine};
+use super::{Key, KvInput, KvOutput, Token, order, refine, sources};
 use crate::history::Operation;
 use crate::model::{Model, Refinement};
 
@@ -87,6 +87,14 @@ impl Model for KvModel {
 
     fn refine(&self, history: &[&Operation<KvInput, KvOutput>]) -> Vec<Refinement<KvOutput>> {
         refine::refine(history)
+    }
+
+    fn known_order(&self, history: &[&Operation<KvInput, KvOutput>]) -> Vec<(usize, usize)> {
+        order::known_order(history)
+    }
+
+    fn sources(&self, history: &[&Operation<KvInput, KvOutput>]) -> Vec<Vec<Vec<usize>>> {
+        sources::sources(history)
     }
 
     fn describe_partition(&self, key: &Key) -> String {

@@ -10,7 +10,10 @@
 //! 1. **A write seen took effect.** If a maybe-applied write is the only write of some token and
 //!    a completed operation saw that token, the write took effect before that operation did, so
 //!    no later than the operation's return: it is checked as a completed write (a
-//!    compare-and-swap, as swapped) returning then. Every linearization already places it so.
+//!    compare-and-swap, as swapped) returning then. And if a completed operation saw the value
+//!    without the token, and returned before another saw it, the write took effect after the
+//!    first was called: before, the token would have had to be overwritten by then, never to
+//!    come back. Every linearization already places it so.
 //! 2. **A write nobody could see matters only to a failed compare-and-swap.** Say a
 //!    maybe-applied `put` or `append` is the only write of a token that no `get` returned and no
 //!    compare-and-swap (of any outcome) expected. From the write until the next `put` or swap,
@@ -22,13 +25,16 @@
 //!    makes it fail (its expected value lacks the token), the `append`s it passes over are read
 //!    by nobody, compare-and-swaps it passes over fail without it (their expected values lack
 //!    the token, or cannot be the value at all), and after the next `put` nothing differs. It is
-//!    restricted to those positions ([`Refinement::OnlyJustBefore`]): the unswapped
+//!    restricted to those positions ([`Refinement::OnlyJustBefore`]), and such writes are
+//!    interchangeable — what each leaves is a token nobody reads until the next `put` — so
+//!    the search need only try one of them at each point. The positions are the unswapped
 //!    compare-and-swaps that returned no earlier than its call and whose expected value the key
 //!    may hold (not one with a token nobody writes, nor absent once a completed write returned,
 //!    which fail anyway). If there are none, it is left out. A maybe-applied compare-and-swap
 //!    whose new value has such a token is left out under the same condition, but not
 //!    restricted: whether it swaps where it is moved depends on the value there.
-//! 3. **A read nobody saw changes nothing**: a maybe-applied `get` is left out.
+//! 3. **What cannot have changed anything is left out**: a maybe-applied `get`, and a
+//!    maybe-applied compare-and-swap whose expected value the key cannot hold.
 //!
 //! All three are exact — the refined history is linearizable if and only if the original is —
 //! whatever the workload; a workload that writes a fresh token in every write makes the first two
@@ -47,6 +53,10 @@ struct Evidence {
     writers: BTreeMap<Token, u32>,
     /// For each token a completed operation saw, the earliest return of one that did.
     seen_by_us: BTreeMap<Token, Time>,
+    /// For each token a completed operation saw, the latest call of one that did.
+    last_seen_call_us: BTreeMap<Token, Time>,
+    /// Every value a completed operation saw: (call, return, its tokens, sorted).
+    sightings: Vec<(Time, Time, Vec<Token>)>,
     /// Every token a completed `get` returned or any compare-and-swap expected.
     read_or_expected: BTreeSet<Token>,
     /// The earliest return of a completed write (a `put`, an `append`, a swapped
@@ -55,9 +65,10 @@ struct Evidence {
 }
 
 impl Evidence {
-    fn gather(history: &[&Operation<KvInput, KvOutput>]) -> Self {
+    /// Gathers the evidence of the operations of `history` not `left_out`.
+    fn gather(history: &[&Operation<KvInput, KvOutput>], left_out: &[bool]) -> Self {
         let mut evidence = Self::default();
-        for operation in history {
+        for (operation, _) in history.iter().zip(left_out).filter(|(_, left_out)| !**left_out) {
             if let Some(written) = operation.input.written() {
                 let distinct: BTreeSet<Token> = written.iter().copied().collect();
                 for token in distinct {
@@ -79,6 +90,17 @@ impl Evidence {
             for &token in saw {
                 let earliest = evidence.seen_by_us.entry(token).or_insert(seen.return_us);
                 *earliest = (*earliest).min(seen.return_us);
+                let latest = evidence.last_seen_call_us.entry(token).or_insert(operation.call_us);
+                *latest = (*latest).max(operation.call_us);
+            }
+            let sees = matches!(
+                (&operation.input, &seen.output),
+                (_, KvOutput::Get { .. }) | (KvInput::Cas { .. }, KvOutput::Cas { swapped: true })
+            );
+            if sees {
+                let mut tokens = saw.to_vec();
+                tokens.sort_unstable();
+                evidence.sightings.push((operation.call_us, seen.return_us, tokens));
             }
             let wrote = match seen.output {
                 KvOutput::Put | KvOutput::Append | KvOutput::Cas { swapped: true } => true,
@@ -111,6 +133,23 @@ impl Evidence {
             .min()
     }
 
+    /// The latest call of a completed operation that saw the value without a token only
+    /// `written`'s write writes, and returned before another saw the token: the write took
+    /// effect after it. (Had it taken effect before, the token would have been overwritten by
+    /// then, and nothing could have brought it back.) Zero if none.
+    fn unseen_after_us(&self, written: &[Token]) -> Time {
+        let mut after_us = 0;
+        for token in written.iter().filter(|token| self.writers.get(token) == Some(&1)) {
+            let Some(&seen_call_us) = self.last_seen_call_us.get(token) else { continue };
+            for (call_us, return_us, tokens) in &self.sightings {
+                if *return_us < seen_call_us && tokens.binary_search(token).is_err() {
+                    after_us = after_us.max(*call_us);
+                }
+            }
+        }
+        after_us
+    }
+
     /// Whether `written` holds a token no other write writes and nothing read or expected.
     fn unseeable(&self, written: &[Token]) -> bool {
         written.iter().any(|token| {
@@ -130,6 +169,7 @@ struct Failure {
 /// The completed, unswapped compare-and-swaps whose expected value the key may hold.
 fn failures(history: &[&Operation<KvInput, KvOutput>], evidence: &Evidence) -> Vec<Failure> {
     let mut failures = Vec::new();
+    // Only completed operations can fail, and none is ever left out.
     for (position, operation) in history.iter().enumerate() {
         if let (KvInput::Cas { expected, .. }, Some(seen)) = (&operation.input, &operation.outcome)
             && seen.output == (KvOutput::Cas { swapped: false })
@@ -142,40 +182,75 @@ fn failures(history: &[&Operation<KvInput, KvOutput>], evidence: &Evidence) -> V
 }
 
 /// One refinement per operation of `history` (one key's operations).
+///
+/// Leaving an operation out can make others droppable — a compare-and-swap left out no longer
+/// expects anything — so drops are repeated until none is left, each round judged on what the
+/// earlier ones left. Each round is exact on its own history, so the whole is.
 pub(super) fn refine(history: &[&Operation<KvInput, KvOutput>]) -> Vec<Refinement<KvOutput>> {
-    let evidence = Evidence::gather(history);
-    let failures = failures(history, &evidence);
-    history
-        .iter()
-        .map(|operation| {
-            if !operation.is_maybe() {
-                return Refinement::Keep;
-            }
-            let (Some(written), Some(output)) =
-                (operation.input.written(), took_effect(&operation.input))
-            else {
-                return Refinement::Drop;
-            };
-            if let Some(by_us) = evidence.seen_by_us(written)
-                && by_us >= operation.call_us
+    let mut left_out = vec![false; history.len()];
+    loop {
+        let evidence = Evidence::gather(history, &left_out);
+        let failures = failures(history, &evidence);
+        let mut dropped_any = false;
+        for (position, operation) in history.iter().enumerate() {
+            if !left_out[position]
+                && refinement(operation, &evidence, &failures) == Refinement::Drop
             {
-                return Refinement::TookEffect { output, by_us };
+                left_out[position] = true;
+                dropped_any = true;
             }
-            if !evidence.unseeable(written) {
-                return Refinement::Keep;
-            }
-            let successors: Vec<usize> = failures
+        }
+        if !dropped_any {
+            return history
                 .iter()
-                .filter(|failure| failure.return_us >= operation.call_us)
-                .map(|failure| failure.position)
+                .zip(left_out)
+                .map(|(operation, left_out)| match left_out {
+                    true => Refinement::Drop,
+                    false => refinement(operation, &evidence, &failures),
+                })
                 .collect();
-            match (&operation.input, successors.is_empty()) {
-                (_, true) => Refinement::Drop,
-                (KvInput::Cas { .. }, false) => Refinement::Keep,
-                (_, false) => Refinement::OnlyJustBefore(successors),
-            }
-        })
-        .collect()
+        }
+    }
+}
+
+/// The refinement of one operation, given its key's evidence and failed compare-and-swaps.
+fn refinement(
+    operation: &Operation<KvInput, KvOutput>,
+    evidence: &Evidence,
+    failures: &[Failure],
+) -> Refinement<KvOutput> {
+    if !operation.is_maybe() {
+        return Refinement::Keep;
+    }
+    let (Some(written), Some(output)) = (operation.input.written(), took_effect(&operation.input))
+    else {
+        return Refinement::Drop;
+    };
+    if let Some(by_us) = evidence.seen_by_us(written)
+        && by_us >= operation.call_us
+    {
+        let after_us = evidence.unseen_after_us(written).min(by_us);
+        return Refinement::TookEffect { output, after_us, by_us };
+    }
+    if let KvInput::Cas { expected, .. } = &operation.input
+        && !evidence.may_hold(expected.as_deref(), operation.call_us)
+    {
+        // It can never have swapped, so it never changed anything.
+        return Refinement::Drop;
+    }
+    if !evidence.unseeable(written) {
+        return Refinement::Keep;
+    }
+    let successors: Vec<usize> = failures
+        .iter()
+        .filter(|failure| failure.return_us >= operation.call_us)
+        .map(|failure| failure.position)
+        .collect();
+    match (&operation.input, successors.is_empty()) {
+        (_, true) => Refinement::Drop,
+        (KvInput::Cas { .. }, false) => Refinement::Keep,
+        (_, false) => Refinement::OnlyJustBefore(successors),
+    }
 }
 
 /// The answer of a write that took effect; `None` for a read.
@@ -219,7 +294,7 @@ mod tests {
         let history = [put(1, 0), get(&[1], 50, 60), get(&[1], 20, 30)];
         assert_eq!(
             refined(&history)[0],
-            Refinement::TookEffect { output: KvOutput::Put, by_us: 30 }
+            Refinement::TookEffect { output: KvOutput::Put, after_us: 0, by_us: 30 }
         );
     }
 
