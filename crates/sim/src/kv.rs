@@ -11,9 +11,7 @@
 //! value read names the writes that made it, which lets the linearizability checker
 //! ([`raftsim_lincheck`]) place writes whose outcome their client never learned.
 
-use std::collections::BTreeMap;
-
-pub use raftsim_lincheck::kv::{Key, KvInput, KvModel, KvOutput, Token, Value};
+pub use raftsim_lincheck::kv::{Key, KvInput, KvModel, KvOutput, Store, Token, Value, apply};
 
 /// What follows a command's id in a key-value command's payload.
 pub const MARKER: &[u8; 2] = b"KV";
@@ -21,31 +19,6 @@ pub const MARKER: &[u8; 2] = b"KV";
 /// Longest value, in tokens, that a payload or snapshot image may carry; longer is refused as
 /// damaged. Appends make values grow; a workload's puts keep them short.
 pub const VALUE_TOKENS_MAX: usize = 1 << 16;
-
-/// The store: each key's value; absent keys have none.
-pub type Store = BTreeMap<Key, Value>;
-
-/// Applies `input` to `store` and says what a client is told.
-pub fn apply(store: &mut Store, input: &KvInput) -> KvOutput {
-    match input {
-        KvInput::Get { key } => KvOutput::Get { value: store.get(key).cloned() },
-        KvInput::Put { key, value } => {
-            store.insert(*key, value.clone());
-            KvOutput::Put
-        }
-        KvInput::Append { key, value } => {
-            store.entry(*key).or_default().extend_from_slice(value);
-            KvOutput::Append
-        }
-        KvInput::Cas { key, expected, new } => {
-            let swapped = store.get(key) == expected.as_ref();
-            if swapped {
-                store.insert(*key, new.clone());
-            }
-            KvOutput::Cas { swapped }
-        }
-    }
-}
 
 /// Appends the encoding of `input` (marker included) to `bytes`.
 pub fn encode_input(input: &KvInput, bytes: &mut Vec<u8>) {
@@ -220,7 +193,7 @@ mod tests {
             // Few keys, so that operations meet; the model (one state per key, as it
             // partitions) must accept every answer.
             let mut store = Store::new();
-            let mut states = BTreeMap::new();
+            let mut states = std::collections::BTreeMap::new();
             for mut input in inputs {
                 match &mut input {
                     KvInput::Get { key }

@@ -17,6 +17,8 @@ mod order;
 mod refine;
 mod sources;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub use model::{KvModel, KvState};
@@ -101,6 +103,32 @@ impl KvInput {
             KvInput::Get { .. } => None,
             KvInput::Put { value, .. } | KvInput::Append { value, .. } => Some(value),
             KvInput::Cas { new, .. } => Some(new),
+        }
+    }
+}
+
+/// A whole store, key by key: what a sequential key-value store holds.
+pub type Store = BTreeMap<Key, Value>;
+
+/// Applies `input` to a sequential `store` and returns its answer: the object [`KvModel`]
+/// specifies, for a store to implement and a test to generate correct histories with.
+pub fn apply(store: &mut Store, input: &KvInput) -> KvOutput {
+    match input {
+        KvInput::Get { key } => KvOutput::Get { value: store.get(key).cloned() },
+        KvInput::Put { key, value } => {
+            store.insert(*key, value.clone());
+            KvOutput::Put
+        }
+        KvInput::Append { key, value } => {
+            store.entry(*key).or_default().extend_from_slice(value);
+            KvOutput::Append
+        }
+        KvInput::Cas { key, expected, new } => {
+            let swapped = store.get(key) == expected.as_ref();
+            if swapped {
+                store.insert(*key, new.clone());
+            }
+            KvOutput::Cas { swapped }
         }
     }
 }

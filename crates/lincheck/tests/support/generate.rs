@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use raftsim_lincheck::Operation;
-use raftsim_lincheck::kv::{Key, KvInput, KvOutput, Token, Value};
+use raftsim_lincheck::kv::{Key, KvInput, KvOutput, Token, Value, apply};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -159,27 +159,5 @@ fn input(rng: &mut ChaCha8Rng, key: Key, next_token: &mut Token) -> KvInput {
         4..6 => KvInput::Put { key, value: fresh() },
         6..8 => KvInput::Append { key, value: fresh() },
         _ => KvInput::Cas { key, expected: None, new: fresh() },
-    }
-}
-
-/// Applies `input` to a sequential store and returns its answer.
-fn apply(store: &mut BTreeMap<Key, Value>, input: &KvInput) -> KvOutput {
-    match input {
-        KvInput::Get { key } => KvOutput::Get { value: store.get(key).cloned() },
-        KvInput::Put { key, value } => {
-            store.insert(*key, value.clone());
-            KvOutput::Put
-        }
-        KvInput::Append { key, value } => {
-            store.entry(*key).or_default().extend(value);
-            KvOutput::Append
-        }
-        KvInput::Cas { key, expected, new } => {
-            let swapped = store.get(key) == expected.as_ref();
-            if swapped {
-                store.insert(*key, new.clone());
-            }
-            KvOutput::Cas { swapped }
-        }
     }
 }
