@@ -151,10 +151,13 @@ impl<P, I, O> Violation<P, I, O> {
         M: Model<Partition = P, Input = I, Output = O>,
     {
         let minimal = if self.minimal { "1-minimal" } else { "not shown minimal" };
+        let count = match self.witness.len() {
+            1 => "1 operation".to_owned(),
+            count => format!("{count} operations"),
+        };
         let mut text = format!(
-            "not linearizable: {} ({} operations, {minimal}):",
-            model.describe_partition(&self.partition),
-            self.witness.len()
+            "not linearizable: {} ({count}, {minimal}):",
+            model.describe_partition(&self.partition)
         );
         let mut witness: Vec<&WitnessOperation<I, O>> = self.witness.iter().collect();
         witness.sort_by_key(|entry| (entry.operation.call_us, entry.index));
