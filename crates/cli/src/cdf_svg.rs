@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use raftsim_sim::figure16::{Line, RANDOMNESS, SCALE, Summary};
 
+use crate::html::escape;
+
 const WIDTH: f64 = 860.0;
 const PANEL_HEIGHT: f64 = 300.0;
 const LEFT: f64 = 64.0;
@@ -194,10 +196,6 @@ fn step_path(summary: &Summary, axis: &Axis, y: &impl Fn(f64) -> f64) -> String 
         let _ = write!(path, "H{:.1}", axis.x(summary.cap_us as f64 / 1000.0));
     }
     path
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]

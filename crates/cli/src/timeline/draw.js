@@ -1,23 +1,18 @@
 // Drawing the timeline on its canvas: only what is in the view, the dense parts (events,
 // arrows) thinned to what the pixels can show.
-const hatch = (() => {
+
+// A repeating diagonal stroke, for bands that must not hide what lies under them.
+function stripes(size, colour, width) {
   const tile = document.createElement("canvas");
-  tile.width = tile.height = 8;
+  tile.width = tile.height = size;
   const c = tile.getContext("2d");
-  c.strokeStyle = "rgba(234, 88, 12, 0.35)";
-  c.lineWidth = 1;
-  c.beginPath(); c.moveTo(0, 8); c.lineTo(8, 0); c.stroke();
+  c.strokeStyle = colour;
+  c.lineWidth = width;
+  c.beginPath(); c.moveTo(0, size); c.lineTo(size, 0); c.stroke();
   return context.createPattern(tile, "repeat");
-})();
-const pauseHatch = (() => {
-  const tile = document.createElement("canvas");
-  tile.width = tile.height = 6;
-  const c = tile.getContext("2d");
-  c.strokeStyle = "rgba(71, 85, 105, 0.55)";
-  c.lineWidth = 1.5;
-  c.beginPath(); c.moveTo(0, 6); c.lineTo(6, 0); c.stroke();
-  return context.createPattern(tile, "repeat");
-})();
+}
+const hatch = stripes(8, "rgba(234, 88, 12, 0.35)", 1);
+const pauseHatch = stripes(6, "rgba(71, 85, 105, 0.55)", 1.5);
 let drawnArrows = [];
 let selected = null;
 let hoverX = null;
