@@ -132,7 +132,7 @@ mod tests {
     use crate::scenario::KvMix;
 
     fn workload(mix: KvMix) -> KvWorkload {
-        KvWorkload::new(KvParams { keys: 2, mix }, 2)
+        KvWorkload::new(KvParams { keys: 2, mix, reads: Vec::new() }, 2)
     }
 
     #[test]

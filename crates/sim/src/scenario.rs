@@ -319,6 +319,39 @@ pub struct KvParams {
     pub keys: u32,
     /// Relative weights of the operations a request draws.
     pub mix: KvMix,
+    /// How the clients read: client `i` reads the `i % len`-th way. Absent or empty: every
+    /// read goes through the log, as a command.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<ReadMode>,
+}
+
+/// How a client's reads (`get`s) are served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadMode {
+    /// Through the log, as a command: committed, then answered by the server that applied it.
+    Log,
+    /// ReadIndex at the leader (thesis §6.4): the client goes to the leader as it does with a
+    /// write.
+    ReadIndex,
+    /// A lease read at the leader (thesis §6.4.1), falling back to ReadIndex when the lease
+    /// has lapsed.
+    Lease,
+    /// At any server: a follower asks its leader for a read index (ReadIndex), waits until it
+    /// has applied that far, and answers from its own state machine.
+    Follower,
+}
+
+impl ReadMode {
+    /// The kind of read the Raft is asked for, or `None` through the log.
+    pub fn kind(self) -> Option<crate::raft_under_test::ReadKind> {
+        use crate::raft_under_test::ReadKind;
+        match self {
+            ReadMode::Log => None,
+            ReadMode::ReadIndex | ReadMode::Follower => Some(ReadKind::ReadIndex),
+            ReadMode::Lease => Some(ReadKind::Lease),
+        }
+    }
 }
 
 /// Relative weights of the key-value operations.

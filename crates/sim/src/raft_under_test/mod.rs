@@ -63,6 +63,13 @@ pub struct NodeSetup {
     pub pre_vote: bool,
     /// CheckQuorum on (thesis §6.2).
     pub check_quorum: bool,
+    /// Virtual time between two ticks of a clock that runs at its normal rate.
+    pub tick_us: u64,
+    /// How fast or slow any server's clock may run, as the slowest and the fastest tick
+    /// interval in percent of the normal one (100 and 100 when clocks never drift): the
+    /// bound a lease must hold under (thesis §6.4.1). [`RaftUnderTest::clock`] and
+    /// [`RaftUnderTest::tick`] both run at the server's own rate.
+    pub tick_percent_bounds: (u32, u32),
     /// Seed for whatever randomness the implementation needs (election timeouts): a fresh one
     /// for each incarnation of the server, drawn from the run's seed.
     pub seed: u64,
@@ -231,6 +238,8 @@ pub struct Output<M> {
     pub persisted_messages: Vec<M>,
     /// Committed entries to apply, in index order, each already durable on this server.
     pub committed: Vec<LogEntry>,
+    /// Reads that may be answered once their index is applied (after `committed`).
+    pub reads: Vec<ReadReady>,
 }
 
 impl<M> Default for Output<M> {
@@ -240,6 +249,7 @@ impl<M> Default for Output<M> {
             messages: Vec::new(),
             persisted_messages: Vec::new(),
             committed: Vec::new(),
+            reads: Vec::new(),
         }
     }
 }
@@ -251,6 +261,7 @@ impl<M> Output<M> {
         self.messages.clear();
         self.persisted_messages.clear();
         self.committed.clear();
+        self.reads.clear();
     }
 }
 
@@ -389,6 +400,51 @@ pub struct MessageSummary {
     pub kind: MessageKind,
 }
 
+/// Identifies one read a server was asked to serve, chosen by the simulator.
+pub type ReadId = u64;
+
+/// How a server makes sure a read sees every write that completed before it was asked
+/// (thesis §6.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadKind {
+    /// ReadIndex: the leader notes its commit index, once an entry of its term is committed,
+    /// and confirms with a round of heartbeats that it still leads. A follower asks its leader
+    /// for the index.
+    ReadIndex,
+    /// A lease: a leader that heard from a quorum recently enough that no other leader can
+    /// have been elected since answers without a round, trusting clocks to drift no more than
+    /// [`NodeSetup::tick_percent_bounds`]. Otherwise as [`ReadKind::ReadIndex`].
+    Lease,
+}
+
+/// A read the server may now answer: once its state machine has applied `index`, what it holds
+/// is what the read must see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadReady {
+    /// The read, as the simulator named it.
+    pub id: ReadId,
+    /// The index the state machine must have applied first.
+    pub index: Index,
+}
+
+/// Why a server refused a read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum ReadError {
+    /// It knows of no leader to confirm the read with; the hint says who leads, if it knows.
+    #[error("no leader to read from (leader hint: {leader_hint:?})")]
+    NotLeader {
+        /// The leader, as far as this server knows.
+        leader_hint: Option<NodeId>,
+    },
+    /// It cannot take more reads now.
+    #[error("busy")]
+    Busy,
+    /// The implementation serves no reads outside the log: reads go through it as commands.
+    #[error("reads outside the log are not supported")]
+    Unsupported,
+}
+
 /// Why a server refused a proposal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
 pub enum ProposeError {
@@ -442,6 +498,25 @@ pub trait RaftUnderTest: Sized {
 
     /// A client asks it to replicate `command`.
     fn propose(&mut self, command: Payload) -> Result<(), ProposeError>;
+
+    /// A client asks it for a linearizable read, named `id`: once it may be answered, the id
+    /// comes out in [`Output::reads`] with the index to apply first. A read that never comes
+    /// out (the server lost leadership, the confirmation was lost) is simply not answered; the
+    /// client retries elsewhere. An implementation without reads keeps the default, and the
+    /// simulator sends its reads through the log.
+    fn read(&mut self, id: ReadId, kind: ReadKind) -> Result<(), ReadError> {
+        let _ = (id, kind);
+        Err(ReadError::Unsupported)
+    }
+
+    /// Its local clock reads `local_us`: virtual time as this server's clock counts it, at the
+    /// same rate as its ticks, monotonic for as long as it runs (a paused process's clock runs
+    /// on). Told before every input when the scenario's clients read with leases; an
+    /// implementation that does not keep leases by the clock keeps the default, which ignores
+    /// it.
+    fn clock(&mut self, local_us: u64) {
+        let _ = local_us;
+    }
 
     /// Whether [`take_output`](Self::take_output) would hand out anything.
     fn has_output(&self) -> bool;

@@ -756,6 +756,10 @@ fn node_setup(options: &Options, id: NodeId, voters: &[NodeId], seed: u64) -> No
         max_uncommitted_entries: raft.max_uncommitted_entries,
         pre_vote: raft.pre_vote,
         check_quorum: raft.check_quorum,
+        tick_us: options.tick_us,
+        tick_percent_bounds: options.faults.clock_skew.as_ref().map_or((100, 100), |skew| {
+            (skew.tick_percent.min().min(100), skew.tick_percent.max().max(100))
+        }),
         seed,
     }
 }
