@@ -132,6 +132,18 @@ bugs! {
     /// itself is unchanged; only the clients' history can show it.
     NoSessionDedup = "no-session-dedup",
         "the state machine applies each client command once, answering a retry from the          client's session (§6.3)";
+    /// A leader answers a read at once from what it has applied, without confirming that it
+    /// still leads: a deposed leader that does not know it serves stale values.
+    StaleLeaderRead = "stale-leader-read",
+        "a leader confirms it still leads (a heartbeat round with a majority) before it answers a read (thesis §6.4)";
+    /// ReadIndex takes the leader's commit index before the leader has committed an entry of
+    /// its own term, when it may still lag behind what earlier leaders committed.
+    ReadBeforeNoop = "read-before-noop",
+        "a leader serves reads only once an entry of its term is committed (thesis §6.4, etcd#7331)";
+    /// Lease reads take the lease to last the shortest election timeout on the leader's clock,
+    /// as if every clock ran at the same rate.
+    LeaseIgnoresSkew = "lease-ignores-skew",
+        "a lease is shortened by the clock-drift bound: another server's clock may run faster (thesis §6.4.1)";
 }
 
 impl fmt::Display for Bug {

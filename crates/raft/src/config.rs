@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::{Bugs, NodeId};
+use crate::{Bugs, LeaseClock, NodeId};
 
 /// Largest cluster a [`crate::Node`] supports: vote tallies are 32-bit sets.
 pub const VOTERS_MAX: usize = 32;
@@ -40,6 +40,10 @@ pub struct Config {
     /// shortest election timeout steps down; and while a server hears from its leader it
     /// disregards vote requests of higher terms (except for a leadership transfer).
     pub check_quorum: bool,
+    /// Lease reads (thesis §6.4.1), with what the node knows of clocks; `None` answers lease
+    /// reads by ReadIndex. Needs `check_quorum`, on which the lease rests: without it, a
+    /// lease is ignored.
+    pub lease: Option<LeaseClock>,
     /// Seed of the node's private ChaCha stream, from which its election timeouts are drawn.
     pub seed: u64,
     /// Deliberately broken rules; empty for correct Raft.
@@ -63,6 +67,7 @@ impl Config {
             max_uncommitted_entries: 4096,
             pre_vote: false,
             check_quorum: false,
+            lease: None,
             seed: 0,
             bugs: Bugs::NONE,
         }

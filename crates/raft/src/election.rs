@@ -2,6 +2,7 @@
 //! leadership (CheckQuorum, TimeoutNow).
 
 use crate::node::{Leadership, Role};
+use crate::read::LeaderReads;
 use crate::{
     Bug, EntryData, Message, Node, NodeId, Progress, RequestVote, RequestVoteResponse, TimeoutNow,
 };
@@ -89,6 +90,7 @@ impl Node {
     pub(crate) fn heard_from_leader_recently(&self) -> bool {
         match self.role {
             Role::Leader(_) => true,
+            _ if self.lease_guard_ticks > 0 => true,
             Role::Follower { leader: Some(_) } => {
                 self.election_elapsed < self.config.election_timeout_ticks_min
             }
@@ -172,14 +174,15 @@ impl Node {
     /// Tells the transfer's target to campaign now: its log matches the leader's.
     pub(crate) fn send_timeout_now(&mut self) {
         let term = self.term;
-        let Role::Leader(Leadership { transfer: Some(transfer), .. }) = &mut self.role else {
-            return;
-        };
+        let Role::Leader(leadership) = &mut self.role else { return };
+        let Some(transfer) = &mut leadership.transfer else { return };
         if transfer.sent {
             return;
         }
         transfer.sent = true;
         let target = transfer.target;
+        // The target may be elected at once, whatever its voters heard: no lease holds now.
+        leadership.reads.forfeit_lease();
         self.send(target, Message::TimeoutNow(TimeoutNow { term }));
     }
 
@@ -258,6 +261,7 @@ impl Node {
             heartbeat_elapsed: 0,
             quorum_elapsed: 0,
             transfer: None,
+            reads: LeaderReads::new(self.config.voters.len()),
         });
         self.append_as_leader(EntryData::Noop);
     }

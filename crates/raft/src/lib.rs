@@ -133,6 +133,7 @@ mod message;
 mod node;
 mod payload;
 mod progress;
+mod read;
 mod ready;
 mod recovery;
 mod replication;
@@ -146,11 +147,13 @@ pub use entry::{Entry, EntryData};
 pub use log::Log;
 pub use message::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, ConflictHint, Envelope, InstallSnapshot,
-    InstallSnapshotResponse, Message, RequestVote, RequestVoteResponse, TimeoutNow,
+    InstallSnapshotResponse, Message, ReadIndexRequest, ReadIndexResponse, ReadRound, RequestVote,
+    RequestVoteResponse, TimeoutNow,
 };
 pub use node::{Node, ProposeError, RoleKind, StepError, TransferError};
 pub use payload::{PAYLOAD_INLINE_BYTES, Payload};
 pub use progress::{Progress, ReplicationState};
+pub use read::{LeaseClock, ReadError, ReadKind, ReadState};
 pub use ready::{AfterPersistFailure, DurableState, HardState, Ready, WriteId};
 pub use recovery::LogDamage;
 pub use snapshot::Snapshot;

@@ -40,6 +40,17 @@ pub enum Message {
     /// A follower says how much of a snapshot it holds, so the leader sends the next chunk.
     /// (Once installed, the follower answers with an accepting [`AppendEntriesResponse`].)
     InstallSnapshotResponse(InstallSnapshotResponse),
+    /// A leader asks its followers to confirm that it still leads, for the reads waiting on a
+    /// round (thesis §6.4). (Variants are appended at the end: earlier ones keep their
+    /// encoding.)
+    ReadHeartbeat(ReadRound),
+    /// A follower of the sender's term confirms a read round; one of a later term deposes it.
+    ReadHeartbeatResponse(ReadRound),
+    /// A follower asks its leader for a read index on behalf of a client.
+    ReadIndex(ReadIndexRequest),
+    /// A leader's answer to a [`Message::ReadIndex`]: the read may be served once `index` is
+    /// applied.
+    ReadIndexResponse(ReadIndexResponse),
 }
 
 impl Message {
@@ -55,6 +66,9 @@ impl Message {
             Message::TimeoutNow(m) => m.term,
             Message::InstallSnapshot(m) => m.term,
             Message::InstallSnapshotResponse(m) => m.term,
+            Message::ReadHeartbeat(m) | Message::ReadHeartbeatResponse(m) => m.term,
+            Message::ReadIndex(m) => m.term,
+            Message::ReadIndexResponse(m) => m.term,
         }
     }
 
@@ -84,7 +98,11 @@ impl Message {
             Message::RequestVoteResponse(_)
             | Message::PreVoteResponse(_)
             | Message::TimeoutNow(_)
-            | Message::InstallSnapshotResponse(_) => true,
+            | Message::InstallSnapshotResponse(_)
+            | Message::ReadHeartbeat(_)
+            | Message::ReadHeartbeatResponse(_)
+            | Message::ReadIndex(_)
+            | Message::ReadIndexResponse(_) => true,
             Message::InstallSnapshot(chunk) => {
                 chunk.index >= 1
                     && chunk.snapshot_term >= 1
@@ -127,6 +145,10 @@ impl Message {
             Message::TimeoutNow(_) => "TimeoutNow",
             Message::InstallSnapshot(_) => "InstallSnapshot",
             Message::InstallSnapshotResponse(_) => "InstallSnapshotResponse",
+            Message::ReadHeartbeat(_) => "ReadHeartbeat",
+            Message::ReadHeartbeatResponse(_) => "ReadHeartbeatResponse",
+            Message::ReadIndex(_) => "ReadIndex",
+            Message::ReadIndexResponse(_) => "ReadIndexResponse",
         }
     }
 }
@@ -180,6 +202,38 @@ pub struct InstallSnapshotResponse {
     pub index: Index,
     /// Bytes of it the follower holds, in order from the start.
     pub received: u64,
+}
+
+/// A round of read confirmation: the leader's term and the round's number, which grows within a
+/// leadership.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadRound {
+    /// The sender's term.
+    pub term: Term,
+    /// The round.
+    pub round: u64,
+}
+
+/// A follower's request for a read index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadIndexRequest {
+    /// The follower's term.
+    pub term: Term,
+    /// The read, as the follower's driver named it.
+    pub context: u64,
+    /// Whether the client asked for a lease read, which the leader may answer without a round.
+    pub lease: bool,
+}
+
+/// A leader's read index for a follower's read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadIndexResponse {
+    /// The leader's term.
+    pub term: Term,
+    /// The read, as the follower named it.
+    pub context: u64,
+    /// The index the follower must have applied before it answers.
+    pub index: Index,
 }
 
 /// The answer to a [`RequestVote`].

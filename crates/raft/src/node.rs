@@ -6,6 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
+use crate::read::{LeaderReads, ReadState};
 use crate::snapshot::IncomingSnapshot;
 use crate::{
     AfterPersistFailure, Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope,
@@ -49,6 +50,8 @@ pub(crate) struct Leadership {
     pub(crate) quorum_elapsed: u32,
     /// A leadership transfer under way.
     pub(crate) transfer: Option<Transfer>,
+    /// Reads waiting for confirmation, and the lease.
+    pub(crate) reads: LeaderReads,
 }
 
 /// A leadership transfer: the leader brings `target` up to date, then tells it to campaign.
@@ -177,6 +180,15 @@ pub struct Node {
     /// Records its storage lost at the last restart and its log has not been repaired past:
     /// while set, it neither votes nor campaigns (see [`crate::LogDamage`]).
     pub(crate) damage: Option<LogDamage>,
+    /// The local clock, as the driver last reported it (only leases read it).
+    pub(crate) clock_us: u64,
+    /// Reads that may be answered, for the next `Ready`.
+    pub(crate) read_states: Vec<ReadState>,
+    /// Reads forwarded to a leader, by the term they were forwarded in, oldest first.
+    pub(crate) forwarded: VecDeque<(Term, u64)>,
+    /// With leases on, ticks left during which this restarted server still refuses votes as
+    /// if it had just heard from a leader: it may have confirmed a lease before its crash.
+    pub(crate) lease_guard_ticks: u32,
 }
 
 /// A write handed out in a `Ready` and not yet acknowledged.
@@ -256,6 +268,14 @@ impl Node {
             snapshot_installed: false,
             incoming: None,
             damage,
+            clock_us: 0,
+            read_states: Vec::new(),
+            forwarded: VecDeque::new(),
+            lease_guard_ticks: if config.lease.is_some() && config.check_quorum {
+                config.election_timeout_ticks_min
+            } else {
+                0
+            },
             config,
         };
         node.maybe_repaired();
@@ -346,6 +366,7 @@ impl Node {
                 }
             }
             Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } => {
+                self.lease_guard_ticks = self.lease_guard_ticks.saturating_sub(1);
                 self.election_elapsed += 1;
                 if self.election_elapsed >= self.election_timeout {
                     self.start_election();
@@ -409,9 +430,13 @@ impl Node {
                     return Ok(());
                 }
                 _ => {
-                    let leader =
-                        matches!(message, Message::AppendEntries(_) | Message::InstallSnapshot(_))
-                            .then_some(from);
+                    let leader = matches!(
+                        message,
+                        Message::AppendEntries(_)
+                            | Message::InstallSnapshot(_)
+                            | Message::ReadHeartbeat(_)
+                    )
+                    .then_some(from);
                     self.become_follower(term, leader);
                 }
             }
@@ -428,6 +453,12 @@ impl Node {
             Message::InstallSnapshotResponse(response) => {
                 self.handle_install_snapshot_response(from, response)
             }
+            Message::ReadHeartbeat(round) => self.handle_read_heartbeat(from, round),
+            Message::ReadHeartbeatResponse(round) => {
+                self.handle_read_heartbeat_response(from, round)
+            }
+            Message::ReadIndex(request) => self.handle_read_index(from, request),
+            Message::ReadIndexResponse(response) => self.handle_read_index_response(response),
         }
         self.check_invariants();
         Ok(())
@@ -461,6 +492,7 @@ impl Node {
             || self.hard_state() != self.persisted_hard_state
             || self.applied_index < self.apply_limit()
             || self.has_appends_to_send()
+            || !self.read_states.is_empty()
     }
 
     /// Drains this node's output into `out` (cleared first). The driver must then write, send
@@ -500,6 +532,7 @@ impl Node {
         }
         std::mem::swap(&mut out.messages, &mut self.messages);
         std::mem::swap(&mut out.persisted_messages, &mut self.persisted_messages);
+        std::mem::swap(&mut out.reads, &mut self.read_states);
         let limit = self.apply_limit();
         if self.applied_index < limit {
             out.committed.extend_from_slice(self.log.slice(self.applied_index + 1, limit));

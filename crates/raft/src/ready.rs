@@ -1,6 +1,6 @@
 //! What a node hands its driver: the output half of the sans-IO contract.
 
-use crate::{Entry, Envelope, Index, NodeId, Snapshot, Term};
+use crate::{Entry, Envelope, Index, NodeId, ReadState, Snapshot, Term};
 
 /// The part of a server's state that must survive a crash, besides its log (Figure 2's
 /// "persistent state", plus the commit index so a restart need not rediscover it).
@@ -93,6 +93,8 @@ pub struct Ready {
     pub persisted_messages: Vec<Envelope>,
     /// Entries to apply, in index order.
     pub committed: Vec<Entry>,
+    /// Reads to answer, each once the state machine has applied its index (after `committed`).
+    pub reads: Vec<ReadState>,
 }
 
 impl Ready {
@@ -107,6 +109,7 @@ impl Ready {
         self.messages.clear();
         self.persisted_messages.clear();
         self.committed.clear();
+        self.reads.clear();
     }
 
     /// Whether there is nothing to do.
@@ -117,6 +120,7 @@ impl Ready {
             && self.messages.is_empty()
             && self.persisted_messages.is_empty()
             && self.committed.is_empty()
+            && self.reads.is_empty()
     }
 
     /// Every message, in the order a synchronous driver sends them: `messages`, then

@@ -364,6 +364,7 @@ impl Node {
             return false;
         }
         self.commit_index = candidate;
+        self.on_committed_in_term();
         true
     }
 }

@@ -6,11 +6,11 @@ use rand::Rng;
 
 use crate::breaker::Breakers;
 use crate::event::{Event, EventQueue, Reply};
-use crate::kv::KvOutput;
+use crate::kv::{KvInput, KvOutput};
 use crate::kv_workload::KvWorkload;
 use crate::raft_under_test::NodeId;
 use crate::rng::Stream;
-use crate::scenario::ClientParams;
+use crate::scenario::{ClientParams, ReadMode};
 
 /// Client ids from here on are one-shot burst requests, which expect no reply.
 pub const BURST_CLIENT_BASE: u32 = 1 << 20;
@@ -125,6 +125,15 @@ impl Clients {
         if let Some(node) = state.leader_hint.filter(|&node| breakers.allows(node, now_us)) {
             return node;
         }
+        self.pick_any(client, now_us)
+    }
+
+    /// Any node, drawn at random among those the client's breakers let through (if it has
+    /// breakers and any does).
+    fn pick_any(&mut self, client: usize, now_us: u64) -> NodeId {
+        let Some(breakers) = &self.clients[client].breakers else {
+            return self.rng.random_range(1..=self.nodes);
+        };
         let open: Vec<NodeId> =
             (1..=self.nodes).filter(|&node| breakers.allows(node, now_us)).collect();
         match open.len() {
@@ -151,17 +160,21 @@ impl Clients {
     /// `client` sends its current request: returns the target node and schedules a timeout.
     pub fn send(&mut self, client: u32, now_us: u64, queue: &mut EventQueue) -> (NodeId, u64) {
         let index = client as usize;
-        let node = self.pick_target(index, now_us);
+        let mut node = self.pick_target(index, now_us);
         let timeout_us = self.params.request_timeout_ms * 1000;
         let state = &mut self.clients[index];
-        if let Some(breakers) = &mut state.breakers {
-            breakers.on_send(node);
-        }
         if state.attempt == 0 {
             state.first_sent_at_us = now_us;
             if let Some(kv) = &mut self.kv {
                 kv.call(client, state.sequence, now_us, &mut self.rng);
             }
+        }
+        if self.reads_at_any_server(client) {
+            node = self.pick_any(index, now_us);
+        }
+        let state = &mut self.clients[index];
+        if let Some(breakers) = &mut state.breakers {
+            breakers.on_send(node);
         }
         state.attempt += 1;
         state.awaiting = Some(node);
@@ -169,6 +182,18 @@ impl Clients {
         let (sequence, attempt) = (state.sequence, state.attempt);
         queue.push(now_us + timeout_us, Event::ClientTimeout { client, sequence, attempt });
         (node, sequence)
+    }
+
+    /// Whether `client`'s current request is a read it may make at any server (follower
+    /// reads).
+    fn reads_at_any_server(&self, client: u32) -> bool {
+        let Some(kv) = &self.kv else { return false };
+        let modes = &kv.params().reads;
+        if modes.get(client as usize % modes.len().max(1)) != Some(&ReadMode::Follower) {
+            return false;
+        }
+        let sequence = self.clients[client as usize].sequence;
+        matches!(kv.input(client, sequence), Some(KvInput::Get { .. }))
     }
 
     /// Whether `client` (not a burst request) waits for `sequence` from `node`.

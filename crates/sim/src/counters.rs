@@ -102,6 +102,8 @@ named_counts! {
     client_retries,
     /// Client requests completed (applied and acknowledged).
     client_requests,
+    /// Client reads answered outside the log (ReadIndex or a lease), by leaders and followers.
+    reads_served,
     /// Times a client's circuit breaker opened on a server (see `ClientParams::circuit_breaker`).
     breakers_opened,
     /// Requests a client sent as the half-open probe of a server whose breaker had cooled down.

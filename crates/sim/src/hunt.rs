@@ -156,6 +156,21 @@ pub fn plan(bug: Bug) -> Hunt {
             "a write whose answer was lost is retried and applied twice, so a read sees it \
              twice or after a later write",
         ),
+        Bug::StaleLeaderRead => (
+            "kv-reads",
+            Property::Linearizability,
+            "a leader cut off from its quorum, and deposed without knowing it, answers a read              that misses a write the new leader already acknowledged",
+        ),
+        Bug::ReadBeforeNoop => (
+            "kv-reads",
+            Property::Linearizability,
+            "a new leader's commit index lags behind what its predecessor committed, and a read              index taken from it misses an acknowledged write",
+        ),
+        Bug::LeaseIgnoresSkew => (
+            "kv-reads",
+            Property::Linearizability,
+            "a leader whose clock runs slow trusts its lease after followers with fast clocks              have elected another leader, and answers a stale read",
+        ),
     };
     Hunt { bug, scenario, property, why }
 }

@@ -113,6 +113,11 @@ impl KvWorkload {
         };
     }
 
+    /// The workload's parameters.
+    pub fn params(&self) -> &KvParams {
+        &self.params
+    }
+
     /// The history so far; operations not yet answered are maybe applied.
     pub fn history(&self) -> &History {
         &self.history

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::disk::Disk;
-use crate::raft_under_test::{NodeId, NodeSetup, Observation, RaftUnderTest, WriteId};
+use crate::raft_under_test::{NodeId, NodeSetup, Observation, RaftUnderTest, ReadReady, WriteId};
 use crate::state_machine::StateMachine;
 
 /// Whether a server runs.
@@ -86,8 +86,14 @@ pub struct SimNode<R: RaftUnderTest> {
     pub process_scheduled: bool,
     /// Service time multiplier (1 unless slowed by an overload fault).
     pub slowdown: u32,
-    /// Tick interval in percent of normal (100 unless skewed).
+    /// Tick interval in percent of normal (100 unless skewed); change it with
+    /// [`SimNode::set_tick_percent`], which keeps the local clock running at the same rate.
     pub tick_percent: u32,
+    /// The local clock's reading at a virtual time, since when it runs at `tick_percent`:
+    /// `(virtual_us, local_us)`.
+    clock_base: (u64, u64),
+    /// Reads its Raft released, waiting for the state machine to apply their index.
+    pub reads: Vec<ReadReady>,
     /// Its state machine (volatile).
     pub state_machine: StateMachine,
     /// The applied index of its state machine's last snapshot (taken or restored).
@@ -119,6 +125,8 @@ impl<R: RaftUnderTest> SimNode<R> {
             process_scheduled: false,
             slowdown: 1,
             tick_percent: 100,
+            clock_base: (0, 0),
+            reads: Vec::new(),
             state_machine: StateMachine::default(),
             snapshot_index: 0,
             held: VecDeque::new(),
@@ -151,6 +159,7 @@ impl<R: RaftUnderTest> SimNode<R> {
             })
             .collect();
         self.held.clear();
+        self.reads.clear();
         self.last_write_id = 0;
         self.incarnation += 1;
         self.state_machine = StateMachine::default();
@@ -167,6 +176,20 @@ impl<R: RaftUnderTest> SimNode<R> {
             .unwrap_or_else(|error| panic!("node {} cannot boot from its disk: {error}", self.id));
         self.raft = Some(raft);
         self.status = Status::Up;
+    }
+
+    /// Its local clock at virtual time `now_us`: a monotonic clock that counts a tick interval
+    /// of its own per normal tick, and runs on through pauses and crashes, like a machine's.
+    pub fn local_clock_us(&self, now_us: u64) -> u64 {
+        let (since_us, reading_us) = self.clock_base;
+        reading_us + (now_us - since_us) * 100 / u64::from(self.tick_percent)
+    }
+
+    /// Its ticks (and its clock) run at `tick_percent` percent of the normal interval from
+    /// `now_us` on.
+    pub fn set_tick_percent(&mut self, now_us: u64, tick_percent: u32) {
+        self.clock_base = (now_us, self.local_clock_us(now_us));
+        self.tick_percent = tick_percent;
     }
 
     /// Its account of itself, unless crashed.

@@ -13,7 +13,7 @@ use crate::efficiency::Expect;
 use crate::raft_under_test::NodeId;
 use crate::rng::{Concern, stream};
 use crate::scenario::{
-    BudgetParams, DURATION_MS_MAX, FaultParams, LeftOut, NODES_MAX, NodeParams, RaftParams,
+    BudgetParams, ClientParams, DURATION_MS_MAX, FaultParams, LeftOut, NODES_MAX, NodeParams, RaftParams,
     Scenario, ScenarioError, Span, Workload, check_span, check_value, field_error, validate_budget,
     validate_faults, validate_node, validate_raft, validate_workload,
 };
@@ -225,6 +225,20 @@ impl Options {
     /// property can be owed. Such a run fails only if the Raft (or raftsim) panics.
     pub fn is_robustness_only(&self) -> bool {
         self.network.tamper_rate > 0.0
+    }
+
+    /// The read mode of each client, if the clients run the key-value workload with reads
+    /// outside the log (client `i` reads the `i % len`-th way).
+    pub fn read_modes(&self) -> &[crate::scenario::ReadMode] {
+        match &self.workload {
+            Workload::Clients(ClientParams { kv: Some(kv), .. }) => &kv.reads,
+            _ => &[],
+        }
+    }
+
+    /// Whether some client reads with a lease.
+    pub fn lease_reads(&self) -> bool {
+        self.read_modes().contains(&crate::scenario::ReadMode::Lease)
     }
 
     /// The enabled fault kinds, by name, for banners and reports.

@@ -1016,6 +1016,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("disk-faults", include_str!("../../../scenarios/disk-faults.json")),
     ("figure16", include_str!("../../../scenarios/figure16.json")),
     ("kv", include_str!("../../../scenarios/kv.json")),
+    ("kv-reads", include_str!("../../../scenarios/kv-reads.json")),
 ];
 
 /// The built-in scenario called `name`.

@@ -63,6 +63,10 @@ pub struct NodeSetup {
     pub pre_vote: bool,
     /// CheckQuorum on (thesis §6.2).
     pub check_quorum: bool,
+    /// Whether clients may ask for lease reads ([`ReadKind::Lease`]). An implementation that
+    /// keeps leases may have to behave differently from its first tick (a restarted server
+    /// must not vote at once), so it is told at boot.
+    pub lease_reads: bool,
     /// Virtual time between two ticks of a clock that runs at its normal rate.
     pub tick_us: u64,
     /// How fast or slow any server's clock may run, as the slowest and the fastest tick

@@ -12,7 +12,7 @@ use raftsim_raft::{
 use super::{
     AfterPersistFailure, BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry,
     MessageKind, MessageSummary, NodeId, Observation, Output, Payload, ProposeError, RaftUnderTest,
-    Refused, Role, Snapshot, WriteId,
+    ReadError, ReadId, ReadKind, ReadReady, Refused, Role, Snapshot, WriteId,
 };
 
 /// One server of raftsim's Raft, with its codec and a reused output buffer.
@@ -48,6 +48,11 @@ impl RaftUnderTest for RaftsimNode {
             max_uncommitted_entries: setup.max_uncommitted_entries as usize,
             pre_vote: setup.pre_vote,
             check_quorum: setup.check_quorum,
+            lease: setup.lease_reads.then_some(raftsim_raft::LeaseClock {
+                tick_us: setup.tick_us,
+                tick_percent_min: setup.tick_percent_bounds.0,
+                tick_percent_max: setup.tick_percent_bounds.1,
+            }),
             seed: setup.seed,
             bugs: *bugs,
             ..Config::new(setup.id, setup.voters.clone())
@@ -99,6 +104,20 @@ impl RaftUnderTest for RaftsimNode {
         }
     }
 
+    fn read(&mut self, id: ReadId, kind: ReadKind) -> Result<(), ReadError> {
+        let kind = match kind {
+            ReadKind::ReadIndex => raftsim_raft::ReadKind::ReadIndex,
+            ReadKind::Lease => raftsim_raft::ReadKind::Lease,
+        };
+        self.node.read_index(id, kind).map_err(|error| match error {
+            raftsim_raft::ReadError::NotLeader { leader_hint } => ReadError::NotLeader { leader_hint },
+        })
+    }
+
+    fn clock(&mut self, local_us: u64) {
+        self.node.set_clock(local_us);
+    }
+
     fn transfer_leadership(&mut self, target: NodeId) -> bool {
         self.node.transfer_leadership(target).is_ok()
     }
@@ -129,6 +148,9 @@ impl RaftUnderTest for RaftsimNode {
         std::mem::swap(&mut out.messages, &mut ready.messages);
         std::mem::swap(&mut out.persisted_messages, &mut ready.persisted_messages);
         out.committed.extend(ready.committed.drain(..).map(into_log_entry));
+        out.reads.extend(
+            ready.reads.drain(..).map(|read| ReadReady { id: read.context, index: read.index }),
+        );
     }
 
     fn on_persisted(&mut self, write: WriteId) {
@@ -188,6 +210,9 @@ impl RaftUnderTest for RaftsimNode {
             Message::TimeoutNow(_) => MessageKind::TimeoutNow,
             Message::InstallSnapshot(_) => MessageKind::Snapshot,
             Message::InstallSnapshotResponse(_) => MessageKind::SnapshotResponse,
+            Message::ReadHeartbeat(_) => MessageKind::Heartbeat,
+            Message::ReadHeartbeatResponse(_) => MessageKind::HeartbeatResponse,
+            Message::ReadIndex(_) | Message::ReadIndexResponse(_) => MessageKind::Other,
             Message::AppendEntries(append) => {
                 MessageKind::Append { entries: append.entries.len() as u32 }
             }
@@ -240,6 +265,22 @@ impl RaftUnderTest for RaftsimNode {
             Message::InstallSnapshotResponse(response) => format!(
                 "InstallSnapshotResponse term {} snapshot {} holds {} bytes",
                 response.term, response.index, response.received
+            ),
+            Message::ReadHeartbeat(round) => {
+                format!("ReadHeartbeat term {} round {}", round.term, round.round)
+            }
+            Message::ReadHeartbeatResponse(round) => {
+                format!("ReadHeartbeatResponse term {} round {}", round.term, round.round)
+            }
+            Message::ReadIndex(request) => format!(
+                "ReadIndex term {} read {}{}",
+                request.term,
+                request.context,
+                if request.lease { " (lease)" } else { "" }
+            ),
+            Message::ReadIndexResponse(response) => format!(
+                "ReadIndexResponse term {} read {} index {}",
+                response.term, response.context, response.index
             ),
             Message::AppendEntries(append) => format!(
                 "AppendEntries term {} prev ({}, {}) entries {} commit {}",

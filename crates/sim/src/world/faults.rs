@@ -136,7 +136,7 @@ impl<R: RaftUnderTest> World<R> {
             }
             FaultKind::ClockSkew { target: chosen, tick_percent } => {
                 let node = target(self, chosen);
-                self.nodes[node as usize - 1].tick_percent = tick_percent;
+                self.nodes[node as usize - 1].set_tick_percent(self.now_us, tick_percent);
                 self.counters.clock_skews += 1;
                 ActiveFault::Skewed(node)
             }
@@ -222,7 +222,9 @@ impl<R: RaftUnderTest> World<R> {
                 self.start_fsync(node);
             }
             ActiveFault::Slowed(node) => self.nodes[node as usize - 1].slowdown = 1,
-            ActiveFault::Skewed(node) => self.nodes[node as usize - 1].tick_percent = 100,
+            ActiveFault::Skewed(node) => {
+                self.nodes[node as usize - 1].set_tick_percent(self.now_us, 100)
+            }
             ActiveFault::Burst | ActiveFault::Skipped => {}
         }
         Ok(())

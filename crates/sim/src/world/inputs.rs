@@ -7,11 +7,11 @@ use super::World;
 use crate::check::{Property, Violation};
 use crate::client::BURST_CLIENT_BASE;
 use crate::event::{Damage, Event, Reply};
-use crate::kv::KvOutput;
+use crate::kv::{KvInput, KvOutput};
 use crate::node::{Input, Status};
 use crate::raft_under_test::{
     LogEntry, MessageKind, MessageSummary, NodeId, Observation, Payload, ProposeError,
-    RaftUnderTest, Role,
+    RaftUnderTest, ReadError, ReadId, ReadKind, Role,
 };
 use crate::state_machine::{Applied, CommandId, StateMachine};
 
@@ -119,6 +119,10 @@ impl<R: RaftUnderTest> World<R> {
 
     fn serve(&mut self, node: NodeId, input: Input) -> Result<(), Box<Violation>> {
         let sim_node = &mut self.nodes[node as usize - 1];
+        if self.lease_reads {
+            let local_us = sim_node.local_clock_us(self.now_us);
+            sim_node.raft_mut().clock(local_us);
+        }
         match input {
             Input::Tick => {
                 self.counters.ticks += 1;
@@ -126,15 +130,31 @@ impl<R: RaftUnderTest> World<R> {
             }
             Input::Frame { from, frame, damage } => self.receive(node, from, frame, damage)?,
             Input::Request { client, sequence } => {
-                let payload = self.request_payload(client, sequence);
-                let sim_node = &mut self.nodes[node as usize - 1];
-                let reply = match sim_node.raft_mut().propose(payload) {
-                    Ok(()) => None,
-                    Err(ProposeError::NotLeader { leader_hint }) => {
-                        Some(Reply::Redirect(leader_hint))
+                let reply = match self.read_kind(client, sequence) {
+                    Some(kind) => {
+                        let raft = self.nodes[node as usize - 1].raft_mut();
+                        match raft.read(read_id(client, sequence), kind) {
+                            Ok(()) => Ok(None),
+                            Err(ReadError::NotLeader { leader_hint }) => {
+                                Ok(Some(Reply::Redirect(leader_hint)))
+                            }
+                            Err(ReadError::Busy) => Ok(Some(Reply::Busy)),
+                            Err(ReadError::Unsupported) => Err(()),
+                        }
                     }
-                    Err(ProposeError::Busy) => Some(Reply::Busy),
+                    None => Err(()),
                 };
+                let reply = reply.unwrap_or_else(|()| {
+                    // A command through the log.
+                    let payload = self.request_payload(client, sequence);
+                    match self.nodes[node as usize - 1].raft_mut().propose(payload) {
+                        Ok(()) => None,
+                        Err(ProposeError::NotLeader { leader_hint }) => {
+                            Some(Reply::Redirect(leader_hint))
+                        }
+                        Err(ProposeError::Busy) => Some(Reply::Busy),
+                    }
+                });
                 if let Some(reply) = reply
                     && client < BURST_CLIENT_BASE
                 {
@@ -219,6 +239,50 @@ impl<R: RaftUnderTest> World<R> {
                 Payload::from_slice(&bytes)
             }
             None => id.payload(clients.payload_bytes()),
+        }
+    }
+
+    /// How a client's request reads, if it is a read its client makes outside the log.
+    fn read_kind(&self, client: u32, sequence: u64) -> Option<ReadKind> {
+        let modes = self.spec.options.read_modes();
+        if modes.is_empty() || client >= BURST_CLIENT_BASE {
+            return None;
+        }
+        let kv = self.clients.as_ref()?.kv.as_ref()?;
+        let KvInput::Get { .. } = kv.input(client, sequence)? else { return None };
+        modes[client as usize % modes.len()].kind()
+    }
+
+    /// Answers every read `node` released whose index its state machine has applied, from the
+    /// state machine as it is now.
+    fn answer_reads(&mut self, node: NodeId) {
+        let sim_node = &mut self.nodes[node as usize - 1];
+        if sim_node.reads.is_empty() {
+            return;
+        }
+        let applied = sim_node.state_machine.applied_index();
+        let mut answers = Vec::new();
+        sim_node.reads.retain(|read| {
+            let ready = read.index <= applied;
+            if ready {
+                answers.push(read.id);
+            }
+            !ready
+        });
+        for id in answers {
+            let (client, sequence) = read_client(id);
+            let Some(clients) = &self.clients else { return };
+            if !clients.awaits(client, sequence, node) {
+                continue;
+            }
+            let Some(KvInput::Get { key }) = clients.kv.as_ref().and_then(|kv| kv.input(client, sequence))
+            else {
+                continue;
+            };
+            let store = self.nodes[node as usize - 1].state_machine.store();
+            let output = KvOutput::Get { value: store.get(key).cloned() };
+            self.counters.reads_served += 1;
+            self.reply_to_client(client, sequence, Reply::Applied, Some(output));
         }
     }
 
@@ -346,6 +410,9 @@ impl<R: RaftUnderTest> World<R> {
                 }
             }
             self.snapshot_if_due(node);
+            // 4. Reads released, answered once their index is applied.
+            self.nodes[index].reads.append(&mut output.reads);
+            self.answer_reads(node);
             Ok(())
         })();
         output.clear();
@@ -599,4 +666,15 @@ impl<R: RaftUnderTest> World<R> {
             Event::Synced { node, .. } => format!("n{node}'s fsync completes"),
         }
     }
+}
+
+/// The id under which a client's request is read: the client above the sequence number.
+fn read_id(client: u32, sequence: u64) -> ReadId {
+    debug_assert!(sequence < 1 << 40, "sequence numbers stay below 2^40");
+    (u64::from(client) << 40) | sequence
+}
+
+/// The client and the request a read id names.
+fn read_client(id: ReadId) -> (u32, u64) {
+    ((id >> 40) as u32, id & ((1 << 40) - 1))
 }

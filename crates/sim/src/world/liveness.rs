@@ -51,7 +51,7 @@ impl<R: RaftUnderTest> World<R> {
         for node in 1..=self.nodes.len() as NodeId {
             let sim_node = &mut self.nodes[node as usize - 1];
             sim_node.slowdown = 1;
-            sim_node.tick_percent = 100;
+            sim_node.set_tick_percent(self.now_us, 100);
             match (sim_node.status, left_out(node)) {
                 (Status::Crashed, Some(LeftOut::Crash)) => {}
                 (_, Some(LeftOut::Crash)) => self.crash(node)?,

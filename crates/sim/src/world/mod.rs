@@ -239,6 +239,9 @@ pub struct World<R: RaftUnderTest> {
     clients: Option<Clients>,
     pipeline: Option<PipelineParams>,
     pipeline_sequence: u64,
+    /// Whether some client reads with a lease: servers are told their local clock before
+    /// every input.
+    lease_reads: bool,
     checker: Checker,
     counters: Counters,
     event_hash: u64,
@@ -350,6 +353,7 @@ impl<R: RaftUnderTest> World<R> {
             clients,
             pipeline,
             pipeline_sequence: 0,
+            lease_reads: spec.options.lease_reads(),
             checker: Checker::new(count),
             counters: Counters::default(),
             event_hash: 0,
@@ -756,6 +760,7 @@ fn node_setup(options: &Options, id: NodeId, voters: &[NodeId], seed: u64) -> No
         max_uncommitted_entries: raft.max_uncommitted_entries,
         pre_vote: raft.pre_vote,
         check_quorum: raft.check_quorum,
+        lease_reads: options.lease_reads(),
         tick_us: options.tick_us,
         tick_percent_bounds: options.faults.clock_skew.as_ref().map_or((100, 100), |skew| {
             (skew.tick_percent.min().min(100), skew.tick_percent.max().max(100))
