@@ -13,6 +13,8 @@
 //! | `compact(snapshot)` | the storage's snapshot replaced and its log compacted behind it, as raft-rs applications do; the snapshot reaches the disk with the next `Ready`'s write |
 //! | `WriteBatch::snapshot_installed` | `Ready::snapshot`: one received from the leader |
 //! | a snapshot message sent | `report_snapshot(to, Finish)`: the simulated network takes it at once |
+//! | `read(id, kind)` | `RawNode::read_index` with `id` (8 bytes, little-endian) as the request context, always raft-rs's safe ReadIndex |
+//! | `Output::reads` | `Ready::take_read_states`: each read state's context names the read, its index is the one to apply first |
 //!
 //! raft-rs draws a fresh randomized election timeout from `rand::thread_rng()` whenever it
 //! resets (on every change of term or role), which a deterministic simulation cannot allow — and
@@ -29,12 +31,12 @@ mod codec;
 mod storage;
 
 use raft::eraftpb::{Entry, EntryType, HardState as PbHardState, Message, MessageType, Snapshot};
-use raft::{RawNode, StateRole};
+use raft::{RawNode, ReadState, StateRole};
 use raftsim_sim::engine::Driven;
 use raftsim_sim::raft_under_test::{
     BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry, MessageKind, MessageSummary,
-    NodeSetup, Observation, Output, Payload, ProposeError, RaftUnderTest, Refused, Role,
-    Snapshot as SimSnapshot, WriteId,
+    NodeSetup, Observation, Output, Payload, ProposeError, RaftUnderTest, ReadError, ReadId,
+    ReadKind, ReadReady, Refused, Role, Snapshot as SimSnapshot, WriteId,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -53,6 +55,10 @@ pub static RAFT_RS_ENGINE: Driven<RaftRsNode> = Driven::new(
         }
     },
 );
+
+/// Reads a leader may have waiting for their round of heartbeats (its own and those its
+/// followers forwarded) before it refuses more: raft-rs queues them without a bound.
+pub const READS_PENDING_MAX: usize = 1024;
 
 /// One raft-rs server.
 pub struct RaftRsNode {
@@ -153,6 +159,7 @@ impl RaftUnderTest for RaftRsNode {
             // A campaign now would panic, as in `tick`.
             return Err(Refused("a TimeoutNow while a snapshot is being persisted".to_owned()));
         }
+        refuse_malformed_read_message(&message)?;
         let stepped = self.raw.step(message).map_err(|error| Refused(error.to_string()));
         self.pin_election_timeout();
         stepped
@@ -172,6 +179,37 @@ impl RaftUnderTest for RaftRsNode {
         }
     }
 
+    /// Every read is raft-rs's safe ReadIndex (`ReadOnlyOption::Safe`), a lease read
+    /// included: raft-rs's `LeaseBased` option is fixed per node, and answers at once for as
+    /// long as the leader's own tick count says CheckQuorum has not deposed it. A leader paused
+    /// past its election timeout misses those ticks (a paused node's ticks merge into one), so
+    /// on resuming it still counts itself in its lease and answers while a newer leader commits.
+    ///
+    /// raft-rs drops a read without a word where it cannot serve it: a follower that knows no
+    /// leader, a candidate, and a leader that has not yet committed an entry of its term. The
+    /// first two are refused here as `NotLeader`, the last as `Busy` (it can serve reads once
+    /// its first entry commits). A follower's read is taken and then lost without a word if its
+    /// leader turns out not to be one, and a leader forgets every read it holds when its term or
+    /// role changes. A duplicated request or answer frame hands the same read out again (a
+    /// request answered anew, with the commit index of then).
+    fn read(&mut self, id: ReadId, _kind: ReadKind) -> Result<(), ReadError> {
+        let raft = &self.raw.raft;
+        match raft.state {
+            StateRole::Leader if !raft.commit_to_current_term() => return Err(ReadError::Busy),
+            StateRole::Leader if raft.pending_read_count() >= READS_PENDING_MAX => {
+                return Err(ReadError::Busy);
+            }
+            StateRole::Leader => {}
+            StateRole::Follower if raft.leader_id != raft::INVALID_ID => {}
+            StateRole::Follower | StateRole::PreCandidate | StateRole::Candidate => {
+                return Err(ReadError::NotLeader { leader_hint: None });
+            }
+        }
+        self.raw.read_index(id.to_le_bytes().to_vec());
+        self.pin_election_timeout();
+        Ok(())
+    }
+
     fn transfer_leadership(&mut self, target: u64) -> bool {
         if self.raw.raft.state != StateRole::Leader || target == self.raw.raft.id {
             return false;
@@ -188,6 +226,9 @@ impl RaftUnderTest for RaftRsNode {
     fn take_output(&mut self, out: &mut Output<Message>) {
         out.clear();
         let mut ready = self.raw.ready();
+        // Read states come out only in a `Ready` (never in a `LightReady`, which this adapter
+        // does not take anyway): both a leader's own and those a follower's leader answered.
+        out.reads.extend(ready.take_read_states().into_iter().filter_map(into_read_ready));
         let write = &mut out.write;
         if let Some(hard_state) = ready.hs() {
             let vote = (hard_state.vote != 0).then_some(hard_state.vote);
@@ -351,6 +392,28 @@ impl RaftUnderTest for RaftRsNode {
         }
         text
     }
+}
+
+/// Refuses the two read messages raft-rs would panic on, which only a tampered frame carries:
+/// a ReadIndex request without its context entry (a leader indexes it), and a ReadIndex answer
+/// without a term (a follower would commit the answer's index whether or not its log holds it).
+fn refuse_malformed_read_message(message: &Message) -> Result<(), Refused> {
+    match message.get_msg_type() {
+        MessageType::MsgReadIndex if message.entries.is_empty() => {
+            Err(Refused("a ReadIndex request without its context".to_owned()))
+        }
+        MessageType::MsgReadIndexResp if message.term == 0 => {
+            Err(Refused("a ReadIndex answer without a term".to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The read a read state answers, named by its context: `None` for a context the adapter did
+/// not make, which only a tampered frame carries.
+fn into_read_ready(state: ReadState) -> Option<ReadReady> {
+    let id = <[u8; 8]>::try_from(state.request_ctx.as_slice()).ok()?;
+    Some(ReadReady { id: u64::from_le_bytes(id), index: state.index })
 }
 
 /// The simulator's snapshot as raft-rs's, its configuration the fixed voters.
