@@ -144,6 +144,12 @@ bugs! {
     /// as if every clock ran at the same rate.
     LeaseIgnoresSkew = "lease-ignores-skew",
         "a lease is shortened by the clock-drift bound: another server's clock may run faster (thesis §6.4.1)";
+    /// A follower that forwarded a client's write to its leader, and sees the leader change
+    /// before the write is applied, retries it as a new command of its own: the client's
+    /// session no longer recognises it, and it is applied twice. (The simulator's forwarding
+    /// layer, not this crate, carries it out.)
+    ForwardedWriteTwice = "forwarded-write-twice",
+        "a forwarded write is retried under the client's own session, so that it is applied once";
 }
 
 impl fmt::Display for Bug {

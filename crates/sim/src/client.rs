@@ -208,11 +208,6 @@ impl Clients {
         self.clients.iter().any(|client| client.last_completed_sent_at_us >= Some(since_us))
     }
 
-    /// Whether every client completed a request it sent at or after `since_us`.
-    pub fn all_completed_since(&self, since_us: u64) -> bool {
-        self.waiting_since(since_us).is_empty()
-    }
-
     /// The clients that have not completed a request sent at or after `since_us`.
     pub fn waiting_since(&self, since_us: u64) -> Vec<u32> {
         (0..self.clients.len() as u32)

@@ -102,6 +102,15 @@ named_counts! {
     client_retries,
     /// Client requests completed (applied and acknowledged).
     client_requests,
+    /// Client frames (requests, answers, forwarded writes) handed to the network, with
+    /// `over_network`.
+    client_frames_sent,
+    /// Client frames lost: partitioned links, random loss, or a crashed recipient.
+    client_frames_lost,
+    /// Damaged client frames refused by their checksum.
+    client_frames_rejected,
+    /// Writes followers forwarded to their leader (`routing: forward`), retries included.
+    writes_forwarded,
     /// Client reads answered outside the log (ReadIndex or a lease), by leaders and followers.
     reads_served,
     /// Times a client's circuit breaker opened on a server (see `ClientParams::circuit_breaker`).

@@ -93,6 +93,28 @@ pub enum Event {
     },
     /// The fault window ends: everything heals and the liveness phase starts.
     Heal,
+    /// A client frame (a request, or a write a follower forwards) arrives at a server.
+    RequestFrame {
+        /// The server.
+        to: NodeId,
+        /// Where it left from: the sending server, or the server beside the sending client.
+        from: NodeId,
+        /// The bytes, possibly damaged in transit.
+        frame: Vec<u8>,
+        /// What the network did to it.
+        damage: Damage,
+    },
+    /// A server's answer arrives at a client, as a frame.
+    ReplyFrame {
+        /// The client.
+        client: u32,
+        /// The server that sent it.
+        from: NodeId,
+        /// The bytes, possibly damaged in transit.
+        frame: Vec<u8>,
+        /// What the network did to it.
+        damage: Damage,
+    },
     /// The liveness budget is spent.
     Deadline,
 }
@@ -165,6 +187,8 @@ pub const RECORD_KINDS: &[&str] = &[
     "heal",
     "deadline",
     "fsync",
+    "request-frame",
+    "reply-frame",
 ];
 
 impl EventRecord {
@@ -224,6 +248,19 @@ impl Event {
             Event::Heal => (10, 0, 0, 0),
             Event::Deadline => (11, 0, 0, 0),
             Event::Synced { node, incarnation } => (12, *node, *incarnation, 0),
+            Event::RequestFrame { to, from, frame, damage } => {
+                let digest = crate::hash::frame_digest(frame) as u64;
+                (13, *to, *from | (*damage as u64) << 32, digest | (frame.len() as u64) << 32)
+            }
+            Event::ReplyFrame { client, from, frame, damage } => {
+                let digest = crate::hash::frame_digest(frame) as u64;
+                (
+                    14,
+                    *client as u64,
+                    *from | (*damage as u64) << 32,
+                    digest | (frame.len() as u64) << 32,
+                )
+            }
         };
         EventRecord { time_us, kind, node, a, b }
     }

@@ -171,6 +171,12 @@ pub fn plan(bug: Bug) -> Hunt {
             Property::Linearizability,
             "a leader whose clock runs slow trusts its lease after followers with fast clocks              have elected another leader, and answers a stale read",
         ),
+        Bug::ForwardedWriteTwice => (
+            "kv",
+            Property::Linearizability,
+            "a write a follower forwarded is applied, the follower sees a new leader before it \
+             applies it too, and its retry under a new id applies it again",
+        ),
     };
     Hunt { bug, scenario, property, why }
 }

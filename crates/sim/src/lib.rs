@@ -26,6 +26,7 @@ pub mod availability;
 pub mod breaker;
 pub mod check;
 pub mod client;
+pub mod client_frame;
 pub mod counters;
 pub mod coverage;
 pub mod disk;

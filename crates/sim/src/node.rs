@@ -4,8 +4,10 @@
 use std::collections::VecDeque;
 
 use crate::disk::Disk;
-use crate::raft_under_test::{NodeId, NodeSetup, Observation, RaftUnderTest, ReadReady, WriteId};
-use crate::state_machine::StateMachine;
+use crate::raft_under_test::{
+    NodeId, NodeSetup, Observation, Payload, RaftUnderTest, ReadReady, WriteId,
+};
+use crate::state_machine::{CommandId, StateMachine};
 
 /// Whether a server runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +31,17 @@ impl Status {
     }
 }
 
+/// A client's write that a follower forwarded to its leader.
+#[derive(Clone, Debug)]
+pub struct ForwardedWrite {
+    /// The client's command id.
+    pub id: CommandId,
+    /// The command, as forwarded.
+    pub command: Payload,
+    /// The leader it was last forwarded to.
+    pub leader: NodeId,
+}
+
 /// An input waiting in a server's inbox.
 #[derive(Clone, Debug)]
 pub enum Input {
@@ -49,6 +62,11 @@ pub enum Input {
         client: u32,
         /// Its sequence number.
         sequence: u64,
+    },
+    /// A write a follower forwarded, to propose as it is.
+    Forwarded {
+        /// The command.
+        command: Payload,
     },
     /// The operator asks the server to hand its leadership over to `target`.
     Transfer {
@@ -94,6 +112,10 @@ pub struct SimNode<R: RaftUnderTest> {
     clock_base: (u64, u64),
     /// Reads its Raft released, waiting for the state machine to apply their index.
     pub reads: Vec<ReadReady>,
+    /// Writes it forwarded to a leader and has not yet applied (see `Routing::Forward`).
+    pub forwarded: Vec<ForwardedWrite>,
+    /// Commands it made up as a proxy (only under the `forwarded-write-twice` bug).
+    pub proxy_sequence: u64,
     /// Its state machine (volatile).
     pub state_machine: StateMachine,
     /// The applied index of its state machine's last snapshot (taken or restored).
@@ -127,6 +149,8 @@ impl<R: RaftUnderTest> SimNode<R> {
             tick_percent: 100,
             clock_base: (0, 0),
             reads: Vec::new(),
+            forwarded: Vec::new(),
+            proxy_sequence: 0,
             state_machine: StateMachine::default(),
             snapshot_index: 0,
             held: VecDeque::new(),
@@ -153,6 +177,7 @@ impl<R: RaftUnderTest> SimNode<R> {
                 Input::Frame { frame, .. } => Some(frame),
                 Input::Tick
                 | Input::Request { .. }
+                | Input::Forwarded { .. }
                 | Input::Transfer { .. }
                 | Input::Persisted { .. }
                 | Input::PersistFailed { .. } => None,
@@ -160,6 +185,7 @@ impl<R: RaftUnderTest> SimNode<R> {
             .collect();
         self.held.clear();
         self.reads.clear();
+        self.forwarded.clear();
         self.last_write_id = 0;
         self.incarnation += 1;
         self.state_machine = StateMachine::default();

@@ -13,9 +13,9 @@ use crate::efficiency::Expect;
 use crate::raft_under_test::NodeId;
 use crate::rng::{Concern, stream};
 use crate::scenario::{
-    BudgetParams, ClientParams, DURATION_MS_MAX, FaultParams, LeftOut, NODES_MAX, NodeParams, RaftParams,
-    Scenario, ScenarioError, Span, Workload, check_span, check_value, field_error, validate_budget,
-    validate_faults, validate_node, validate_raft, validate_workload,
+    BudgetParams, ClientParams, DURATION_MS_MAX, FaultParams, LeftOut, NODES_MAX, NodeParams,
+    RaftParams, Scenario, ScenarioError, Span, Workload, check_span, check_value, field_error,
+    validate_budget, validate_faults, validate_node, validate_raft, validate_workload,
 };
 
 /// Everything that shapes one run besides the seed and the fault schedule.

@@ -299,6 +299,34 @@ pub struct ClientParams {
     /// and whose failure opens it again. Absent: clients try any server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub circuit_breaker: Option<BreakerParams>,
+    /// Requests and answers travel as checksummed frames on the simulated network, with all
+    /// its faults: client `i` sits beside server `1 + i % nodes`, and reaches another server
+    /// only while the link between the two is up. Absent or false: client traffic is exempt
+    /// from faults (only its latency is drawn).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub over_network: bool,
+    /// What a follower does with a write (with `over_network`).
+    #[serde(default, skip_serializing_if = "Routing::is_redirect")]
+    pub routing: Routing,
+}
+
+/// What a follower does with a client's write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Routing {
+    /// It answers with its leader hint, and the client goes there.
+    #[default]
+    Redirect,
+    /// It forwards the write to its leader, forwards it again to the next leader if the
+    /// leader changes before the write is applied, and answers the client once it applies the
+    /// write itself.
+    Forward,
+}
+
+impl Routing {
+    fn is_redirect(&self) -> bool {
+        *self == Routing::Redirect
+    }
 }
 
 /// A client's circuit breaker (see [`ClientParams::circuit_breaker`]).
@@ -885,6 +913,12 @@ pub(crate) fn validate_workload(at: &str, workload: &Workload) -> Result<(), Sce
                     1,
                     60_000,
                 )?;
+            }
+            if clients.routing == Routing::Forward && !clients.over_network {
+                return Err(field_error(
+                    &format!("{at}.routing"),
+                    "forwarding needs client traffic on the network (\"over_network\": true)",
+                ));
             }
             if let Some(kv) = &clients.kv {
                 check_value(&format!("{at}.kv.keys"), kv.keys, 1, 1_000)?;

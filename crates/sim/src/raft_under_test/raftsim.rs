@@ -110,7 +110,9 @@ impl RaftUnderTest for RaftsimNode {
             ReadKind::Lease => raftsim_raft::ReadKind::Lease,
         };
         self.node.read_index(id, kind).map_err(|error| match error {
-            raftsim_raft::ReadError::NotLeader { leader_hint } => ReadError::NotLeader { leader_hint },
+            raftsim_raft::ReadError::NotLeader { leader_hint } => {
+                ReadError::NotLeader { leader_hint }
+            }
         })
     }
 

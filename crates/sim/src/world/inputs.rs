@@ -13,6 +13,7 @@ use crate::raft_under_test::{
     LogEntry, MessageKind, MessageSummary, NodeId, Observation, Payload, ProposeError,
     RaftUnderTest, ReadError, ReadId, ReadKind, Role,
 };
+use crate::scenario::Routing;
 use crate::state_machine::{Applied, CommandId, StateMachine};
 
 /// The client id under which the pipeline workload proposes.
@@ -147,8 +148,16 @@ impl<R: RaftUnderTest> World<R> {
                 let reply = reply.unwrap_or_else(|()| {
                     // A command through the log.
                     let payload = self.request_payload(client, sequence);
-                    match self.nodes[node as usize - 1].raft_mut().propose(payload) {
+                    match self.nodes[node as usize - 1].raft_mut().propose(payload.clone()) {
                         Ok(()) => None,
+                        Err(ProposeError::NotLeader { leader_hint: Some(leader) })
+                            if self.routing == Routing::Forward
+                                && leader != node
+                                && client < BURST_CLIENT_BASE =>
+                        {
+                            self.forward_write(node, leader, payload);
+                            None
+                        }
                         Err(ProposeError::NotLeader { leader_hint }) => {
                             Some(Reply::Redirect(leader_hint))
                         }
@@ -158,8 +167,13 @@ impl<R: RaftUnderTest> World<R> {
                 if let Some(reply) = reply
                     && client < BURST_CLIENT_BASE
                 {
-                    self.reply_to_client(client, sequence, reply, None);
+                    self.reply_to_client(node, client, sequence, reply, None);
                 }
+            }
+            Input::Forwarded { command } => {
+                // Refused (no longer the leader, or busy): the follower forwards it again when
+                // it hears of a new leader, and its client retries meanwhile.
+                let _ = self.nodes[node as usize - 1].raft_mut().propose(command);
             }
             Input::Transfer { target } => {
                 if sim_node.raft_mut().transfer_leadership(target) {
@@ -275,28 +289,16 @@ impl<R: RaftUnderTest> World<R> {
             if !clients.awaits(client, sequence, node) {
                 continue;
             }
-            let Some(KvInput::Get { key }) = clients.kv.as_ref().and_then(|kv| kv.input(client, sequence))
+            let Some(KvInput::Get { key }) =
+                clients.kv.as_ref().and_then(|kv| kv.input(client, sequence))
             else {
                 continue;
             };
             let store = self.nodes[node as usize - 1].state_machine.store();
             let output = KvOutput::Get { value: store.get(key).cloned() };
             self.counters.reads_served += 1;
-            self.reply_to_client(client, sequence, Reply::Applied, Some(output));
+            self.reply_to_client(node, client, sequence, Reply::Applied, Some(output));
         }
-    }
-
-    fn reply_to_client(
-        &mut self,
-        client: u32,
-        sequence: u64,
-        reply: Reply,
-        output: Option<KvOutput>,
-    ) {
-        let latency = self.network_latency() + self.output_delay_us;
-        let output = output.map(Box::new);
-        self.queue
-            .push(self.now_us + latency, Event::ClientReply { client, sequence, reply, output });
     }
 
     /// After any input: the node's output, then the pipeline workload's proposals if it leads.
@@ -310,6 +312,9 @@ impl<R: RaftUnderTest> World<R> {
         restarted: bool,
     ) -> Result<(), Box<Violation>> {
         self.drain_output(node, restarted)?;
+        if self.routing == Routing::Forward {
+            self.reforward_writes(node);
+        }
         let window = self.pipeline.as_ref().map_or(0, |pipeline| pipeline.window);
         for _ in 0..window {
             if !self.propose_pipelined(node) {
@@ -400,13 +405,15 @@ impl<R: RaftUnderTest> World<R> {
                 if self.checking {
                     self.checker.on_applied(node, entry.index, hash)?;
                 }
-                if let Applied::Command(id, answer) | Applied::Duplicate(id, answer) = applied
-                    && self
+                if let Applied::Command(id, answer) | Applied::Duplicate(id, answer) = applied {
+                    self.forgo_forwarded(node, id);
+                    if self
                         .clients
                         .as_ref()
                         .is_some_and(|clients| clients.awaits(id.client, id.sequence, node))
-                {
-                    self.reply_to_client(id.client, id.sequence, Reply::Applied, answer);
+                    {
+                        self.reply_to_client(node, id.client, id.sequence, Reply::Applied, answer);
+                    }
                 }
             }
             self.snapshot_if_due(node);
@@ -664,6 +671,22 @@ impl<R: RaftUnderTest> World<R> {
             }
             Event::BurstSend { fault, request } => format!("burst {fault} sends request {request}"),
             Event::Synced { node, .. } => format!("n{node}'s fsync completes"),
+            Event::RequestFrame { to, from, frame, damage } => {
+                let what = match crate::client_frame::decode(frame) {
+                    Ok(message) => format!("{message:?}"),
+                    Err(error) => format!("rejected frame: {error}"),
+                };
+                let damaged = if *damage == Damage::Corrupted { " [corrupted]" } else { "" };
+                format!("client frame from n{from}'s side reaches n{to}{damaged}: {what}")
+            }
+            Event::ReplyFrame { client, from, frame, damage } => {
+                let what = match crate::client_frame::decode(frame) {
+                    Ok(message) => format!("{message:?}"),
+                    Err(error) => format!("rejected frame: {error}"),
+                };
+                let damaged = if *damage == Damage::Corrupted { " [corrupted]" } else { "" };
+                format!("answer from n{from} reaches client {client}{damaged}: {what}")
+            }
         }
     }
 }

@@ -214,11 +214,26 @@ impl<R: RaftUnderTest> World<R> {
                 })
                 && sim_node.state_machine.applied_index() >= target
         });
-        caught_up
-            && self
-                .clients
-                .as_ref()
-                .is_none_or(|clients| clients.all_completed_since(liveness.healed_at_us))
+        caught_up && self.clients_waiting(liveness.healed_at_us).is_empty()
+    }
+
+    /// The clients that have not completed a request sent at or after `since_us`, among those
+    /// the cluster owes service: with client traffic on the network, a client whose server's
+    /// links stay cut (left out isolated, muted or deafened) reaches no server of the core, and
+    /// is owed nothing.
+    fn clients_waiting(&self, since_us: u64) -> Vec<u32> {
+        let Some(clients) = &self.clients else { return Vec::new() };
+        let mut waiting = clients.waiting_since(since_us);
+        if self.over_network {
+            let core = &self.liveness.as_ref().expect("in the liveness phase").healed;
+            waiting.retain(|&client| {
+                let zone = self.zone(client);
+                core.iter().any(|&node| {
+                    self.network.is_reachable(zone, node) && self.network.is_reachable(node, zone)
+                })
+            });
+        }
+        waiting
     }
 
     /// The liveness bound passed: say what is still pending, node by node.
@@ -274,12 +289,10 @@ impl<R: RaftUnderTest> World<R> {
             };
             parts.push(format!("n{node}: {state}"));
         }
-        if let Some(clients) = &self.clients {
-            let waiting = clients.waiting_since(liveness.healed_at_us);
-            if !waiting.is_empty() {
-                let names: Vec<String> = waiting.iter().map(u32::to_string).collect();
-                parts.push(format!("clients {} still wait", names.join(", ")));
-            }
+        let waiting = self.clients_waiting(liveness.healed_at_us);
+        if !waiting.is_empty() {
+            let names: Vec<String> = waiting.iter().map(u32::to_string).collect();
+            parts.push(format!("clients {} still wait", names.join(", ")));
         }
         let detail = format!("not settled within {bound_ms} ms of the heal: {}", parts.join("; "));
         let nodes = liveness.healed.clone();

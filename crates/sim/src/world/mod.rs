@@ -12,6 +12,7 @@ mod inputs;
 pub mod liveness;
 mod stability;
 mod storage;
+mod wire;
 
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -30,7 +31,7 @@ use crate::node::{SimNode, Status};
 use crate::options::Options;
 use crate::raft_under_test::{Index, NodeId, NodeSetup, Observation, Output, RaftUnderTest, Term};
 use crate::rng::{Concern, Stream, stream};
-use crate::scenario::{PipelineParams, Workload};
+use crate::scenario::{PipelineParams, Routing, Workload};
 
 pub use description::SentFrame;
 pub use faults::ActiveFault;
@@ -242,6 +243,10 @@ pub struct World<R: RaftUnderTest> {
     /// Whether some client reads with a lease: servers are told their local clock before
     /// every input.
     lease_reads: bool,
+    /// Whether client traffic travels as frames on the network (`over_network`).
+    over_network: bool,
+    /// What followers do with writes.
+    routing: Routing,
     checker: Checker,
     counters: Counters,
     event_hash: u64,
@@ -343,6 +348,10 @@ impl<R: RaftUnderTest> World<R> {
             }
         }
         queue.push(options.fault_window_us, Event::Heal);
+        let client_params = match &options.workload {
+            Workload::Clients(params) => Some(params),
+            Workload::Pipeline(_) => None,
+        };
         World {
             tuning,
             now_us: 0,
@@ -354,6 +363,8 @@ impl<R: RaftUnderTest> World<R> {
             pipeline,
             pipeline_sequence: 0,
             lease_reads: spec.options.lease_reads(),
+            over_network: client_params.is_some_and(|clients| clients.over_network),
+            routing: client_params.map_or(Routing::Redirect, |clients| clients.routing),
             checker: Checker::new(count),
             counters: Counters::default(),
             event_hash: 0,
@@ -593,6 +604,13 @@ impl<R: RaftUnderTest> World<R> {
                 Ok(())
             }
             Event::Synced { node, incarnation } => self.on_synced(node, incarnation),
+            Event::RequestFrame { to, from, frame, damage } => {
+                self.on_request_frame(to, from, frame, damage)
+            }
+            Event::ReplyFrame { client, from, frame, damage } => {
+                self.on_reply_frame(client, from, frame, damage);
+                Ok(())
+            }
             Event::Heal => self.heal(),
             Event::Deadline if self.spec.options.is_robustness_only() => {
                 self.verdict = Some(Verdict::Pass); // No panic, which is all that is owed.
@@ -605,11 +623,17 @@ impl<R: RaftUnderTest> World<R> {
     fn on_client_send(&mut self, client: u32) {
         let Some(clients) = &mut self.clients else { return };
         let (node, sequence) = clients.send(client, self.now_us, &mut self.queue);
+        if self.over_network {
+            let zone = self.zone(client);
+            let request = crate::client_frame::ClientFrame::Request { client, sequence };
+            self.send_client_frame(zone, wire::Destination::Server(node), &request);
+            return;
+        }
         let latency = self.network_latency();
         self.queue.push(self.now_us + latency, Event::ClientArrive { node, client, sequence });
     }
 
-    fn on_client_reply(
+    pub(super) fn on_client_reply(
         &mut self,
         client: u32,
         sequence: u64,
