@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use raftsim_raft::{
     AfterPersistFailure, AppendOutcome, Bug, Bugs, Config, DurableState, Envelope, FrameCodec,
-    LogDamage, Message, Node, NodeId, RequestVoteResponse, RoleKind,
+    LeaseClock, LogDamage, Message, Node, NodeId, ReadKind, ReadRound, RequestVoteResponse,
+    RoleKind,
 };
 
 /// Runs `script` without bugs and with `bug` alone. Returns `(correct, buggy)`.
@@ -541,7 +542,97 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
             "no_session_dedup_leaves_the_raft_itself_unchanged",
             no_session_dedup_leaves_the_raft_itself_unchanged,
         ),
+        Bug::StaleLeaderRead => (
+            "stale_leader_read_answers_without_a_round",
+            stale_leader_read_answers_without_a_round,
+        ),
+        Bug::ReadBeforeNoop => (
+            "read_before_noop_takes_a_read_index_before_the_term_commits",
+            read_before_noop_takes_a_read_index_before_the_term_commits,
+        ),
+        Bug::LeaseIgnoresSkew => (
+            "lease_ignores_skew_trusts_the_lease_for_the_whole_timeout",
+            lease_ignores_skew_trusts_the_lease_for_the_whole_timeout,
+        ),
+        Bug::ForwardedWriteTwice => (
+            "forwarded_write_twice_leaves_the_raft_itself_unchanged",
+            forwarded_write_twice_leaves_the_raft_itself_unchanged,
+        ),
     }
+}
+
+/// A leader of a 3-server cluster whose no-op is committed (node 2 acknowledged it).
+fn leader_with_committed_noop(config: Config) -> Node {
+    let mut leader = Node::new(config).unwrap();
+    win_election(&mut leader);
+    let term = leader.term();
+    deliver(&mut leader, 2, accepted(term, 1));
+    assert_eq!(leader.commit_index(), 1, "the no-op is committed");
+    leader
+}
+
+#[test]
+fn stale_leader_read_answers_without_a_round() {
+    let (correct, buggy) = run_both(Bug::StaleLeaderRead, |bugs| {
+        let mut leader = leader_with_committed_noop(config_with(1, 3, bugs));
+        leader.read_index(7, ReadKind::ReadIndex).unwrap();
+        let ready = take_ready(&mut leader);
+        let round = ready
+            .all_messages()
+            .any(|envelope| matches!(envelope.message, Message::ReadHeartbeat(_)));
+        (ready.reads.len(), round)
+    });
+    assert_eq!(correct, (0, true), "the read waits for a round");
+    assert_eq!(buggy, (1, false), "the bug answers at once");
+}
+
+#[test]
+fn read_before_noop_takes_a_read_index_before_the_term_commits() {
+    let (correct, buggy) = run_both(Bug::ReadBeforeNoop, |bugs| {
+        // The new leader holds an entry of term 1 it does not know committed; its no-op is not
+        // committed yet.
+        let mut leader = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[1]));
+        win_election(&mut leader);
+        leader.read_index(7, ReadKind::ReadIndex).unwrap();
+        take_ready(&mut leader);
+        let term = leader.term();
+        let ready = deliver(&mut leader, 2, Message::ReadHeartbeatResponse(ReadRound { term, round: 1 }));
+        ready.reads.first().map(|read| read.index)
+    });
+    assert_eq!(correct, None, "no round leaves before the term's first commit");
+    assert_eq!(buggy, Some(0), "the bug answers at a commit index behind entry 1");
+}
+
+#[test]
+fn lease_ignores_skew_trusts_the_lease_for_the_whole_timeout() {
+    let (correct, buggy) = run_both(Bug::LeaseIgnoresSkew, |bugs| {
+        let clock = LeaseClock { tick_us: 10_000, tick_percent_min: 50, tick_percent_max: 200 };
+        let config = Config { check_quorum: true, lease: Some(clock), ..config_with(1, 3, bugs) };
+        let mut leader = leader_with_committed_noop(config);
+        // A round sent at local time 0 and confirmed: the lease runs from 0.
+        leader.read_index(1, ReadKind::Lease).unwrap();
+        take_ready(&mut leader);
+        let term = leader.term();
+        deliver(&mut leader, 2, Message::ReadHeartbeatResponse(ReadRound { term, round: 1 }));
+        // The shortest timeout is 10 ticks of 10 ms: 90 ms less a tick, 22.5 ms once scaled by
+        // the clocks' 50 %..200 % bound. At 50 ms the lease has lapsed, unless skew is ignored.
+        leader.set_clock(50_000);
+        leader.read_index(2, ReadKind::Lease).unwrap();
+        take_ready(&mut leader).reads.len()
+    });
+    assert_eq!(correct, 0, "the lapsed lease needs a round");
+    assert_eq!(buggy, 1, "the bug still trusts the lease");
+}
+
+#[test]
+fn forwarded_write_twice_leaves_the_raft_itself_unchanged() {
+    // The rule belongs to the forwarding layer above Raft (the simulator's servers break it).
+    let (correct, buggy) = run_both(Bug::ForwardedWriteTwice, |bugs| {
+        let mut leader = leader_with_committed_noop(config_with(1, 3, bugs));
+        let command = raftsim_raft::Payload::from_slice(b"a forwarded write");
+        (leader.propose(command), format!("{:?}", take_ready(&mut leader)))
+    });
+    assert_eq!(correct, buggy);
 }
 
 #[test]

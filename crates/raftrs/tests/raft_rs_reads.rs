@@ -30,6 +30,7 @@ fn setup(id: NodeId) -> NodeSetup {
         max_uncommitted_entries: 1024,
         pre_vote: false,
         check_quorum: false,
+        lease_reads: false,
         tick_us: 10_000,
         tick_percent_bounds: (100, 100),
         seed: id,

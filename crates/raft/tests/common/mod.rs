@@ -177,6 +177,7 @@ pub fn take_ready(node: &mut Node) -> Ready {
         all.messages.append(&mut ready.messages);
         all.persisted_messages.append(&mut ready.persisted_messages);
         all.committed.append(&mut ready.committed);
+        all.reads.append(&mut ready.reads);
         if !node.has_ready() {
             return all;
         }
