@@ -140,7 +140,9 @@ impl Node {
                 let request = ReadIndexRequest { term: self.term, context, lease };
                 self.send(leader, Message::ReadIndex(request));
             }
-            Role::Follower { leader: None } | Role::PreCandidate { .. } | Role::Candidate { .. } => {
+            Role::Follower { leader: None }
+            | Role::PreCandidate { .. }
+            | Role::Candidate { .. } => {
                 return Err(ReadError::NotLeader { leader_hint: None });
             }
         }
