@@ -7,7 +7,8 @@ mod common;
 use common::*;
 use raftsim_raft::{
     AfterPersistFailure, AppendOutcome, Bug, Bugs, Config, DurableState, Envelope, FrameCodec,
-    LogDamage, Message, Node, NodeId, RequestVoteResponse, RoleKind,
+    LeaseClock, LogDamage, Message, Node, NodeId, ReadKind, ReadState, RequestVoteResponse,
+    RoleKind,
 };
 
 /// Runs `script` without bugs and with `bug` alone. Returns `(correct, buggy)`.
@@ -434,6 +435,64 @@ fn no_session_dedup_leaves_the_raft_itself_unchanged() {
     assert_ne!(correct[2], correct[4], "the retry is a new entry");
 }
 
+#[test]
+fn stale_leader_read_answers_a_read_without_a_round() {
+    let (correct, buggy) = run_both(Bug::StaleLeaderRead, |bugs| {
+        let mut leader = Node::new(config_with(1, 3, bugs)).unwrap();
+        win_election(&mut leader);
+        let term = leader.term();
+        deliver(&mut leader, 2, accepted(term, 1));
+        assert_eq!(leader.commit_index(), 1, "the no-op is committed");
+        leader.read_index(7, ReadKind::ReadIndex).unwrap();
+        let ready = take_ready(&mut leader);
+        let rounds = ready
+            .all_messages()
+            .filter(|envelope| matches!(envelope.message, Message::ReadHeartbeat(_)))
+            .count();
+        (ready.reads, rounds)
+    });
+    assert_eq!(correct, (vec![], 2), "a round to both followers first");
+    assert_eq!(buggy, (vec![ReadState { context: 7, index: 1 }], 0), "the bug answers at once");
+}
+
+#[test]
+fn read_before_noop_answers_with_a_new_leaders_stale_commit_index() {
+    let (correct, buggy) = run_both(Bug::ReadBeforeNoop, |bugs| {
+        // Entry 2 was committed by the old leader; this server knows only index 1 committed.
+        let mut leader = restarted(config_with(1, 3, bugs), &durable(1, None, 1, &[1, 1]));
+        win_election(&mut leader);
+        let term = leader.term();
+        leader.read_index(7, ReadKind::ReadIndex).unwrap();
+        take_ready(&mut leader);
+        let mut reads = deliver(&mut leader, 2, read_heartbeat_response(term, 1)).reads;
+        reads.extend(deliver(&mut leader, 2, accepted(term, 3)).reads); // The no-op commits.
+        reads.extend(deliver(&mut leader, 2, read_heartbeat_response(term, 1)).reads);
+        reads
+    });
+    assert_eq!(correct, [ReadState { context: 7, index: 3 }], "after the no-op, at its index");
+    assert_eq!(buggy, [ReadState { context: 7, index: 1 }], "the bug serves the stale index");
+}
+
+#[test]
+fn lease_ignores_skew_trusts_the_lease_for_a_whole_election_timeout() {
+    let (correct, buggy) = run_both(Bug::LeaseIgnoresSkew, |bugs| {
+        // Clocks may run at half or twice the normal rate; the shortest timeout is 10 ticks.
+        let lease = LeaseClock { tick_us: 1_000, tick_percent_min: 50, tick_percent_max: 200 };
+        let config = Config { check_quorum: true, lease: Some(lease), ..config_with(1, 3, bugs) };
+        let mut leader = Node::new(config).unwrap();
+        win_election(&mut leader);
+        let term = leader.term();
+        deliver(&mut leader, 2, accepted(term, 1));
+        leader.set_clock(5_000);
+        leader.read_index(7, ReadKind::ReadIndex).unwrap();
+        take_ready(&mut leader);
+        deliver(&mut leader, 2, read_heartbeat_response(term, 1)); // Sent at 5000 µs.
+        lease_end_us(&leader) - 5_000
+    });
+    assert_eq!(correct, 2_250, "(10 − 1) ticks of 1000 µs, times 50 / 200");
+    assert_eq!(buggy, 9_000, "the bug takes every clock to run at the same rate");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -536,6 +595,18 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
         Bug::VoteBeforeFsync => (
             "vote_before_fsync_sends_a_grant_before_the_vote_is_durable",
             vote_before_fsync_sends_a_grant_before_the_vote_is_durable,
+        ),
+        Bug::StaleLeaderRead => (
+            "stale_leader_read_answers_a_read_without_a_round",
+            stale_leader_read_answers_a_read_without_a_round,
+        ),
+        Bug::ReadBeforeNoop => (
+            "read_before_noop_answers_with_a_new_leaders_stale_commit_index",
+            read_before_noop_answers_with_a_new_leaders_stale_commit_index,
+        ),
+        Bug::LeaseIgnoresSkew => (
+            "lease_ignores_skew_trusts_the_lease_for_a_whole_election_timeout",
+            lease_ignores_skew_trusts_the_lease_for_a_whole_election_timeout,
         ),
         Bug::NoSessionDedup => (
             "no_session_dedup_leaves_the_raft_itself_unchanged",
