@@ -199,6 +199,7 @@ impl Node {
         let granted = request.term == self.term
             && (free || bugs.contains(Bug::DoubleVote) || bugs.contains(Bug::UnrecordedVote))
             && (up_to_date || bugs.contains(Bug::VoteWithoutLogCheck))
+            && (request.transfer || self.lease_guard_ticks == 0)
             && self.may_elect();
         if granted && !free && bugs.contains(Bug::UnrecordedVote) {
             // The grant leaves, but the recorded vote (and so the disk) still names the first

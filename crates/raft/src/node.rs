@@ -186,8 +186,10 @@ pub struct Node {
     pub(crate) read_states: Vec<ReadState>,
     /// Reads forwarded to a leader, by the term they were forwarded in, oldest first.
     pub(crate) forwarded: VecDeque<(Term, u64)>,
-    /// With leases on, ticks left during which this restarted server still refuses votes as
-    /// if it had just heard from a leader: it may have confirmed a lease before its crash.
+    /// With leases on, ticks left during which this server refuses votes (but to a leadership
+    /// transfer) as if it had just heard from a leader, though it no longer knows one: after a
+    /// restart, it may have confirmed a lease before its crash; after a higher term made it
+    /// forget its leader, it may have confirmed that leader's lease moments before.
     pub(crate) lease_guard_ticks: u32,
 }
 
@@ -608,6 +610,17 @@ impl Node {
     /// Becomes a follower in `term` (which may be the current one), of `leader` if known.
     pub(crate) fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
         assert!(term >= self.term, "term would decrease from {} to {term}", self.term);
+        let timeout_min = self.config.election_timeout_ticks_min;
+        if self.config.lease.is_some()
+            && self.config.check_quorum
+            && matches!(self.role, Role::Follower { leader: Some(_) })
+            && self.election_elapsed < timeout_min
+        {
+            // It may have confirmed its leader's lease: that promise not to vote for another
+            // candidate outlives forgetting the leader (a higher term from anyone else).
+            self.lease_guard_ticks =
+                self.lease_guard_ticks.max(timeout_min - self.election_elapsed);
+        }
         if term > self.term {
             self.term = term;
             self.vote = None;

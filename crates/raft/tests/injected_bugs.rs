@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use raftsim_raft::{
     AfterPersistFailure, AppendOutcome, Bug, Bugs, Config, DurableState, Envelope, FrameCodec,
-    LeaseClock, LogDamage, Message, Node, NodeId, ReadKind, ReadRound, RequestVoteResponse,
+    LeaseClock, LogDamage, Message, Node, NodeId, ReadKind, ReadState, RequestVoteResponse,
     RoleKind,
 };
 
@@ -435,6 +435,64 @@ fn no_session_dedup_leaves_the_raft_itself_unchanged() {
     assert_ne!(correct[2], correct[4], "the retry is a new entry");
 }
 
+#[test]
+fn stale_leader_read_answers_a_read_without_a_round() {
+    let (correct, buggy) = run_both(Bug::StaleLeaderRead, |bugs| {
+        let mut leader = Node::new(config_with(1, 3, bugs)).unwrap();
+        win_election(&mut leader);
+        let term = leader.term();
+        deliver(&mut leader, 2, accepted(term, 1));
+        assert_eq!(leader.commit_index(), 1, "the no-op is committed");
+        leader.read_index(7, ReadKind::ReadIndex).unwrap();
+        let ready = take_ready(&mut leader);
+        let rounds = ready
+            .all_messages()
+            .filter(|envelope| matches!(envelope.message, Message::ReadHeartbeat(_)))
+            .count();
+        (ready.reads, rounds)
+    });
+    assert_eq!(correct, (vec![], 2), "a round to both followers first");
+    assert_eq!(buggy, (vec![ReadState { context: 7, index: 1 }], 0), "the bug answers at once");
+}
+
+#[test]
+fn read_before_noop_answers_with_a_new_leaders_stale_commit_index() {
+    let (correct, buggy) = run_both(Bug::ReadBeforeNoop, |bugs| {
+        // Entry 2 was committed by the old leader; this server knows only index 1 committed.
+        let mut leader = restarted(config_with(1, 3, bugs), &durable(1, None, 1, &[1, 1]));
+        win_election(&mut leader);
+        let term = leader.term();
+        leader.read_index(7, ReadKind::ReadIndex).unwrap();
+        take_ready(&mut leader);
+        let mut reads = deliver(&mut leader, 2, read_heartbeat_response(term, 1)).reads;
+        reads.extend(deliver(&mut leader, 2, accepted(term, 3)).reads); // The no-op commits.
+        reads.extend(deliver(&mut leader, 2, read_heartbeat_response(term, 1)).reads);
+        reads
+    });
+    assert_eq!(correct, [ReadState { context: 7, index: 3 }], "after the no-op, at its index");
+    assert_eq!(buggy, [ReadState { context: 7, index: 1 }], "the bug serves the stale index");
+}
+
+#[test]
+fn lease_ignores_skew_trusts_the_lease_for_a_whole_election_timeout() {
+    let (correct, buggy) = run_both(Bug::LeaseIgnoresSkew, |bugs| {
+        // Clocks may run at half or twice the normal rate; the shortest timeout is 10 ticks.
+        let lease = LeaseClock { tick_us: 1_000, tick_percent_min: 50, tick_percent_max: 200 };
+        let config = Config { check_quorum: true, lease: Some(lease), ..config_with(1, 3, bugs) };
+        let mut leader = Node::new(config).unwrap();
+        win_election(&mut leader);
+        let term = leader.term();
+        deliver(&mut leader, 2, accepted(term, 1));
+        leader.set_clock(5_000);
+        leader.read_index(7, ReadKind::ReadIndex).unwrap();
+        take_ready(&mut leader);
+        deliver(&mut leader, 2, read_heartbeat_response(term, 1)); // Sent at 5000 µs.
+        lease_end_us(&leader) - 5_000
+    });
+    assert_eq!(correct, 2_250, "(10 − 1) ticks of 1000 µs, times 50 / 200");
+    assert_eq!(buggy, 9_000, "the bug takes every clock to run at the same rate");
+}
+
 /// The test that shows `bug` breaks its rule. A `match` without a wildcard: a new bug does not
 /// compile until it has a test here.
 fn test_for(bug: Bug) -> (&'static str, fn()) {
@@ -538,21 +596,21 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
             "vote_before_fsync_sends_a_grant_before_the_vote_is_durable",
             vote_before_fsync_sends_a_grant_before_the_vote_is_durable,
         ),
+        Bug::StaleLeaderRead => (
+            "stale_leader_read_answers_a_read_without_a_round",
+            stale_leader_read_answers_a_read_without_a_round,
+        ),
+        Bug::ReadBeforeNoop => (
+            "read_before_noop_answers_with_a_new_leaders_stale_commit_index",
+            read_before_noop_answers_with_a_new_leaders_stale_commit_index,
+        ),
+        Bug::LeaseIgnoresSkew => (
+            "lease_ignores_skew_trusts_the_lease_for_a_whole_election_timeout",
+            lease_ignores_skew_trusts_the_lease_for_a_whole_election_timeout,
+        ),
         Bug::NoSessionDedup => (
             "no_session_dedup_leaves_the_raft_itself_unchanged",
             no_session_dedup_leaves_the_raft_itself_unchanged,
-        ),
-        Bug::StaleLeaderRead => (
-            "stale_leader_read_answers_without_a_round",
-            stale_leader_read_answers_without_a_round,
-        ),
-        Bug::ReadBeforeNoop => (
-            "read_before_noop_takes_a_read_index_before_the_term_commits",
-            read_before_noop_takes_a_read_index_before_the_term_commits,
-        ),
-        Bug::LeaseIgnoresSkew => (
-            "lease_ignores_skew_trusts_the_lease_for_the_whole_timeout",
-            lease_ignores_skew_trusts_the_lease_for_the_whole_timeout,
         ),
         Bug::ForwardedWriteTwice => (
             "forwarded_write_twice_leaves_the_raft_itself_unchanged",
@@ -569,59 +627,6 @@ fn leader_with_committed_noop(config: Config) -> Node {
     deliver(&mut leader, 2, accepted(term, 1));
     assert_eq!(leader.commit_index(), 1, "the no-op is committed");
     leader
-}
-
-#[test]
-fn stale_leader_read_answers_without_a_round() {
-    let (correct, buggy) = run_both(Bug::StaleLeaderRead, |bugs| {
-        let mut leader = leader_with_committed_noop(config_with(1, 3, bugs));
-        leader.read_index(7, ReadKind::ReadIndex).unwrap();
-        let ready = take_ready(&mut leader);
-        let round = ready
-            .all_messages()
-            .any(|envelope| matches!(envelope.message, Message::ReadHeartbeat(_)));
-        (ready.reads.len(), round)
-    });
-    assert_eq!(correct, (0, true), "the read waits for a round");
-    assert_eq!(buggy, (1, false), "the bug answers at once");
-}
-
-#[test]
-fn read_before_noop_takes_a_read_index_before_the_term_commits() {
-    let (correct, buggy) = run_both(Bug::ReadBeforeNoop, |bugs| {
-        // The new leader holds an entry of term 1 it does not know committed; its no-op is not
-        // committed yet.
-        let mut leader = restarted(config_with(1, 3, bugs), &durable(1, None, 0, &[1]));
-        win_election(&mut leader);
-        leader.read_index(7, ReadKind::ReadIndex).unwrap();
-        take_ready(&mut leader);
-        let term = leader.term();
-        let ready = deliver(&mut leader, 2, Message::ReadHeartbeatResponse(ReadRound { term, round: 1 }));
-        ready.reads.first().map(|read| read.index)
-    });
-    assert_eq!(correct, None, "no round leaves before the term's first commit");
-    assert_eq!(buggy, Some(0), "the bug answers at a commit index behind entry 1");
-}
-
-#[test]
-fn lease_ignores_skew_trusts_the_lease_for_the_whole_timeout() {
-    let (correct, buggy) = run_both(Bug::LeaseIgnoresSkew, |bugs| {
-        let clock = LeaseClock { tick_us: 10_000, tick_percent_min: 50, tick_percent_max: 200 };
-        let config = Config { check_quorum: true, lease: Some(clock), ..config_with(1, 3, bugs) };
-        let mut leader = leader_with_committed_noop(config);
-        // A round sent at local time 0 and confirmed: the lease runs from 0.
-        leader.read_index(1, ReadKind::Lease).unwrap();
-        take_ready(&mut leader);
-        let term = leader.term();
-        deliver(&mut leader, 2, Message::ReadHeartbeatResponse(ReadRound { term, round: 1 }));
-        // The shortest timeout is 10 ticks of 10 ms: 90 ms less a tick, 22.5 ms once scaled by
-        // the clocks' 50 %..200 % bound. At 50 ms the lease has lapsed, unless skew is ignored.
-        leader.set_clock(50_000);
-        leader.read_index(2, ReadKind::Lease).unwrap();
-        take_ready(&mut leader).reads.len()
-    });
-    assert_eq!(correct, 0, "the lapsed lease needs a round");
-    assert_eq!(buggy, 1, "the bug still trusts the lease");
 }
 
 #[test]

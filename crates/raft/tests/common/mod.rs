@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use raftsim_raft::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, Config, ConflictHint, DurableState, Entry,
-    EntryData, Envelope, FrameCodec, HardState, Index, Message, Node, NodeId, ProposeError, Ready,
-    RequestVote, RequestVoteResponse, RoleKind, Term, TransferError,
+    EntryData, Envelope, FrameCodec, HardState, Index, Message, Node, NodeId, ProposeError,
+    ReadError, ReadKind, ReadRound, ReadState, Ready, RequestVote, RequestVoteResponse, RoleKind,
+    Term, TransferError,
 };
 
 /// Voter ids `1..=count`.
@@ -149,6 +150,16 @@ pub fn rejected(
     })
 }
 
+/// A leader's read round.
+pub fn read_heartbeat(term: Term, round: u64) -> Message {
+    Message::ReadHeartbeat(ReadRound { term, round })
+}
+
+/// A confirmation of a read round (or, of a later term, its refusal).
+pub fn read_heartbeat_response(term: Term, round: u64) -> Message {
+    Message::ReadHeartbeatResponse(ReadRound { term, round })
+}
+
 // --- Driving one node -----------------------------------------------------------------------
 
 /// Drains `node`'s output as a driver with a synchronous disk does, acknowledging each write at
@@ -258,6 +269,41 @@ pub fn appends_to(ready: &Ready, to: NodeId) -> Vec<&AppendEntries> {
         .collect()
 }
 
+/// Whether `node` answers a lease read at local time `clock_us` at once, without a round. Asks
+/// a copy: `node` itself is unchanged.
+#[track_caller]
+pub fn answers_lease_read_at(node: &Node, clock_us: u64) -> bool {
+    let mut copy = node.clone();
+    copy.set_clock(clock_us);
+    copy.read_index(u64::MAX, ReadKind::Lease).expect("a leader reads");
+    let ready = take_ready(&mut copy);
+    let rounds = ready
+        .all_messages()
+        .filter(|envelope| matches!(envelope.message, Message::ReadHeartbeat(_)))
+        .count();
+    assert_eq!(ready.reads.is_empty(), rounds > 0, "a read is answered or sends a round");
+    !ready.reads.is_empty()
+}
+
+/// The earliest local time (on `node`'s clock) at which `node` no longer answers lease reads
+/// at once: where its lease ends. `node` must hold a lease, and lease reads are answered at
+/// once up to some time and never after it.
+#[track_caller]
+pub fn lease_end_us(node: &Node) -> u64 {
+    let (mut holds, mut ends) = (0, 1 << 40);
+    assert!(answers_lease_read_at(node, holds), "node {} holds no lease", node.id());
+    assert!(!answers_lease_read_at(node, ends), "node {}'s lease never ends", node.id());
+    while ends - holds > 1 {
+        let middle = holds + (ends - holds) / 2;
+        if answers_lease_read_at(node, middle) {
+            holds = middle;
+        } else {
+            ends = middle;
+        }
+    }
+    ends
+}
+
 /// Ticks `node` until it campaigns (or, alone, wins), draining after each tick. Returns the
 /// output of the tick that started the campaign.
 #[track_caller]
@@ -311,6 +357,8 @@ pub struct Cluster {
     pub disks: Vec<DurableState>,
     /// Per server (id − 1): the entries it applied, in order.
     pub applied: Vec<Vec<Entry>>,
+    /// Per server (id − 1): the reads it released, in order.
+    pub reads: Vec<Vec<ReadState>>,
     /// Messages sent and not yet delivered, oldest first.
     pub queue: VecDeque<Envelope>,
     /// Directed links `(from, to)` that drop everything sent on them.
@@ -357,10 +405,12 @@ impl Cluster {
             .map(|disk| disk.entries[..disk.hard_state.commit as usize].to_vec())
             .collect();
         let codec = FrameCodec::new(&nodes[0].config().voters, true);
+        let reads = vec![Vec::new(); nodes.len()];
         Cluster {
             nodes,
             disks,
             applied,
+            reads,
             queue: VecDeque::new(),
             cut: BTreeSet::new(),
             sent: Vec::new(),
@@ -422,6 +472,7 @@ impl Cluster {
             self.applied[position] = self.images[&snapshot.data].clone();
         }
         self.applied[position].extend(ready.committed);
+        self.reads[position].extend(ready.reads);
     }
 
     /// `id`'s state machine snapshots what it applied (up to `index`), as an image of
@@ -484,6 +535,18 @@ impl Cluster {
         let result = self.nodes[id as usize - 1].propose(bytes.into());
         self.drain(id);
         result
+    }
+
+    /// A client's read at `id`, named `context`.
+    pub fn read(&mut self, id: NodeId, context: u64, kind: ReadKind) -> Result<(), ReadError> {
+        let result = self.nodes[id as usize - 1].read_index(context, kind);
+        self.drain(id);
+        result
+    }
+
+    /// `id`'s local clock now reads `local_us`.
+    pub fn set_clock(&mut self, id: NodeId, local_us: u64) {
+        self.nodes[id as usize - 1].set_clock(local_us);
     }
 
     /// Delivers `envelope` now: through the codec, into its recipient, then drains it.
@@ -555,6 +618,15 @@ impl Cluster {
             }
         }
         self.drop_where(|envelope| envelope.from == id || envelope.to == id);
+    }
+
+    /// Cuts the links between `a` and `b`, both ways, and drops what is queued on them.
+    pub fn cut(&mut self, a: NodeId, b: NodeId) {
+        self.cut.insert((a, b));
+        self.cut.insert((b, a));
+        self.drop_where(|envelope| {
+            (envelope.from, envelope.to) == (a, b) || (envelope.from, envelope.to) == (b, a)
+        });
     }
 
     /// Restores every link.

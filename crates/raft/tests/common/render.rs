@@ -93,6 +93,22 @@ pub fn message(envelope: &Envelope) -> String {
                 hint.conflict_term.map_or("none".to_owned(), |term| term.to_string())
             ),
         },
+        Message::ReadHeartbeat(round) => {
+            format!("ReadHeartbeat term={} round={}", round.term, round.round)
+        }
+        Message::ReadHeartbeatResponse(round) => {
+            format!("ReadHeartbeatResponse term={} round={}", round.term, round.round)
+        }
+        Message::ReadIndex(request) => format!(
+            "ReadIndex term={} context={}{}",
+            request.term,
+            request.context,
+            if request.lease { " lease" } else { "" }
+        ),
+        Message::ReadIndexResponse(response) => format!(
+            "ReadIndexResponse term={} context={} index={}",
+            response.term, response.context, response.index
+        ),
     };
     format!("{}->{} {body}", envelope.from, envelope.to)
 }
