@@ -78,6 +78,28 @@ fn raft_rs_passes_every_fault_scenario() {
     }
 }
 
+/// raft-rs serves the key-value scenarios linearizably: writes through its log (a raft-rs
+/// follower forwards a proposal to its leader itself, so the simulator's forwarding is not
+/// needed), and reads by its own ReadIndex at leaders and followers (`kv-reads`),
+/// with client traffic on the faulty network.
+#[test]
+fn raft_rs_serves_linearizable_key_value_histories_with_its_own_read_index() {
+    for name in ["kv", "kv-reads"] {
+        let results = run_seeds(&scenario(name), 0..100);
+        assert_all_pass(name, &results);
+        let total = results.iter().fold(raftsim_sim::Counters::default(), |mut total, result| {
+            total.add(&result.counters);
+            total
+        });
+        assert!(total.client_frames_rejected > 0 && total.client_frames_lost > 0, "{total:?}");
+        if name == "kv-reads" {
+            assert!(total.reads_served > 10_000, "{name}: {total:?}");
+        } else {
+            assert!(total.client_requests > 10_000, "{name}: {total:?}");
+        }
+    }
+}
+
 /// raft-rs with its own PreVote and CheckQuorum keeps its leader when a minority rejoins: the
 /// leader-stability property holds on it too, and its leadership transfers in `default` count.
 #[test]

@@ -28,6 +28,53 @@ fn a_correct_raft_serves_linearizable_histories_under_every_fault() {
 }
 
 #[test]
+fn reads_outside_the_log_are_linearizable_under_pauses_partitions_and_skew() {
+    let reads = scenario("kv-reads");
+    let mut total = raftsim_sim::Counters::default();
+    for result in run_seeds(&reads, 0..SEEDS, Bugs::NONE, JOBS) {
+        assert_passed(&reads, &result);
+        total.add(&result.counters);
+    }
+    // Reads are served outside the log (ReadIndex, leases, followers), and the clients' frames
+    // meet the network's faults: lost across partitions, refused when damaged.
+    assert!(total.reads_served > 20_000, "{total:?}");
+    assert!(total.client_frames_lost > 1_000 && total.client_frames_rejected > 100, "{total:?}");
+    assert!(total.clock_skews > SEEDS && total.pauses > SEEDS, "{total:?}");
+}
+
+#[test]
+fn followers_forward_writes_and_the_clients_frames_meet_every_fault() {
+    let kv = scenario("kv");
+    let mut total = raftsim_sim::Counters::default();
+    for result in run_seeds(&kv, 0..50, Bugs::NONE, JOBS) {
+        assert_passed(&kv, &result);
+        total.add(&result.counters);
+    }
+    assert!(total.writes_forwarded > 1_000, "{total:?}");
+    assert!(total.client_frames_sent > 10_000, "{total:?}");
+    assert!(total.client_frames_lost > 100 && total.client_frames_rejected > 10, "{total:?}");
+    assert_eq!(total.reads_served, 0, "kv reads through the log");
+}
+
+#[test]
+fn every_read_and_forwarding_bug_is_caught_by_linearizability() {
+    for (bug, name) in [
+        (Bug::StaleLeaderRead, "kv-reads"),
+        (Bug::ReadBeforeNoop, "kv-reads"),
+        (Bug::LeaseIgnoresSkew, "kv-reads"),
+        (Bug::ForwardedWriteTwice, "kv"),
+    ] {
+        let scenario = scenario(name);
+        let results = run_seeds(&scenario, 0..100, Bugs::NONE.with(bug), JOBS);
+        let caught: Vec<_> = results.iter().filter_map(|result| result.failure()).collect();
+        assert!(!caught.is_empty(), "{bug} not caught in 100 seeds of {name}");
+        for failure in caught {
+            assert_eq!(failure.violation.property, Property::Linearizability, "{bug}: {failure:?}");
+        }
+    }
+}
+
+#[test]
 fn the_history_is_what_the_clients_saw() {
     let kv = scenario("kv");
     let (mut completed, mut maybe, mut reads_of_values, mut swaps) = (0, 0, 0, 0);
