@@ -55,20 +55,6 @@ pub fn message(envelope: &Envelope) -> String {
             "InstallSnapshotResponse term={} snapshot={} received={}",
             response.term, response.index, response.received
         ),
-        Message::ReadHeartbeat(round) => {
-            format!("ReadHeartbeat term={} round={}", round.term, round.round)
-        }
-        Message::ReadHeartbeatResponse(round) => {
-            format!("ReadHeartbeatResponse term={} round={}", round.term, round.round)
-        }
-        Message::ReadIndex(request) => format!(
-            "ReadIndex term={} read={} lease={}",
-            request.term, request.context, request.lease
-        ),
-        Message::ReadIndexResponse(response) => format!(
-            "ReadIndexResponse term={} read={} index={}",
-            response.term, response.context, response.index
-        ),
         Message::RequestVoteResponse(response) => format!(
             "RequestVoteResponse term={} {}",
             response.term,
