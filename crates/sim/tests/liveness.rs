@@ -201,3 +201,46 @@ fn a_follower_the_leader_gave_up_on_is_named_with_what_it_lacks() {
     assert_eq!(failure.violation.property, Property::Liveness, "{detail}");
     assert!(detail.contains("last append rejected at"), "{detail}");
 }
+
+/// `calm` with its client traffic on the network (`over_network`).
+fn calm_over_the_network() -> Scenario {
+    let mut calm = without_core_mode("calm");
+    let raftsim_sim::scenario::Workload::Clients(clients) = &mut calm.workload else {
+        panic!("calm has clients")
+    };
+    clients.over_network = true;
+    // Two servers left out for good campaign on and on: not what calm's efficiency bounds are
+    // about.
+    calm.expect.clear();
+    calm
+}
+
+#[test]
+fn clients_cut_off_with_a_left_out_server_are_owed_nothing_and_the_rest_are_served() {
+    // Client 0 sits beside n1, client 1 beside n2, client 2 beside n3. With n1 and n2 left out
+    // isolated, muted or deafened, clients 0 and 1 reach no server of the core (every frame
+    // between them and the core crosses a cut link): the core settles without them.
+    let calm = calm_over_the_network();
+    for how in [LeftOut::Isolate, LeftOut::Mute, LeftOut::Deaf] {
+        for seed in 0..10 {
+            let mut spec = RunSpec::from_seed(&calm, seed, Bugs::NONE);
+            spec.options.liveness.left_out = vec![(1, how), (2, how)];
+            let result = run(spec);
+            assert!(result.failure().is_none(), "{how:?}, seed {seed}: {:?}", result.failure());
+        }
+    }
+}
+
+#[test]
+fn a_client_that_reaches_the_core_is_owed_service_and_named_when_it_waits() {
+    // The same cut, but no request can be answered within 1 µs of the heal: the failure names
+    // client 2, beside the core's n3, and not clients 0 and 1, cut off with n1 and n2.
+    let calm = calm_over_the_network();
+    let mut spec = RunSpec::from_seed(&calm, 1, Bugs::NONE);
+    spec.options.liveness.left_out = vec![(1, LeftOut::Isolate), (2, LeftOut::Isolate)];
+    spec.options.liveness_bound_us = 1;
+    let result = run(spec);
+    let failure = result.failure().expect("nothing settles in 1 µs");
+    assert_eq!(failure.violation.property, Property::Liveness);
+    assert!(failure.violation.detail.contains("clients 2 still wait"), "{failure:?}");
+}
