@@ -672,22 +672,23 @@ impl<R: RaftUnderTest> World<R> {
             Event::BurstSend { fault, request } => format!("burst {fault} sends request {request}"),
             Event::Synced { node, .. } => format!("n{node}'s fsync completes"),
             Event::RequestFrame { to, from, frame, damage } => {
-                let what = match crate::client_frame::decode(frame) {
-                    Ok(message) => format!("{message:?}"),
-                    Err(error) => format!("rejected frame: {error}"),
-                };
-                let damaged = if *damage == Damage::Corrupted { " [corrupted]" } else { "" };
-                format!("client frame from n{from}'s side reaches n{to}{damaged}: {what}")
+                let what = describe_client_frame(frame, *damage);
+                format!("client frame from n{from}'s side reaches n{to}{what}")
             }
             Event::ReplyFrame { client, from, frame, damage } => {
-                let what = match crate::client_frame::decode(frame) {
-                    Ok(message) => format!("{message:?}"),
-                    Err(error) => format!("rejected frame: {error}"),
-                };
-                let damaged = if *damage == Damage::Corrupted { " [corrupted]" } else { "" };
-                format!("answer from n{from} reaches client {client}{damaged}: {what}")
+                let what = describe_client_frame(frame, *damage);
+                format!("answer from n{from} reaches client {client}{what}")
             }
         }
+    }
+}
+
+/// A client frame's content in words, after a colon: what it says, or why it was refused.
+fn describe_client_frame(frame: &[u8], damage: Damage) -> String {
+    let damaged = if damage == Damage::Corrupted { " [corrupted]" } else { "" };
+    match crate::client_frame::decode(frame) {
+        Ok(message) => format!("{damaged}: {message:?}"),
+        Err(error) => format!("{damaged}: rejected frame: {error}"),
     }
 }
 
