@@ -131,40 +131,7 @@ impl<R: RaftUnderTest> World<R> {
             }
             Input::Frame { from, frame, damage } => self.receive(node, from, frame, damage)?,
             Input::Request { client, sequence } => {
-                let reply = match self.read_kind(client, sequence) {
-                    Some(kind) => {
-                        let raft = self.nodes[node as usize - 1].raft_mut();
-                        match raft.read(read_id(client, sequence), kind) {
-                            Ok(()) => Ok(None),
-                            Err(ReadError::NotLeader { leader_hint }) => {
-                                Ok(Some(Reply::Redirect(leader_hint)))
-                            }
-                            Err(ReadError::Busy) => Ok(Some(Reply::Busy)),
-                            Err(ReadError::Unsupported) => Err(()),
-                        }
-                    }
-                    None => Err(()),
-                };
-                let reply = reply.unwrap_or_else(|()| {
-                    // A command through the log.
-                    let payload = self.request_payload(client, sequence);
-                    match self.nodes[node as usize - 1].raft_mut().propose(payload.clone()) {
-                        Ok(()) => None,
-                        Err(ProposeError::NotLeader { leader_hint: Some(leader) })
-                            if self.routing == Routing::Forward
-                                && leader != node
-                                && client < BURST_CLIENT_BASE =>
-                        {
-                            self.forward_write(node, leader, payload);
-                            None
-                        }
-                        Err(ProposeError::NotLeader { leader_hint }) => {
-                            Some(Reply::Redirect(leader_hint))
-                        }
-                        Err(ProposeError::Busy) => Some(Reply::Busy),
-                    }
-                });
-                if let Some(reply) = reply
+                if let Some(reply) = self.serve_request(node, client, sequence)
                     && client < BURST_CLIENT_BASE
                 {
                     self.reply_to_client(node, client, sequence, reply, None);
@@ -253,6 +220,38 @@ impl<R: RaftUnderTest> World<R> {
                 Payload::from_slice(&bytes)
             }
             None => id.payload(clients.payload_bytes()),
+        }
+    }
+
+    /// A client's request at `node`: a read outside the log, if its client reads that way and
+    /// the Raft serves such reads; otherwise a command through the log, which a follower may
+    /// forward to its leader. Returns the answer to send at once, if any.
+    fn serve_request(&mut self, node: NodeId, client: u32, sequence: u64) -> Option<Reply> {
+        if let Some(kind) = self.read_kind(client, sequence) {
+            let raft = self.nodes[node as usize - 1].raft_mut();
+            match raft.read(read_id(client, sequence), kind) {
+                Ok(()) => return None,
+                Err(ReadError::NotLeader { leader_hint }) => {
+                    return Some(Reply::Redirect(leader_hint));
+                }
+                Err(ReadError::Busy) => return Some(Reply::Busy),
+                Err(ReadError::Unsupported) => {} // Through the log, then.
+            }
+        }
+        let payload = self.request_payload(client, sequence);
+        match self.nodes[node as usize - 1].raft_mut().propose(payload) {
+            Ok(()) => None,
+            Err(ProposeError::NotLeader { leader_hint: Some(leader) })
+                if self.routing == Routing::Forward
+                    && leader != node
+                    && client < BURST_CLIENT_BASE =>
+            {
+                let payload = self.request_payload(client, sequence);
+                self.forward_write(node, leader, payload);
+                None
+            }
+            Err(ProposeError::NotLeader { leader_hint }) => Some(Reply::Redirect(leader_hint)),
+            Err(ProposeError::Busy) => Some(Reply::Busy),
         }
     }
 
