@@ -33,6 +33,8 @@ pub struct KvWorkload {
     requests: Vec<Vec<usize>>,
     /// The value each client last saw for a key, which its next compare-and-swap expects.
     seen: BTreeMap<(u32, Key), Option<Value>>,
+    /// Operations completed since the history was last judged during the run.
+    completed_since_check: u64,
 }
 
 impl KvWorkload {
@@ -44,6 +46,7 @@ impl KvWorkload {
             history: Vec::new(),
             requests: vec![Vec::new(); clients],
             seen: BTreeMap::new(),
+            completed_since_check: 0,
         }
     }
 
@@ -118,6 +121,20 @@ impl KvWorkload {
         &self.params
     }
 
+    /// An operation completed: whether the history is due to be judged now
+    /// ([`KvParams::check_every`]).
+    pub fn check_due(&mut self) -> bool {
+        if self.params.check_every == 0 {
+            return false;
+        }
+        self.completed_since_check += 1;
+        if self.completed_since_check < self.params.check_every {
+            return false;
+        }
+        self.completed_since_check = 0;
+        true
+    }
+
     /// The history so far; operations not yet answered are maybe applied.
     pub fn history(&self) -> &History {
         &self.history
@@ -137,7 +154,7 @@ mod tests {
     use crate::scenario::KvMix;
 
     fn workload(mix: KvMix) -> KvWorkload {
-        KvWorkload::new(KvParams { keys: 2, mix, reads: Vec::new() }, 2)
+        KvWorkload::new(KvParams { keys: 2, mix, reads: Vec::new(), check_every: 0 }, 2)
     }
 
     #[test]

@@ -351,6 +351,12 @@ pub struct KvParams {
     /// read goes through the log, as a command.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reads: Vec<ReadMode>,
+    /// Also judge the history so far every this many completed operations, not only once the
+    /// run has settled: a violation is then reported at the step after which it shows, while
+    /// the run is still in its faults. 0 (or absent): only at the end. Each check takes the
+    /// whole history so far, so this costs time in long runs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub check_every: u64,
 }
 
 /// How a client's reads (`get`s) are served.
@@ -922,6 +928,7 @@ pub(crate) fn validate_workload(at: &str, workload: &Workload) -> Result<(), Sce
             }
             if let Some(kv) = &clients.kv {
                 check_value(&format!("{at}.kv.keys"), kv.keys, 1, 1_000)?;
+                check_value(&format!("{at}.kv.check_every"), kv.check_every, 0, 1_000_000)?;
                 let mix = &kv.mix;
                 for (name, weight) in
                     [("get", mix.get), ("put", mix.put), ("append", mix.append), ("cas", mix.cas)]

@@ -124,3 +124,35 @@ fn no_session_dedup_is_caught_by_linearizability() {
         assert!(failure.violation.detail.starts_with("not linearizable: key "));
     }
 }
+
+/// `name` with the history also judged every `every` completed operations.
+fn checked_every(name: &str, every: u64) -> raftsim_sim::Scenario {
+    let mut scenario = scenario(name);
+    let raftsim_sim::scenario::Workload::Clients(clients) = &mut scenario.workload else {
+        panic!("{name} has clients")
+    };
+    clients.kv.as_mut().expect("a key-value scenario").check_every = every;
+    scenario
+}
+
+#[test]
+fn judged_as_it_goes_a_violation_is_reported_where_it_shows_and_a_correct_run_still_passes() {
+    let bugs = Bugs::NONE.with(Bug::StaleLeaderRead);
+    let (at_end, as_it_goes) = (checked_every("kv-reads", 0), checked_every("kv-reads", 10));
+    let mut earlier = 0;
+    for seed in 0..40 {
+        let end = run_seeds(&at_end, seed..seed + 1, bugs, 1).remove(0);
+        let going = run_seeds(&as_it_goes, seed..seed + 1, bugs, 1).remove(0);
+        let (Some(end), Some(going)) = (end.failure(), going.failure()) else {
+            assert_eq!(end.failure().is_some(), going.failure().is_some(), "seed {seed}");
+            continue;
+        };
+        assert_eq!(going.violation.property, Property::Linearizability, "seed {seed}");
+        assert!(going.step <= end.step, "seed {seed}: {} after {}", going.step, end.step);
+        earlier += u32::from(going.step < end.step && going.time_us < 6_000_000);
+    }
+    assert!(earlier >= 2, "caught during the faults in {earlier} seeds");
+    for result in run_seeds(&as_it_goes, 0..30, Bugs::NONE, JOBS) {
+        assert_passed(&as_it_goes, &result);
+    }
+}

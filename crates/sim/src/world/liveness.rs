@@ -175,7 +175,7 @@ impl<R: RaftUnderTest> World<R> {
     /// Judges the key-value clients' history, if they ran that workload: once the run has
     /// settled every client has its last answer, and only requests a client gave up on are
     /// left maybe applied.
-    fn check_linearizability(&self) -> Result<(), Box<Violation>> {
+    pub(super) fn check_linearizability(&self) -> Result<(), Box<Violation>> {
         let Some(kv) = self.clients.as_ref().and_then(|clients| clients.kv.as_ref()) else {
             return Ok(());
         };

@@ -26,6 +26,7 @@ use crate::efficiency::Efficiency;
 use crate::event::{Event, EventQueue, EventRecord};
 use crate::fault::Fault;
 use crate::hash::chain_event;
+use crate::kv_workload::KvWorkload;
 use crate::net::Network;
 use crate::node::{SimNode, Status};
 use crate::options::Options;
@@ -588,8 +589,7 @@ impl<R: RaftUnderTest> World<R> {
                 self.arrive(node, crate::node::Input::Request { client, sequence })
             }
             Event::ClientReply { client, sequence, reply, output } => {
-                self.on_client_reply(client, sequence, reply, output.map(|output| *output));
-                Ok(())
+                self.on_client_reply(client, sequence, reply, output.map(|output| *output))
             }
             Event::ClientTimeout { client, sequence, attempt } => {
                 if let Some(clients) = &mut self.clients {
@@ -608,8 +608,7 @@ impl<R: RaftUnderTest> World<R> {
                 self.on_request_frame(to, from, frame, damage)
             }
             Event::ReplyFrame { client, from, frame, damage } => {
-                self.on_reply_frame(client, from, frame, damage);
-                Ok(())
+                self.on_reply_frame(client, from, frame, damage)
             }
             Event::Heal => self.heal(),
             Event::Deadline if self.spec.options.is_robustness_only() => {
@@ -639,13 +638,20 @@ impl<R: RaftUnderTest> World<R> {
         sequence: u64,
         reply: crate::event::Reply,
         output: Option<crate::kv::KvOutput>,
-    ) {
-        let Some(clients) = &mut self.clients else { return };
-        if let Some(done) =
+    ) -> Result<(), Box<Violation>> {
+        let Some(clients) = &mut self.clients else { return Ok(()) };
+        let Some(done) =
             clients.on_reply(client, sequence, reply, output, self.now_us, &mut self.queue)
-        {
-            self.availability.on_client_completed(self.now_us - done.first_sent_at_us);
+        else {
+            return Ok(());
+        };
+        self.availability.on_client_completed(self.now_us - done.first_sent_at_us);
+        if clients.kv.as_mut().is_some_and(KvWorkload::check_due) {
+            // The history so far, its unanswered operations maybe applied: linearizability is
+            // prefix-closed, so a violation here is one in every run that goes on from here.
+            self.check_linearizability()?;
         }
+        Ok(())
     }
 
     /// Tells the availability watch whether a leader exists after this step (a running server

@@ -129,14 +129,15 @@ impl<R: RaftUnderTest> World<R> {
         from: NodeId,
         frame: Vec<u8>,
         damage: Damage,
-    ) {
+    ) -> Result<(), Box<Violation>> {
         let zone = self.zone(client);
         if let Some(ClientFrame::Reply { client: to, sequence, reply, output }) =
             self.receive_client_frame(from, zone, frame, damage)
         {
             debug_assert_eq!(to, client, "an answer reaches the client it names");
-            self.on_client_reply(client, sequence, reply, output);
+            return self.on_client_reply(client, sequence, reply, output);
         }
+        Ok(())
     }
 
     /// A follower forwards a client's write to `leader`, and remembers it, to answer the
