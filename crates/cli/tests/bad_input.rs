@@ -834,3 +834,22 @@ fn shrinking_a_trace_that_passes_or_is_missing_is_refused() {
     let mentions = ["cannot read trace file", "missing.jsonl"];
     assert_refused(dir.path(), &["shrink", "missing.jsonl"], &mentions);
 }
+
+#[test]
+fn client_routing_and_read_knobs_that_cannot_work_are_refused_naming_the_field() {
+    let dir = TempDir::new().unwrap();
+    let forwarding = edited_scenario(dir.path(), "kv", "forward-offline.json", |scenario| {
+        scenario["workload"]["clients"]["over_network"] = false.into();
+    });
+    let mentions = ["forward-offline.json", "routing", "over_network"];
+    assert_scenario_refused(dir.path(), arg(&forwarding), &mentions);
+    let unknown_read = edited_scenario(dir.path(), "kv-reads", "read-mode.json", |scenario| {
+        scenario["workload"]["clients"]["kv"]["reads"] = serde_json::json!(["lease", "psychic"]);
+    });
+    assert_scenario_refused(dir.path(), arg(&unknown_read), &["read-mode.json", "psychic"]);
+    let too_often = edited_scenario(dir.path(), "kv", "check-every.json", |scenario| {
+        scenario["workload"]["clients"]["kv"]["check_every"] = 2_000_000.into();
+    });
+    let mentions = ["check-every.json", "kv.check_every", "2000000"];
+    assert_scenario_refused(dir.path(), arg(&too_often), &mentions);
+}
