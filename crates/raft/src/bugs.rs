@@ -131,7 +131,7 @@ bugs! {
     /// sessions: a command a client retried after losing the answer is applied again. Raft
     /// itself is unchanged; only the clients' history can show it.
     NoSessionDedup = "no-session-dedup",
-        "the state machine applies each client command once, answering a retry from the          client's session (§6.3)";
+        "the state machine applies each client command once, answering a retry from the client's session (§6.3)";
     /// A leader answers a read at once from what it has applied, without confirming that it
     /// still leads: a deposed leader that does not know it serves stale values.
     StaleLeaderRead = "stale-leader-read",

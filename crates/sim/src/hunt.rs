@@ -159,17 +159,20 @@ pub fn plan(bug: Bug) -> Hunt {
         Bug::StaleLeaderRead => (
             "kv-reads",
             Property::Linearizability,
-            "a leader cut off from its quorum, and deposed without knowing it, answers a read              that misses a write the new leader already acknowledged",
+            "a leader answers a read from what it has applied, unconfirmed: deposed without knowing \
+             it, or not yet caught up, it misses a write another leader acknowledged",
         ),
         Bug::ReadBeforeNoop => (
             "kv-reads",
             Property::Linearizability,
-            "a new leader's commit index lags behind what its predecessor committed, and a read              index taken from it misses an acknowledged write",
+            "a new leader's commit index lags behind what its predecessor committed, and a read \
+             index taken from it misses an acknowledged write",
         ),
         Bug::LeaseIgnoresSkew => (
             "kv-reads",
             Property::Linearizability,
-            "a leader whose clock runs slow trusts its lease after followers with fast clocks              have elected another leader, and answers a stale read",
+            "a leader whose clock runs slow trusts its lease after followers with fast clocks \
+             have elected another leader, and answers a stale read",
         ),
         Bug::ForwardedWriteTwice => (
             "kv",
