@@ -205,7 +205,9 @@ impl Timeline {
             return;
         }
         let node = match record.kind_name() {
-            "tick" | "deliver" | "process" | "client-arrive" | "fsync" => record.node,
+            "tick" | "deliver" | "process" | "client-arrive" | "request-frame" | "fsync" => {
+                record.node
+            }
             _ => 0,
         };
         let node = if node as usize <= self.nodes { node } else { 0 };

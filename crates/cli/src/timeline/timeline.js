@@ -21,6 +21,7 @@ const EVENT_COLORS = {
   "fsync": "#a16207", "client-send": "#0d9488", "client-reply": "#14b8a6",
   "client-timeout": "#f97316", "fault-start": "#ea580c", "fault-end": "#ea580c",
   "burst-send": "#f97316", "heal": "#0f766e", "deadline": "#e11d48",
+  "request-frame": "#0d9488", "reply-frame": "#14b8a6",
 };
 const FAULT_FILL = "rgba(234, 88, 12, 0.10)";
 const FAULT_EDGE = "#ea580c";
