@@ -203,7 +203,8 @@ impl Node {
         if self.config.lease.is_some() {
             leadership.reads.sent_at_us.push_back((round, clock_us));
         }
-        for voter in self.config.voters.clone() {
+        for position in 0..self.config.voters.len() {
+            let voter = self.config.voters[position];
             if voter != id {
                 self.send(voter, Message::ReadHeartbeat(ReadRound { term, round }));
             }

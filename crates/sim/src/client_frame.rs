@@ -11,9 +11,7 @@
 use crate::event::Reply;
 use crate::kv::{self, KvOutput, Reader};
 use crate::raft_under_test::{NodeId, Payload};
-
-/// Bytes of frame header: the length and the checksum.
-const HEADER_BYTES: usize = 8;
+use raftsim_raft::{FRAME_HEADER_BYTES as HEADER_BYTES, FrameCodec};
 
 /// What a client frame says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,9 +78,8 @@ pub fn encode(message: &ClientFrame, frame: &mut Vec<u8>) {
         }
     }
     let payload_bytes = (frame.len() - HEADER_BYTES) as u32;
-    let checksum = crc32c::crc32c(&frame[HEADER_BYTES..]);
     frame[0..4].copy_from_slice(&payload_bytes.to_le_bytes());
-    frame[4..8].copy_from_slice(&checksum.to_le_bytes());
+    FrameCodec::reseal(frame);
 }
 
 /// Decodes a frame, refusing one that is damaged or does not parse.

@@ -219,8 +219,8 @@ impl Event {
         let (kind, node, a, b) = match self {
             Event::Tick { node } => (0, *node, 0, 0),
             Event::Deliver { to, from, frame, damage } => {
-                let digest = crate::hash::frame_digest(frame) as u64;
-                (1, *to, *from | (*damage as u64) << 32, digest | (frame.len() as u64) << 32)
+                let (a, b) = frame_fields(*from, frame, *damage);
+                (1, *to, a, b)
             }
             Event::Process { node } => (2, *node, 0, 0),
             Event::ClientSend { client } => (3, *client as u64, 0, 0),
@@ -249,21 +249,23 @@ impl Event {
             Event::Deadline => (11, 0, 0, 0),
             Event::Synced { node, incarnation } => (12, *node, *incarnation, 0),
             Event::RequestFrame { to, from, frame, damage } => {
-                let digest = crate::hash::frame_digest(frame) as u64;
-                (13, *to, *from | (*damage as u64) << 32, digest | (frame.len() as u64) << 32)
+                let (a, b) = frame_fields(*from, frame, *damage);
+                (13, *to, a, b)
             }
             Event::ReplyFrame { client, from, frame, damage } => {
-                let digest = crate::hash::frame_digest(frame) as u64;
-                (
-                    14,
-                    *client as u64,
-                    *from | (*damage as u64) << 32,
-                    digest | (frame.len() as u64) << 32,
-                )
+                let (a, b) = frame_fields(*from, frame, *damage);
+                (14, *client as u64, a, b)
             }
         };
         EventRecord { time_us, kind, node, a, b }
     }
+}
+
+/// A frame event's record fields: the sender with the damage in its high 32 bits, and the
+/// frame's digest with its length in the high 32 bits.
+fn frame_fields(from: NodeId, frame: &[u8], damage: Damage) -> (u64, u64) {
+    let digest = crate::hash::frame_digest(frame) as u64;
+    (from | (damage as u64) << 32, digest | (frame.len() as u64) << 32)
 }
 
 /// Pending events in virtual time.

@@ -44,6 +44,7 @@ impl<R: RaftUnderTest> World<R> {
     ) {
         let mut frame = self.frame_buffer();
         client_frame::encode(message, &mut frame);
+        self.bytes_in_flight += frame.len() as u64;
         let to_zone = match to {
             Destination::Server(node) => node,
             Destination::Client(client) => self.zone(client),
@@ -52,7 +53,6 @@ impl<R: RaftUnderTest> World<R> {
         let transit = self.network.transit(from, to_zone, &mut frame);
         if transit.dropped {
             self.counters.client_frames_lost += 1;
-            self.bytes_in_flight += frame.len() as u64;
             self.release_frame(frame);
             return;
         }
@@ -67,7 +67,6 @@ impl<R: RaftUnderTest> World<R> {
             let at_us = self.now_us + self.output_delay_us + self.network.latency_us();
             self.queue.push(at_us, event(frame.clone()));
         }
-        self.bytes_in_flight += frame.len() as u64;
         let latency = self.output_delay_us + self.network.latency_us() + transit.extra_delay_us;
         self.queue.push(self.now_us + latency, event(frame));
     }
@@ -81,12 +80,13 @@ impl<R: RaftUnderTest> World<R> {
         frame: Vec<u8>,
         damage: Damage,
     ) -> Option<ClientFrame> {
-        let decoded = client_frame::decode(&frame);
-        self.release_frame(frame);
         if !self.network.is_reachable(from, to_zone) {
             self.counters.client_frames_lost += 1;
+            self.release_frame(frame);
             return None;
         }
+        let decoded = client_frame::decode(&frame);
+        self.release_frame(frame);
         match decoded {
             Ok(message) => {
                 assert!(damage == Damage::None, "a damaged client frame passed its checksum");
