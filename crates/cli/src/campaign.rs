@@ -131,7 +131,7 @@ pub fn record_run(engine: &dyn Engine, spec: &RunSpec) -> (raftsim_sim::RunResul
 
 /// The spec of `seed` of `scenario` with `bugs`, for `engine`.
 pub fn seed_spec(engine: &dyn Engine, scenario: &Scenario, bugs: Bugs, seed: u64) -> RunSpec {
-    RunSpec::from_seed(scenario, seed, bugs).with_raft(engine.name())
+    engine.seed_spec(scenario, seed, bugs)
 }
 
 /// Steps between two looks at the interrupt flag: often enough to stop within a fraction of a

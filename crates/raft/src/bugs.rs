@@ -150,6 +150,24 @@ bugs! {
     /// layer, not this crate, carries it out.)
     ForwardedWriteTwice = "forwarded-write-twice",
         "a forwarded write is retried under the client's own session, so that it is applied once";
+    /// A leader changes the configuration before it has committed an entry of its own term:
+    /// with an earlier leader's uncommitted change, two configurations whose majorities do not
+    /// meet can both decide (Ongaro's bug, raft-dev, July 2015).
+    SingleServerNoCurrentTermCommit = "single-server-no-current-term-commit",
+        "a leader appends a new configuration only once it has committed an entry of its current term (thesis §4.2, 2015 erratum)";
+    /// While joint, the leader commits entries on a majority of the incoming voters alone.
+    JointCommitNewOnly = "joint-commit-new-only",
+        "while joint, an entry is committed only once stored on majorities of both the outgoing and the incoming voters (§6)";
+    /// A leader that removed itself keeps leading once the change is committed.
+    RemovedLeaderStays = "removed-leader-stays",
+        "a leader removed from the configuration steps down once the change is committed (thesis §4.2.2)";
+    /// Learners grant votes, and candidates count them toward a quorum.
+    LearnerVotes = "learner-votes",
+        "a learner does not vote: only voters count toward an election's quorum (thesis §4.2.1)";
+    /// A server snapshots with the latest configuration in its log, committed or not, and a
+    /// server installing that snapshot takes it as its own.
+    ConfigFromUncommittedSnapshot = "config-from-uncommitted-snapshot",
+        "a snapshot carries the configuration in effect at its last index, which is committed (§7)";
 }
 
 impl fmt::Display for Bug {

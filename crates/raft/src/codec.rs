@@ -236,14 +236,26 @@ fn encoded_size_bound(envelope: &Envelope) -> usize {
                             + match &entry.data {
                                 crate::EntryData::Noop => 0,
                                 crate::EntryData::Command(bytes) => bytes.len(),
+                                crate::EntryData::Config(membership) => {
+                                    membership_bound(membership)
+                                }
                             }
                     })
                     .sum::<usize>()
         }
-        // The chunk's length prefix and bytes, and the `done` flag.
-        crate::Message::InstallSnapshot(chunk) => FIXED + VARINT_MAX + chunk.data.len() + 1,
+        // The chunk's length prefix and bytes, the `done` flag and the configuration.
+        crate::Message::InstallSnapshot(chunk) => {
+            FIXED + VARINT_MAX + chunk.data.len() + 1 + membership_bound(&chunk.membership)
+        }
         _ => FIXED,
     }
+}
+
+/// Bytes a configuration may take: three length prefixes and the ids.
+fn membership_bound(membership: &crate::Membership) -> usize {
+    const VARINT_MAX: usize = 10;
+    let ids = membership.voters.len() + membership.outgoing.len() + membership.learners.len();
+    VARINT_MAX * (3 + ids)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::{Bugs, LeaseClock, NodeId};
+use crate::{Bugs, LeaseClock, NODE_ID_MAX, NodeId};
 
 /// Largest cluster a [`crate::Node`] supports: vote tallies are 32-bit sets.
 pub const VOTERS_MAX: usize = 32;
@@ -11,9 +11,11 @@ pub const VOTERS_MAX: usize = 32;
 /// no clock, so its driver decides how long a tick is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// This server's id; must be one of `voters`.
+    /// This server's id, from 1 to [`NODE_ID_MAX`].
     pub id: NodeId,
-    /// Every voting member of the cluster, this server included.
+    /// The voters of the cluster's first configuration, this server included; empty for a
+    /// server that joins an existing cluster, which learns the configuration from its leader
+    /// (a server's disk, once it holds a snapshot or a configuration entry, overrides this).
     pub voters: Vec<NodeId>,
     /// Shortest election timeout. A follower that hears from no leader for a timeout drawn
     /// uniformly from `[min, max]` starts an election; randomness breaks split votes (§5.2).
@@ -81,13 +83,16 @@ impl Config {
         if voters.len() != self.voters.len() {
             return Err(ConfigError::DuplicateVoter);
         }
-        if voters.is_empty() || voters.len() > VOTERS_MAX {
+        if voters.len() > VOTERS_MAX {
             return Err(ConfigError::VoterCount { count: voters.len() });
         }
-        if voters.contains(&0) {
+        if self.id == 0 || voters.contains(&0) {
             return Err(ConfigError::ReservedId);
         }
-        if !voters.contains(&self.id) {
+        if let Some(&id) = voters.iter().chain([&self.id]).find(|&&id| id > NODE_ID_MAX) {
+            return Err(ConfigError::IdTooLarge { id });
+        }
+        if !voters.is_empty() && !voters.contains(&self.id) {
             return Err(ConfigError::NotAVoter { id: self.id });
         }
         if self.election_timeout_ticks_min == 0
@@ -123,8 +128,8 @@ pub enum ConfigError {
     /// The same id appears twice among the voters.
     #[error("a voter is listed twice")]
     DuplicateVoter,
-    /// Too few or too many voters.
-    #[error("{count} voters; a cluster has 1 to {VOTERS_MAX}")]
+    /// Too many voters.
+    #[error("{count} voters; a cluster has at most {VOTERS_MAX}")]
     VoterCount {
         /// Voters given.
         count: usize,
@@ -132,7 +137,13 @@ pub enum ConfigError {
     /// Id 0 is reserved for "no node".
     #[error("node id 0 is reserved")]
     ReservedId,
-    /// The server is not among the voters.
+    /// An id is beyond [`NODE_ID_MAX`].
+    #[error("node id {id} is beyond {NODE_ID_MAX}")]
+    IdTooLarge {
+        /// The id.
+        id: NodeId,
+    },
+    /// The server is not among the voters (which are not empty: it does not join).
     #[error("node {id} is not among the voters")]
     NotAVoter {
         /// The server's id.

@@ -1,22 +1,68 @@
 //! Leader election (§5.2): PreVote, campaigns, votes, winning — and keeping or handing over
 //! leadership (CheckQuorum, TimeoutNow).
 
+use crate::membership::{IdSet, bit};
 use crate::node::{Leadership, Role};
 use crate::read::LeaderReads;
-use crate::{
-    Bug, EntryData, Message, Node, NodeId, Progress, RequestVote, RequestVoteResponse, TimeoutNow,
-};
+use crate::{Bug, EntryData, Message, Node, NodeId, RequestVote, RequestVoteResponse, TimeoutNow};
 
 impl Node {
+    /// The voters this server asks for votes: every voter of its configuration but itself
+    /// (learners too under `learner-votes`).
+    fn electorate(&self) -> Vec<NodeId> {
+        let membership = self.membership();
+        let mut electorate = membership.all_voters();
+        if self.config.bugs.contains(Bug::LearnerVotes) {
+            electorate.extend_from_slice(&membership.learners);
+        }
+        electorate.retain(|&peer| peer != self.config.id);
+        electorate
+    }
+
+    /// Whether the votes in `granted` elect this server: a quorum of its configuration (of
+    /// both voter sets while joint). Under `learner-votes`, a learner's grant counts as a
+    /// voter's.
+    pub(crate) fn wins_with(&self, granted: IdSet) -> bool {
+        let membership = self.membership();
+        if self.config.bugs.contains(Bug::LearnerVotes) {
+            let learners = membership.learners.iter().fold(0, |set, &id| set | bit(id));
+            let voters = membership.voters.iter().fold(0, |set, &id| set | bit(id));
+            let counted = (granted & (voters | learners)).count_ones() as usize;
+            return counted > membership.voters.len() / 2;
+        }
+        membership.is_quorum(granted)
+    }
+
+    /// Whether this server may grant votes: it knows a configuration. Servers answer vote
+    /// requests without consulting their configuration otherwise (thesis §4.1): one just
+    /// added may be needed for a quorum before its configuration entry reaches it, and only
+    /// the candidate decides whose votes count. A server that joined with an empty disk and has
+    /// not heard from a leader yet does not vote: it may be a new incarnation of one that
+    /// voted in this very term.
+    pub(crate) fn may_vote(&self) -> bool {
+        !self.membership().voters.is_empty()
+    }
+
+    /// Whether this server may stand for election: it votes in its latest configuration, or in
+    /// the one in effect at its commit index. The second keeps a server that holds an
+    /// uncommitted change removing it able to finish that change: its log may be the only one
+    /// up to date enough to win, and it leads until the change commits (thesis §4.2.2). A
+    /// server whose removal it knows committed stands no more.
+    pub(crate) fn may_campaign(&self) -> bool {
+        let id = self.config.id;
+        self.membership().is_voter(id) || self.configurations.at(self.commit_index).is_voter(id)
+    }
+
     /// The election timer expired: campaign, or with PreVote first ask whether a campaign could
     /// win (thesis §9.6), staying in the current term until a majority says it could.
     pub(crate) fn start_election(&mut self) {
-        if !self.may_elect() {
+        if !self.may_elect() || !self.may_campaign() {
             // Its log may lack entries it acknowledged: it waits for a leader to repair it.
+            // Or it does not vote in its configuration: only voters stand.
             self.reset_election_timer();
             return;
         }
-        if !self.config.pre_vote || self.quorum() == 1 {
+        if !self.config.pre_vote || self.wins_with(bit(self.config.id)) {
             return self.campaign(false);
         }
         if self.config.bugs.contains(Bug::PreVoteBumpsTerm)
@@ -25,7 +71,7 @@ impl Node {
             self.term = term;
             self.vote = None;
         }
-        let own = 1 << self.voter_position(self.config.id);
+        let own = bit(self.config.id);
         self.role = Role::PreCandidate { granted: own, answered: own };
         self.reset_election_timer();
         self.request_votes();
@@ -42,10 +88,10 @@ impl Node {
         };
         self.term = term;
         self.vote = Some(self.config.id);
-        let own = 1 << self.voter_position(self.config.id);
+        let own = bit(self.config.id);
         self.role = Role::Candidate { granted: own, answered: own, transfer };
         self.reset_election_timer();
-        if self.quorum() == 1 {
+        if self.wins_with(own) {
             self.become_leader();
             return;
         }
@@ -71,9 +117,8 @@ impl Node {
             last_log_term: self.log.last_term(),
             transfer,
         };
-        for position in 0..self.config.voters.len() {
-            if answered & (1 << position) == 0 {
-                let peer = self.config.voters[position];
+        for peer in self.electorate() {
+            if answered & bit(peer) == 0 {
                 let message = if pre {
                     Message::PreVote(request.clone())
                 } else {
@@ -109,6 +154,7 @@ impl Node {
             || (request.term == self.term && self.vote.is_none_or(|vote| vote == from));
         let granted = free
             && self.may_elect()
+            && self.may_vote()
             && !self.heard_from_leader_recently()
             && self.log.is_up_to_date(request.last_log_index, request.last_log_term);
         let term = if granted { request.term } else { self.term };
@@ -126,15 +172,14 @@ impl Node {
         if !counts {
             return; // An answer to an older round.
         }
-        let position = self.voter_position(from);
-        let quorum = self.quorum();
         let Role::PreCandidate { granted, answered } = &mut self.role else { return };
-        *answered |= 1 << position;
+        *answered |= bit(from);
         if !response.granted {
             return;
         }
-        *granted |= 1 << position;
-        if granted.count_ones() as usize >= quorum {
+        *granted |= bit(from);
+        let granted = *granted;
+        if self.wins_with(granted) {
             self.campaign(false);
         }
     }
@@ -143,7 +188,7 @@ impl Node {
     pub(crate) fn handle_timeout_now(&mut self, from: NodeId, timeout: TimeoutNow) {
         let from_leader =
             matches!(self.role, Role::Follower { leader: Some(leader) } if leader == from);
-        if timeout.term == self.term && from_leader && self.may_elect() {
+        if timeout.term == self.term && from_leader && self.may_elect() && self.may_campaign() {
             self.campaign(true);
         }
     }
@@ -152,19 +197,20 @@ impl Node {
     /// a majority (itself included) since the last count steps down. Returns whether it still
     /// leads.
     pub(crate) fn check_quorum(&mut self) -> bool {
-        let quorum = self.quorum();
         let id = self.config.id;
         let Role::Leader(leadership) = &mut self.role else { return false };
         let active = leadership
             .progress
             .iter()
             .filter(|progress| progress.node == id || progress.recent_active)
-            .count();
+            .fold(0, |set, progress| set | bit(progress.node));
         leadership.quorum_elapsed = 0;
         for progress in &mut leadership.progress {
             progress.recent_active = false;
         }
-        if active >= quorum || self.config.bugs.contains(Bug::NoCheckQuorumStepdown) {
+        if self.membership().is_quorum(active)
+            || self.config.bugs.contains(Bug::NoCheckQuorumStepdown)
+        {
             return true;
         }
         self.become_follower(self.term, None);
@@ -200,7 +246,8 @@ impl Node {
             && (free || bugs.contains(Bug::DoubleVote) || bugs.contains(Bug::UnrecordedVote))
             && (up_to_date || bugs.contains(Bug::VoteWithoutLogCheck))
             && (request.transfer || self.lease_guard_ticks == 0)
-            && self.may_elect();
+            && self.may_elect()
+            && self.may_vote();
         if granted && !free && bugs.contains(Bug::UnrecordedVote) {
             // The grant leaves, but the recorded vote (and so the disk) still names the first
             // candidate.
@@ -232,15 +279,14 @@ impl Node {
         if response.term != self.term {
             return;
         }
-        let position = self.voter_position(from);
-        let quorum = self.quorum();
         let Role::Candidate { granted, answered, .. } = &mut self.role else { return };
-        *answered |= 1 << position;
+        *answered |= bit(from);
         if !response.granted {
             return;
         }
-        *granted |= 1 << position;
-        if granted.count_ones() as usize >= quorum {
+        *granted |= bit(from);
+        let granted = *granted;
+        if self.wins_with(granted) {
             self.become_leader();
         }
     }
@@ -250,20 +296,14 @@ impl Node {
     pub(crate) fn become_leader(&mut self) {
         assert!(matches!(self.role, Role::Candidate { .. }), "only a candidate becomes leader");
         assert_eq!(self.vote, Some(self.config.id), "a leader voted for itself");
-        let next_index = self.log.last_index() + 1;
-        let mut progress: Vec<Progress> =
-            self.config.voters.iter().map(|&voter| Progress::new(voter, next_index)).collect();
-        // The leader's own log is its match as far as it is durable; the rest counts once the
-        // driver acknowledges it.
-        let own = self.voter_position(self.config.id);
-        progress[own].on_accepted(self.stable_index);
         self.role = Role::Leader(Leadership {
-            progress,
+            progress: Vec::new(),
             heartbeat_elapsed: 0,
             quorum_elapsed: 0,
             transfer: None,
-            reads: LeaderReads::new(self.config.voters.len()),
+            reads: LeaderReads::default(),
         });
+        self.track_members();
         self.append_as_leader(EntryData::Noop);
     }
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Index, Payload, Term};
+use crate::{Index, Membership, Payload, Term};
 
 /// One log entry. Its `(index, term)` pair identifies it uniquely across the cluster: by the Log
 /// Matching property two entries with the same index and term carry the same data.
@@ -25,6 +25,8 @@ pub enum EntryData {
     Noop,
     /// An opaque command for the replicated state machine.
     Command(Payload),
+    /// A new configuration, in effect from the moment it is in a log (thesis §4.1).
+    Config(Membership),
 }
 
 impl Entry {
@@ -36,6 +38,11 @@ impl Entry {
             + match &self.data {
                 EntryData::Noop => 0,
                 EntryData::Command(bytes) => bytes.len(),
+                EntryData::Config(membership) => {
+                    8 * (membership.voters.len()
+                        + membership.outgoing.len()
+                        + membership.learners.len())
+                }
             }
     }
 }

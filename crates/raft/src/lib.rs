@@ -129,12 +129,14 @@ mod config;
 mod election;
 mod entry;
 mod log;
+mod membership;
 mod message;
 mod node;
 mod payload;
 mod progress;
 mod read;
 mod ready;
+mod reconfiguration;
 mod recovery;
 mod replication;
 mod snapshot;
@@ -145,6 +147,7 @@ pub use codec::{CodecError, FRAME_HEADER_BYTES, FRAME_PAYLOAD_BYTES_MAX, FrameCo
 pub use config::{Config, ConfigError, VOTERS_MAX};
 pub use entry::{Entry, EntryData};
 pub use log::Log;
+pub use membership::{Change, ChangeError, Membership, NODE_ID_MAX};
 pub use message::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, ConflictHint, Envelope, InstallSnapshot,
     InstallSnapshotResponse, Message, ReadIndexRequest, ReadIndexResponse, ReadRound, RequestVote,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Entry, Index, NodeId, Term};
+use crate::{Entry, Index, Membership, NodeId, Term};
 
 /// A message with its sender and recipient: the unit the network carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +108,7 @@ impl Message {
                     && chunk.snapshot_term >= 1
                     && chunk.snapshot_term <= chunk.term
                     && chunk.offset.checked_add(chunk.data.len() as u64).is_some()
+                    && chunk.membership.is_well_formed()
             }
             Message::AppendEntries(append) => {
                 if !position(append.prev_log_index, append.prev_log_term)
@@ -118,6 +119,11 @@ impl Message {
                 let mut previous = (append.prev_log_index, append.prev_log_term);
                 for entry in &append.entries {
                     if Some(entry.index) != previous.0.checked_add(1) || entry.term < previous.1 {
+                        return false;
+                    }
+                    if let crate::EntryData::Config(membership) = &entry.data
+                        && (!membership.is_well_formed() || membership.voters.is_empty())
+                    {
                         return false;
                     }
                     previous = (entry.index, entry.term);
@@ -191,6 +197,8 @@ pub struct InstallSnapshot {
     pub data: Vec<u8>,
     /// Whether this chunk ends the snapshot.
     pub done: bool,
+    /// The configuration in effect at `index`, which the installer takes as its log's start.
+    pub membership: Membership,
 }
 
 /// A follower's progress on a snapshot: it holds its first `received` bytes.
@@ -332,6 +340,7 @@ mod tests {
             offset,
             data,
             done: true,
+            membership: crate::Membership::of_voters(&[1, 2, 3]),
         })
     }
 

@@ -6,12 +6,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
+use crate::membership::{Configurations, IdSet};
 use crate::read::{LeaderReads, ReadState};
 use crate::snapshot::IncomingSnapshot;
 use crate::{
     AfterPersistFailure, Bug, Config, ConfigError, DurableState, Entry, EntryData, Envelope,
-    HardState, Index, Log, LogDamage, Message, NodeId, Payload, Progress, Ready, Snapshot, Term,
-    WriteId,
+    HardState, Index, Log, LogDamage, Membership, Message, NODE_ID_MAX, NodeId, Payload, Progress,
+    Ready, Snapshot, Term, WriteId,
 };
 
 /// A server's role, with the state only that role has (§5.1). Leader-only state cannot be
@@ -24,26 +25,27 @@ pub(crate) enum Role {
     },
     /// Asks whether it could win (PreVote), still in its old term.
     PreCandidate {
-        /// Voter positions that granted, as a bit set.
-        granted: u32,
-        /// Voter positions that answered at all, as a bit set.
-        answered: u32,
+        /// Voters that granted, as a bit set by id.
+        granted: IdSet,
+        /// Voters that answered at all, as a bit set by id.
+        answered: IdSet,
     },
     Candidate {
-        /// Voter positions (in `Config::voters`) that granted their vote, as a bit set.
-        granted: u32,
-        /// Voter positions that answered at all, as a bit set: the others get the request again.
-        answered: u32,
+        /// Voters that granted their vote, as a bit set by id.
+        granted: IdSet,
+        /// Voters that answered at all, as a bit set by id: the others get the request again.
+        answered: IdSet,
         /// Campaigning because the leader handed over (TimeoutNow).
         transfer: bool,
     },
     Leader(Leadership),
 }
 
-/// A leader's state: one [`Progress`] per voter, itself included.
+/// A leader's state: one [`Progress`] per member of its configuration, itself included.
 #[derive(Clone, Debug)]
 pub(crate) struct Leadership {
-    /// Indexed like `Config::voters`.
+    /// One per member and the leader itself, by ascending node id; rebuilt when the
+    /// configuration changes.
     pub(crate) progress: Vec<Progress>,
     pub(crate) heartbeat_elapsed: u32,
     /// Ticks since CheckQuorum last counted the followers heard from.
@@ -52,6 +54,13 @@ pub(crate) struct Leadership {
     pub(crate) transfer: Option<Transfer>,
     /// Reads waiting for confirmation, and the lease.
     pub(crate) reads: LeaderReads,
+}
+
+impl Leadership {
+    /// Position of `node` in `progress`.
+    pub(crate) fn position(&self, node: NodeId) -> Option<usize> {
+        self.progress.binary_search_by_key(&node, |progress| progress.node).ok()
+    }
 }
 
 /// A leadership transfer: the leader brings `target` up to date, then tells it to campaign.
@@ -119,7 +128,7 @@ pub enum StepError {
         /// This server.
         node: NodeId,
     },
-    /// The sender is not another voter.
+    /// The sender is this server, or no valid server id.
     #[error("message from node {from}, which is not a peer")]
     UnknownSender {
         /// The sender named in the envelope.
@@ -141,6 +150,8 @@ pub struct Node {
     pub(crate) term: Term,
     pub(crate) vote: Option<NodeId>,
     pub(crate) log: Log,
+    /// The configurations the log holds; the latest is in effect (thesis §4.1).
+    pub(crate) configurations: Configurations,
     /// Invariant: `commit_index <= log.last_index()`, and never decreases.
     pub(crate) commit_index: Index,
     /// Entries handed to the driver to apply. Invariant: `applied_index <= commit_index`
@@ -222,6 +233,16 @@ impl Node {
         let (snapshot_index, snapshot_term) =
             durable.snapshot.as_ref().map_or((0, 0), |snapshot| (snapshot.index, snapshot.term));
         let log = Log::restore(snapshot_index, snapshot_term, durable.entries.clone());
+        let base = durable.snapshot.as_ref().map_or_else(
+            || Membership::of_voters(&config.voters),
+            |snapshot| snapshot.membership.clone(),
+        );
+        let mut configurations = Configurations::new(base);
+        for entry in &durable.entries {
+            if let EntryData::Config(membership) = &entry.data {
+                configurations.push(entry.index, membership.clone());
+            }
+        }
         debug_assert!(
             !config.bugs.is_empty() || log.terms_are_monotonic(),
             "a durable log's terms decrease"
@@ -252,6 +273,7 @@ impl Node {
             term: hard_state.term,
             vote,
             log,
+            configurations,
             commit_index: hard_state.commit,
             applied_index,
             role: Role::Follower { leader: None },
@@ -294,6 +316,11 @@ impl Node {
     /// The configuration it was built with.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The cluster configuration in effect here: the latest in its log.
+    pub fn membership(&self) -> &Membership {
+        self.configurations.latest()
     }
 
     /// The current term.
@@ -386,11 +413,14 @@ impl Node {
     /// campaigns at once. Abandoned if the target has not taken over within the shortest
     /// election timeout; a new request replaces one under way.
     pub fn transfer_leadership(&mut self, target: NodeId) -> Result<(), TransferError> {
-        if target == self.config.id || !self.config.voters.contains(&target) {
+        if !matches!(self.role, Role::Leader(_)) {
+            return Err(TransferError::NotLeader);
+        }
+        if target == self.config.id || !self.membership().voters.contains(&target) {
             return Err(TransferError::BadTarget { target });
         }
-        let position = self.voter_position(target);
-        let Role::Leader(leadership) = &mut self.role else { return Err(TransferError::NotLeader) };
+        let position = self.progress_position(target).expect("a leader tracks every voter");
+        let Role::Leader(leadership) = &mut self.role else { unreachable!("checked above") };
         leadership.transfer = Some(Transfer { target, elapsed: 0, sent: false });
         let caught_up = leadership.progress[position].match_index == self.log.last_index();
         if caught_up {
@@ -407,7 +437,7 @@ impl Node {
         if to != self.config.id {
             return Err(StepError::WrongRecipient { to, node: self.config.id });
         }
-        if from == self.config.id || !self.config.voters.contains(&from) {
+        if from == self.config.id || from == 0 || from > NODE_ID_MAX {
             return Err(StepError::UnknownSender { from });
         }
         if !message.is_well_formed() {
@@ -566,8 +596,7 @@ impl Node {
         self.stable_index = stable.min(self.log.last_index());
         self.maybe_repaired();
         if let Role::Leader(leadership) = &mut self.role {
-            let own = self.config.voters.iter().position(|&voter| voter == self.config.id);
-            let own = own.expect("a leader is a voter");
+            let own = leadership.position(self.config.id).expect("a leader tracks itself");
             if leadership.progress[own].on_accepted(self.stable_index) {
                 self.maybe_commit();
             }
@@ -637,14 +666,10 @@ impl Node {
         );
     }
 
-    /// Position of `node` in `Config::voters`.
-    pub(crate) fn voter_position(&self, node: NodeId) -> usize {
-        self.config.voters.iter().position(|&voter| voter == node).expect("a voter")
-    }
-
-    /// Votes or replicas needed for a decision: a strict majority of voters.
-    pub(crate) fn quorum(&self) -> usize {
-        self.config.voters.len() / 2 + 1
+    /// Position of `node` in a leader's progress, if it tracks it.
+    pub(crate) fn progress_position(&self, node: NodeId) -> Option<usize> {
+        let Role::Leader(leadership) = &self.role else { return None };
+        leadership.position(node)
     }
 
     /// Queues `message` for `to`: a leader's leaves at once, anyone else's once the disk has
@@ -682,8 +707,16 @@ impl Node {
             );
         }
         let index = entry.index;
+        let membership = match &entry.data {
+            EntryData::Config(membership) => Some(membership.clone()),
+            EntryData::Noop | EntryData::Command(_) => None,
+        };
         self.log.push(entry);
         self.mark_log_dirty(index);
+        if let Some(membership) = membership {
+            self.configurations.push(index, membership);
+            self.on_configuration_changed();
+        }
     }
 
     pub(crate) fn mark_log_dirty(&mut self, index: Index) {

@@ -33,7 +33,7 @@ pub enum ReplicationState {
 /// Invariant: `match_index < next_index`.
 #[derive(Clone, Debug)]
 pub struct Progress {
-    /// The voter this tracks.
+    /// The member this tracks.
     pub node: NodeId,
     /// Next index to send.
     pub next_index: Index,
@@ -55,6 +55,8 @@ pub struct Progress {
     pub(crate) abandoned: bool,
     /// Heard from since CheckQuorum last counted (the leader's own entry always is).
     pub(crate) recent_active: bool,
+    /// The latest read round it confirmed.
+    pub(crate) read_round: u64,
 }
 
 impl Progress {
@@ -72,6 +74,7 @@ impl Progress {
             rejections_in_a_row: 0,
             abandoned: false,
             recent_active: false,
+            read_round: 0,
         }
     }
 

@@ -81,8 +81,6 @@ pub struct LeaseClock {
 pub(crate) struct LeaderReads {
     /// The last round sent.
     round: u64,
-    /// Per voter position (like `Config::voters`), the latest round it answered.
-    answered: Vec<u64>,
     /// Rounds sent and not yet confirmed, with the local time each left (for the lease).
     sent_at_us: VecDeque<(u64, u64)>,
     /// Reads waiting for their round, in round order.
@@ -106,11 +104,6 @@ struct PendingRead {
 }
 
 impl LeaderReads {
-    /// A new leader's, for `voters` voters.
-    pub(crate) fn new(voters: usize) -> LeaderReads {
-        LeaderReads { answered: vec![0; voters], ..LeaderReads::default() }
-    }
-
     /// The lease may no longer be trusted in this term.
     pub(crate) fn forfeit_lease(&mut self) {
         self.lease_forfeited = true;
@@ -203,8 +196,7 @@ impl Node {
         if self.config.lease.is_some() {
             leadership.reads.sent_at_us.push_back((round, clock_us));
         }
-        for position in 0..self.config.voters.len() {
-            let voter = self.config.voters[position];
+        for voter in self.membership().all_voters() {
             if voter != id {
                 self.send(voter, Message::ReadHeartbeat(ReadRound { term, round }));
             }
@@ -241,25 +233,26 @@ impl Node {
         if round.term != self.term {
             return;
         }
-        let position = self.voter_position(from);
         let Role::Leader(leadership) = &mut self.role else { return };
-        let answered = &mut leadership.reads.answered[position];
-        *answered = (*answered).max(round.round.min(leadership.reads.round));
-        leadership.progress[position].recent_active = true;
+        let Some(position) = leadership.position(from) else { return };
+        let progress = &mut leadership.progress[position];
+        progress.read_round = progress.read_round.max(round.round.min(leadership.reads.round));
+        progress.recent_active = true;
         self.confirm_reads();
     }
 
     /// Releases every read whose round a majority confirmed, and extends the lease.
     fn confirm_reads(&mut self) {
-        let quorum = self.quorum();
-        let own = self.voter_position(self.config.id);
+        let id = self.config.id;
         let lease_us = self.config.lease.map(|clock| self.lease_us(clock));
+        let membership = self.configurations.latest();
         let Role::Leader(leadership) = &mut self.role else { return };
+        let confirmed = membership.quorum_index(|voter| match leadership.position(voter) {
+            _ if voter == id => leadership.reads.round,
+            Some(position) => leadership.progress[position].read_round,
+            None => 0,
+        });
         let reads = &mut leadership.reads;
-        let mut answered = reads.answered.clone();
-        answered[own] = reads.round;
-        answered.sort_unstable_by(|a, b| b.cmp(a));
-        let confirmed = answered[quorum - 1];
         while reads.sent_at_us.front().is_some_and(|&(round, _)| round <= confirmed) {
             let (_, sent_at_us) = reads.sent_at_us.pop_front().expect("a round");
             if let Some(lease_us) = lease_us

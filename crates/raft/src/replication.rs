@@ -5,7 +5,7 @@ use crate::node::{Leadership, Role};
 use crate::progress::ReplicationState;
 use crate::{
     AppendEntries, AppendEntriesResponse, AppendOutcome, Bug, ConflictHint, Entry, EntryData,
-    Index, Message, Node, NodeId, VOTERS_MAX,
+    Index, Message, Node, NodeId,
 };
 
 impl Node {
@@ -36,10 +36,8 @@ impl Node {
         if !self.has_appends_to_send() {
             return;
         }
-        for position in 0..self.config.voters.len() {
-            if self.config.voters[position] == self.config.id {
-                continue;
-            }
+        let Role::Leader(leadership) = &self.role else { return };
+        for position in 0..leadership.progress.len() {
             while self.try_send_append(position) {}
         }
     }
@@ -49,7 +47,8 @@ impl Node {
     fn try_send_append(&mut self, position: usize) -> bool {
         let Role::Leader(leadership) = &self.role else { return false };
         let progress = &leadership.progress[position];
-        if progress.next_index > self.log.last_index()
+        if progress.node == self.config.id
+            || progress.next_index > self.log.last_index()
             || !progress.can_send(self.config.max_inflight_messages)
         {
             return false;
@@ -104,7 +103,8 @@ impl Node {
     /// Every heartbeat interval: retransmit probes, detect stalled pipelines, and assert
     /// leadership (with the commit point) to followers that are up to date.
     pub(crate) fn broadcast_heartbeat(&mut self) {
-        for position in 0..self.config.voters.len() {
+        let Role::Leader(leadership) = &self.role else { unreachable!("caller is leader") };
+        for position in 0..leadership.progress.len() {
             let Role::Leader(leadership) = &mut self.role else { unreachable!("caller is leader") };
             let progress = &mut leadership.progress[position];
             if progress.node == self.config.id {
@@ -264,6 +264,10 @@ impl Node {
         self.stable_index = self.stable_index.min(index);
         if self.log.truncate_after(index) > 0 {
             self.mark_log_dirty(index + 1);
+            if self.configurations.latest_index() > index {
+                self.configurations.truncate(index + 1);
+                self.on_configuration_changed();
+            }
         }
     }
 
@@ -278,9 +282,9 @@ impl Node {
         if response.term < self.term {
             return;
         }
-        let position = self.voter_position(from);
         let last_index = self.log.last_index();
         let Role::Leader(leadership) = &mut self.role else { return };
+        let Some(position) = leadership.position(from) else { return };
         let progress = &mut leadership.progress[position];
         progress.recent_active = true;
         if progress.abandoned {
@@ -343,17 +347,22 @@ impl Node {
     pub(crate) fn maybe_commit(&mut self) -> bool {
         let Role::Leader(Leadership { progress, .. }) = &self.role else { return false };
         let bugs = self.config.bugs;
-        let mut matches = [0 as Index; VOTERS_MAX];
-        let voters = progress.len();
-        for (slot, progress) in matches.iter_mut().zip(progress) {
-            *slot = progress.match_index;
+        let matched = |node| {
+            progress
+                .binary_search_by_key(&node, |progress| progress.node)
+                .map_or(0, |position| progress[position].match_index)
+        };
+        let mut membership = self.configurations.latest();
+        let new_only;
+        if bugs.contains(Bug::JointCommitNewOnly) && membership.is_joint() {
+            new_only = membership.leave_joint();
+            membership = &new_only;
         }
-        matches[..voters].sort_unstable_by(|a, b| b.cmp(a));
-        let mut quorum = self.quorum();
-        if bugs.contains(Bug::CommitWithoutQuorum) && quorum > 1 {
-            quorum -= 1;
-        }
-        let candidate = matches[quorum - 1];
+        let candidate = if bugs.contains(Bug::CommitWithoutQuorum) {
+            membership.quorum_index_less_one(matched)
+        } else {
+            membership.quorum_index(matched)
+        };
         if candidate <= self.commit_index {
             return false;
         }
@@ -365,6 +374,7 @@ impl Node {
         }
         self.commit_index = candidate;
         self.on_committed_in_term();
+        self.after_commit_as_leader();
         true
     }
 }

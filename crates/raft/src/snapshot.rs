@@ -5,8 +5,8 @@
 use crate::node::Role;
 use crate::progress::ReplicationState;
 use crate::{
-    AppendOutcome, Bug, Index, InstallSnapshot, InstallSnapshotResponse, Message, Node, NodeId,
-    Term,
+    AppendOutcome, Bug, Index, InstallSnapshot, InstallSnapshotResponse, Membership, Message, Node,
+    NodeId, Term,
 };
 
 /// The state machine's image at `index`, standing in for every entry up to it.
@@ -18,6 +18,9 @@ pub struct Snapshot {
     pub term: Term,
     /// The state machine's image, opaque to Raft.
     pub data: Vec<u8>,
+    /// The configuration in effect at `index`: what a server that boots from or installs this
+    /// snapshot starts from, before the configuration entries after it.
+    pub membership: Membership,
 }
 
 /// A snapshot a follower is receiving, chunk by chunk.
@@ -29,6 +32,7 @@ pub(crate) struct IncomingSnapshot {
     term: Term,
     /// The bytes received so far, in order.
     data: Vec<u8>,
+    membership: Membership,
 }
 
 impl Node {
@@ -54,9 +58,15 @@ impl Node {
             return false;
         }
         let term = self.log.term(index).expect("a snapshot index within the log");
+        let membership = if self.config.bugs.contains(Bug::ConfigFromUncommittedSnapshot) {
+            self.configurations.latest().clone() // Whatever the log holds, committed or not.
+        } else {
+            self.configurations.at(index).clone()
+        };
         self.log.compact(index, term);
+        self.configurations.compact(index, self.configurations.at(index).clone());
         self.applied_index = self.applied_index.max(index);
-        self.snapshot = Some(crate::Snapshot { index, term, data });
+        self.snapshot = Some(crate::Snapshot { index, term, data, membership });
         self.snapshot_unpersisted = true;
         self.check_invariants();
         true
@@ -94,6 +104,7 @@ impl Node {
             offset: start,
             data: snapshot.data[start as usize..end as usize].to_vec(),
             done: end == snapshot.data.len() as u64,
+            membership: snapshot.membership.clone(),
         };
         let to = progress.node;
         self.send(to, Message::InstallSnapshot(chunk));
@@ -135,6 +146,7 @@ impl Node {
                 index: chunk.index,
                 term: chunk.snapshot_term,
                 data: chunk.data.clone(),
+                membership: chunk.membership.clone(),
             },
             other => {
                 // Out of order: say what is held, so that the leader resends from there.
@@ -150,7 +162,13 @@ impl Node {
             return respond(self, received);
         }
         let data = std::mem::take(&mut incoming.data);
-        self.install_snapshot(Snapshot { index: incoming.index, term: incoming.term, data });
+        let membership = std::mem::take(&mut incoming.membership);
+        self.install_snapshot(Snapshot {
+            index: incoming.index,
+            term: incoming.term,
+            data,
+            membership,
+        });
         let outcome = AppendOutcome::Accepted { match_index: chunk.index };
         self.respond_append(from, outcome);
     }
@@ -163,9 +181,12 @@ impl Node {
         let continues = self.log.term(index) == Some(term);
         if continues || self.config.bugs.contains(Bug::SnapshotKeepsSuffix) {
             self.log.compact(index, term);
+            self.configurations.compact(index, snapshot.membership.clone());
         } else {
             self.log.compact(index, term);
             self.log.truncate_after(index);
+            self.configurations.truncate(index + 1);
+            self.configurations.compact(index, snapshot.membership.clone());
             self.mark_log_dirty(index + 1);
             // Durable here up to `index` only once the snapshot is.
             self.stable_index = self.stable_index.min(index);
@@ -175,6 +196,7 @@ impl Node {
         self.snapshot = Some(snapshot);
         self.snapshot_unpersisted = true;
         self.snapshot_installed = true;
+        self.on_configuration_changed();
     }
 
     /// A leader's side of a follower's snapshot progress: the next chunk once the last one
@@ -188,8 +210,8 @@ impl Node {
         if response.term < self.term {
             return;
         }
-        let position = self.voter_position(from);
         let Role::Leader(leadership) = &mut self.role else { return };
+        let Some(position) = leadership.position(from) else { return };
         let progress = &mut leadership.progress[position];
         progress.recent_active = true;
         if progress.on_snapshot_progress(response.index, response.received) {

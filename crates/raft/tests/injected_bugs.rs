@@ -6,9 +6,9 @@ mod common;
 
 use common::*;
 use raftsim_raft::{
-    AfterPersistFailure, AppendOutcome, Bug, Bugs, Config, DurableState, Envelope, FrameCodec,
-    LeaseClock, LogDamage, Message, Node, NodeId, ReadKind, ReadState, RequestVoteResponse,
-    RoleKind,
+    AfterPersistFailure, AppendOutcome, Bug, Bugs, Change, ChangeError, Config, DurableState,
+    Envelope, FrameCodec, InstallSnapshot, LeaseClock, LogDamage, Message, Node, NodeId, ReadKind,
+    ReadState, RequestVoteResponse, RoleKind,
 };
 
 /// Runs `script` without bugs and with `bug` alone. Returns `(correct, buggy)`.
@@ -287,6 +287,7 @@ fn snapshot_of(term: u64, index: u64, snapshot_term: u64) -> Message {
         offset: 0,
         data: b"image".to_vec(),
         done: true,
+        membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]),
     })
 }
 
@@ -616,6 +617,26 @@ fn test_for(bug: Bug) -> (&'static str, fn()) {
             "forwarded_write_twice_leaves_the_raft_itself_unchanged",
             forwarded_write_twice_leaves_the_raft_itself_unchanged,
         ),
+        Bug::SingleServerNoCurrentTermCommit => (
+            "single_server_no_current_term_commit_changes_the_configuration_before_the_noop_commits",
+            single_server_no_current_term_commit_changes_the_configuration_before_the_noop_commits,
+        ),
+        Bug::JointCommitNewOnly => (
+            "joint_commit_new_only_commits_without_a_majority_of_the_outgoing_voters",
+            joint_commit_new_only_commits_without_a_majority_of_the_outgoing_voters,
+        ),
+        Bug::RemovedLeaderStays => (
+            "removed_leader_stays_keeps_leading_after_its_removal_commits",
+            removed_leader_stays_keeps_leading_after_its_removal_commits,
+        ),
+        Bug::LearnerVotes => (
+            "learner_votes_elects_a_candidate_with_a_learners_vote",
+            learner_votes_elects_a_candidate_with_a_learners_vote,
+        ),
+        Bug::ConfigFromUncommittedSnapshot => (
+            "config_from_uncommitted_snapshot_ships_an_uncommitted_configuration_in_a_snapshot",
+            config_from_uncommitted_snapshot_ships_an_uncommitted_configuration_in_a_snapshot,
+        ),
     }
 }
 
@@ -659,4 +680,117 @@ fn every_injected_bug_has_a_test_and_each_test_passes() {
 fn no_bug_is_enabled_by_default() {
     assert!(Config::new(1, vec![1, 2, 3]).bugs.is_empty());
     assert_eq!(Bugs::default(), Bugs::NONE);
+}
+
+#[test]
+fn single_server_no_current_term_commit_changes_the_configuration_before_the_noop_commits() {
+    let (correct, buggy) = run_both(Bug::SingleServerNoCurrentTermCommit, |bugs| {
+        // Entry 1 is an earlier leader's and committed; the new leader's no-op (2) is not yet.
+        let mut leader = restarted(config_with(1, 3, bugs), &durable(1, None, 1, &[1]));
+        win_election(&mut leader);
+        assert_eq!((leader.term(), leader.commit_index()), (2, 1));
+        let result = leader.propose_change(&[Change::AddVoter(4)], false);
+        take_ready(&mut leader);
+        (result, leader.membership().voters.clone(), leader.log().last_index())
+    });
+    assert_eq!(correct, (Err(ChangeError::Pending), vec![1, 2, 3], 2), "not before the no-op");
+    assert_eq!(buggy, (Ok(3), vec![1, 2, 3, 4], 3), "the bug appends the change at once");
+}
+
+#[test]
+fn joint_commit_new_only_commits_without_a_majority_of_the_outgoing_voters() {
+    let (correct, buggy) = run_both(Bug::JointCommitNewOnly, |bugs| {
+        let mut leader = leader_with_committed_noop(config_with(1, 3, bugs));
+        let term = leader.term();
+        // Replace 3 by 4: joint, incoming {1, 2, 4}, outgoing {1, 2, 3}.
+        let index = leader.propose_change(&[Change::AddVoter(4), Change::Remove(3)], false);
+        assert_eq!(index, Ok(2));
+        take_ready(&mut leader);
+        assert_eq!(leader.membership(), &joint_of(&[1, 2, 4], &[1, 2, 3]));
+        // Nodes 1 and 4 hold it: a majority of the incoming voters, one of three outgoing.
+        deliver(&mut leader, 4, accepted(term, 2));
+        let with_incoming_only = leader.commit_index();
+        // Node 2 too: majorities of both.
+        deliver(&mut leader, 2, accepted(term, 2));
+        (with_incoming_only, leader.commit_index())
+    });
+    assert_eq!(correct, (1, 2), "both majorities are needed while joint");
+    assert_eq!(buggy, (2, 2), "the bug commits with the incoming majority alone");
+}
+
+#[test]
+fn removed_leader_stays_keeps_leading_after_its_removal_commits() {
+    let (correct, buggy) = run_both(Bug::RemovedLeaderStays, |bugs| {
+        let mut leader = leader_with_committed_noop(config_with(1, 3, bugs));
+        let term = leader.term();
+        assert_eq!(leader.propose_change(&[Change::Remove(1)], false), Ok(2));
+        take_ready(&mut leader);
+        // The new voters {2, 3} both acknowledge the change; the leader does not count.
+        deliver(&mut leader, 2, accepted(term, 2));
+        let before_commit = leader.role();
+        deliver(&mut leader, 3, accepted(term, 2));
+        assert_eq!(leader.commit_index(), 2, "the removal is committed");
+        (before_commit, leader.role())
+    });
+    assert_eq!(correct, (RoleKind::Leader, RoleKind::Follower), "it leads until then");
+    assert_eq!(buggy, (RoleKind::Leader, RoleKind::Leader), "the bug keeps leading");
+}
+
+#[test]
+fn learner_votes_elects_a_candidate_with_a_learners_vote() {
+    // Voters {1, 2, 3} and learner 4, known from a committed configuration entry.
+    let disk = DurableState {
+        entries: vec![config_entry(1, 1, membership_of(&[1, 2, 3], &[4]))],
+        ..durable(1, None, 1, &[])
+    };
+    // A learner asked for its vote grants it, bug or not (thesis §4.1: servers answer votes
+    // without consulting their configuration); whether it counts is the candidate's business.
+    let (correct, buggy) = run_both(Bug::LearnerVotes, |bugs| {
+        let mut learner = restarted(Config { bugs, ..config(4, &[]) }, &disk);
+        granted(&deliver(&mut learner, 1, request_vote(2, 1, 1)))
+    });
+    assert!(correct && buggy, "a learner answers like any server");
+    // A candidate has the learner's grant and its own: two of four servers, one of three voters.
+    let (correct, buggy) = run_both(Bug::LearnerVotes, |bugs| {
+        let mut candidate = restarted(config_with(1, 3, bugs), &disk);
+        let ready = tick_until_campaign(&mut candidate);
+        let asked = messages_to(&ready, 4).len();
+        let term = candidate.term();
+        deliver(&mut candidate, 4, vote_response(term, true));
+        (asked, candidate.role())
+    });
+    assert_eq!(correct, (0, RoleKind::Candidate), "the learner is neither asked nor counted");
+    assert_eq!(buggy, (1, RoleKind::Leader), "the bug counts the learner's vote");
+}
+
+#[test]
+fn config_from_uncommitted_snapshot_ships_an_uncommitted_configuration_in_a_snapshot() {
+    let (correct, buggy) = run_both(Bug::ConfigFromUncommittedSnapshot, |bugs| {
+        let mut leader = leader_with_committed_noop(config_with(1, 3, bugs));
+        take_ready(&mut leader);
+        // The change (entry 2) is uncommitted; the state machine snapshots the no-op (1).
+        assert_eq!(leader.propose_change(&[Change::AddLearner(4)], false), Ok(2));
+        take_ready(&mut leader);
+        assert!(leader.compact(1, b"image".to_vec()));
+        let snapshot = leader.snapshot().expect("a snapshot").clone();
+        assert_eq!(take_ready(&mut leader).snapshot.as_ref(), Some(&snapshot), "persisted");
+        // A new server installs it before it holds entry 2.
+        let mut follower = Node::new(config_with(3, 3, bugs)).unwrap();
+        let chunk = InstallSnapshot {
+            term: leader.term(),
+            index: snapshot.index,
+            snapshot_term: snapshot.term,
+            offset: 0,
+            data: snapshot.data.clone(),
+            done: true,
+            membership: snapshot.membership.clone(),
+        };
+        deliver(&mut follower, 1, Message::InstallSnapshot(chunk));
+        assert_eq!(follower.log().snapshot_index(), 1, "installed");
+        (snapshot.membership, follower.membership().clone())
+    });
+    let committed = membership_of(&[1, 2, 3], &[]);
+    assert_eq!(correct, (committed.clone(), committed), "the configuration at index 1");
+    let uncommitted = membership_of(&[1, 2, 3], &[4]);
+    assert_eq!(buggy, (uncommitted.clone(), uncommitted), "the bug ships entry 2's");
 }

@@ -34,9 +34,9 @@ use raft::eraftpb::{Entry, EntryType, HardState as PbHardState, Message, Message
 use raft::{RawNode, ReadState, StateRole};
 use raftsim_sim::engine::Driven;
 use raftsim_sim::raft_under_test::{
-    BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry, MessageKind, MessageSummary,
-    NodeSetup, Observation, Output, Payload, ProposeError, RaftUnderTest, ReadError, ReadId,
-    ReadKind, ReadReady, Refused, Role, Snapshot as SimSnapshot, WriteId,
+    BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry, Membership, MessageKind,
+    MessageSummary, NodeSetup, Observation, Output, Payload, ProposeError, RaftUnderTest,
+    ReadError, ReadId, ReadKind, ReadReady, Refused, Role, Snapshot as SimSnapshot, WriteId,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -239,10 +239,17 @@ impl RaftUnderTest for RaftRsNode {
         if !ready.snapshot().is_empty() {
             let snapshot = ready.snapshot().clone();
             let index = snapshot.get_metadata().index;
+            let conf_state = snapshot.get_metadata().get_conf_state();
+            let membership = Membership {
+                voters: sorted(conf_state.get_voters()),
+                outgoing: sorted(conf_state.get_voters_outgoing()),
+                learners: sorted(conf_state.get_learners()),
+            };
             write.snapshot = Some(SimSnapshot {
                 index,
                 term: snapshot.get_metadata().term,
                 data: snapshot.data.to_vec(),
+                membership,
             });
             write.snapshot_installed = true;
             if !self.raw.mut_store().apply_snapshot(snapshot) {
@@ -427,12 +434,19 @@ fn to_raft_snapshot(image: &SimSnapshot, voters: &[u64]) -> Snapshot {
     snapshot
 }
 
+/// `ids` ascending.
+fn sorted(ids: &[u64]) -> Vec<u64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids
+}
+
 fn into_log_entry(entry: &Entry) -> LogEntry {
     let data = match entry.get_entry_type() {
         EntryType::EntryNormal if entry.data.is_empty() => EntryData::Empty,
         EntryType::EntryNormal => EntryData::Command(Payload::from_slice(&entry.data)),
         EntryType::EntryConfChange | EntryType::EntryConfChangeV2 => {
-            EntryData::Config(Payload::from_slice(&entry.data))
+            unreachable!("raft-rs changes no configuration here: the adapter proposes no change")
         }
     };
     LogEntry { index: entry.index, term: entry.term, data }
@@ -442,7 +456,9 @@ fn to_raft_entry(entry: &LogEntry) -> Entry {
     let (entry_type, data) = match &entry.data {
         EntryData::Empty => (EntryType::EntryNormal, Vec::new()),
         EntryData::Command(payload) => (EntryType::EntryNormal, payload.to_vec()),
-        EntryData::Config(payload) => (EntryType::EntryConfChangeV2, payload.to_vec()),
+        EntryData::Config(_) => {
+            unreachable!("the simulator gives raft-rs no configuration change to write")
+        }
     };
     let mut raft_entry =
         Entry { index: entry.index, term: entry.term, data: data.into(), ..Entry::default() };

@@ -62,6 +62,14 @@ named_counts! {
     overloads,
     /// Inputs dropped because an inbox was full.
     inbox_drops,
+    /// Configuration changes a leader took (membership workload).
+    membership_changes,
+    /// Changes refused as invalid: the configuration moved on since the change was drawn.
+    membership_changes_refused,
+    /// Changes given up after being asked again and again (no leader could take them).
+    membership_changes_abandoned,
+    /// Removed servers wiped and booted afresh as new incarnations.
+    rejoins,
     /// Frames handed to the network.
     frames_sent,
     /// Frames that reached a running receiver.

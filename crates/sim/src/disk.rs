@@ -73,10 +73,14 @@ pub struct Recovery {
 
 /// The checksum of a log record, over its position and content.
 fn record_checksum(entry: &LogEntry) -> u32 {
+    let config;
     let (kind, payload): (u8, &[u8]) = match &entry.data {
         EntryData::Empty => (0, &[]),
         EntryData::Command(payload) => (1, payload.as_slice()),
-        EntryData::Config(payload) => (2, payload.as_slice()),
+        EntryData::Config(membership) => {
+            config = membership.to_bytes();
+            (2, &config)
+        }
     };
     let header = [entry.index.to_le_bytes(), entry.term.to_le_bytes()].concat();
     let checksum = crc32c::crc32c_append(crc32c::crc32c(&header), &[kind]);
@@ -87,6 +91,18 @@ impl Disk {
     /// A disk that checksums its records, so that they can rot and be found out.
     pub fn checksummed() -> Disk {
         Disk { checksums: Some(Vec::new()), ..Disk::default() }
+    }
+
+    /// Erases everything, as an operator does before a server rejoins as a new incarnation;
+    /// the disk's kind (checksummed or not) and its faults stay.
+    pub fn wipe(&mut self) {
+        let checksums = self.checksums.as_ref().map(|_| Vec::new());
+        *self = Disk {
+            checksums,
+            full: self.full,
+            fail_next_fsync: self.fail_next_fsync,
+            ..Disk::default()
+        };
     }
 
     /// What the disk holds durably.

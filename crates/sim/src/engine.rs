@@ -43,8 +43,27 @@ pub trait Engine: Sync {
     fn description(&self) -> &'static str;
 
     /// Whether it can run `spec` (an implementation may refuse, say, injected bugs it does not
-    /// have), and if not, why.
+    /// have, or membership changes), and if not, why.
     fn accepts(&self, spec: &RunSpec) -> Result<(), String>;
+
+    /// Whether it changes its membership ([`RaftUnderTest::CHANGES_MEMBERSHIP`]).
+    fn changes_membership(&self) -> bool;
+
+    /// The spec of `seed` of `scenario` with `bugs`, for this implementation. Under swarm
+    /// testing, one that does not change its membership runs every seed without membership
+    /// changes; a scenario that always changes the membership it does not accept.
+    fn seed_spec(
+        &self,
+        scenario: &crate::Scenario,
+        seed: u64,
+        bugs: raftsim_raft::Bugs,
+    ) -> RunSpec {
+        let mut spec = RunSpec::from_seed(scenario, seed, bugs).with_raft(self.name());
+        if scenario.swarm && !self.changes_membership() {
+            spec.options.membership = None;
+        }
+        spec
+    }
 
     /// Runs `spec`, turning a panic into a `panic` violation; `observe` is called after every
     /// step and may stop the run early by returning `false`. Precondition: it accepts `spec`.
@@ -118,7 +137,17 @@ impl<R: RaftUnderTest> Engine for Driven<R> {
     }
 
     fn accepts(&self, spec: &RunSpec) -> Result<(), String> {
+        if spec.options.membership.is_some() && !R::CHANGES_MEMBERSHIP {
+            return Err(format!(
+                "{} does not change its membership, and scenario `{}` does",
+                self.name, spec.options.scenario
+            ));
+        }
         (self.tuning)(spec).map(|_| ())
+    }
+
+    fn changes_membership(&self) -> bool {
+        R::CHANGES_MEMBERSHIP
     }
 
     fn run_observed(

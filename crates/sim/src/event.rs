@@ -117,6 +117,18 @@ pub enum Event {
     },
     /// The liveness budget is spent.
     Deadline,
+    /// The membership workload asks the leader for a configuration change.
+    MembershipChange {
+        /// Which time of asking for this change: a change the leader cannot take yet is asked
+        /// again a tick later, a bounded number of times.
+        attempt: u32,
+    },
+    /// A server whose removal was committed is wiped and booted afresh, as a spare that a
+    /// later change may add again.
+    Rejoin {
+        /// The server.
+        node: NodeId,
+    },
 }
 
 /// What the network did to a frame's bytes.
@@ -189,6 +201,8 @@ pub const RECORD_KINDS: &[&str] = &[
     "fsync",
     "request-frame",
     "reply-frame",
+    "membership-change",
+    "rejoin",
 ];
 
 impl EventRecord {
@@ -256,6 +270,8 @@ impl Event {
                 let (a, b) = frame_fields(*from, frame, *damage);
                 (14, *client as u64, a, b)
             }
+            Event::MembershipChange { attempt } => (15, 0, *attempt as u64, 0),
+            Event::Rejoin { node } => (16, *node, 0, 0),
         };
         EventRecord { time_us, kind, node, a, b }
     }

@@ -30,9 +30,10 @@ pub fn chain_entry(previous: u64, entry: &LogEntry) -> u64 {
             buffer[16] = 2;
             xxh3_64_with_seed(&buffer[..HEADER], xxh3_64_with_seed(payload, previous))
         }
-        EntryData::Config(payload) => {
+        EntryData::Config(membership) => {
             buffer[16] = 3;
-            xxh3_64_with_seed(&buffer[..HEADER], xxh3_64_with_seed(payload, previous))
+            let bytes = membership.to_bytes();
+            xxh3_64_with_seed(&buffer[..HEADER], xxh3_64_with_seed(&bytes, previous))
         }
     }
 }

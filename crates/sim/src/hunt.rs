@@ -114,6 +114,35 @@ pub fn plan(bug: Bug) -> Hunt {
             Property::LeaderCompleteness,
             "a longer log of an older term wins an election without a committed entry",
         ),
+        Bug::SingleServerNoCurrentTermCommit => (
+            "membership",
+            Property::DisjointQuorums,
+            "a new leader changes the configuration before committing in its term, beside an \
+             earlier leader's uncommitted change: two configurations whose quorums do not meet \
+             both elect",
+        ),
+        Bug::JointCommitNewOnly => (
+            "membership",
+            Property::AppliedCommitted,
+            "while joint, an entry is applied once the incoming voters hold it, though no \
+             majority of the outgoing ones does",
+        ),
+        Bug::RemovedLeaderStays => (
+            "membership",
+            Property::RemovedLeaderStepsDown,
+            "a leader that removed itself still leads once it knows the change committed",
+        ),
+        Bug::LearnerVotes => (
+            "membership",
+            Property::DisjointQuorums,
+            "a candidate counts a learner's vote and leads without a quorum of voters",
+        ),
+        Bug::ConfigFromUncommittedSnapshot => (
+            "membership-churn",
+            Property::SnapshotConfiguration,
+            "a snapshot carries a configuration its index has not reached, which an \
+             installer takes as its own",
+        ),
         Bug::StaleSnapshotInstall => (
             "snapshot-churn",
             Property::AppliedNeverRollsBack,

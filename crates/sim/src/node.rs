@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use crate::disk::Disk;
 use crate::raft_under_test::{
-    NodeId, NodeSetup, Observation, Payload, RaftUnderTest, ReadReady, WriteId,
+    MembershipChange, NodeId, NodeSetup, Observation, Payload, RaftUnderTest, ReadReady, WriteId,
 };
 use crate::state_machine::{CommandId, StateMachine};
 
@@ -72,6 +72,15 @@ pub enum Input {
     Transfer {
         /// The node to take over.
         target: NodeId,
+    },
+    /// The operator asks the server, if it leads, to change the configuration.
+    ChangeMembership {
+        /// What to change.
+        changes: Vec<MembershipChange>,
+        /// Through a joint configuration even for one voter.
+        joint: bool,
+        /// Which time of asking (see [`crate::event::Event::MembershipChange`]).
+        attempt: u32,
     },
     /// Its disk completed an fsync: every write up to `write` is durable. Like a tick, never
     /// dropped by a full inbox.
@@ -179,6 +188,7 @@ impl<R: RaftUnderTest> SimNode<R> {
                 | Input::Request { .. }
                 | Input::Forwarded { .. }
                 | Input::Transfer { .. }
+                | Input::ChangeMembership { .. }
                 | Input::Persisted { .. }
                 | Input::PersistFailed { .. } => None,
             })

@@ -13,9 +13,10 @@ use crate::efficiency::Expect;
 use crate::raft_under_test::NodeId;
 use crate::rng::{Concern, stream};
 use crate::scenario::{
-    BudgetParams, ClientParams, DURATION_MS_MAX, FaultParams, LeftOut, NODES_MAX, NodeParams,
-    RaftParams, Scenario, ScenarioError, Span, Workload, check_span, check_value, field_error,
-    validate_budget, validate_faults, validate_node, validate_raft, validate_workload,
+    BudgetParams, ClientParams, DURATION_MS_MAX, FaultParams, LeftOut, MembershipParams, NODES_MAX,
+    NodeParams, RaftParams, Scenario, ScenarioError, Span, Workload, check_span, check_value,
+    field_error, validate_budget, validate_faults, validate_membership, validate_node,
+    validate_raft, validate_workload,
 };
 
 /// Everything that shapes one run besides the seed and the fault schedule.
@@ -40,6 +41,9 @@ pub struct Options {
     pub network: NetworkOptions,
     /// The workload.
     pub workload: Workload,
+    /// The membership workload, if this seed changes the configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership: Option<MembershipParams>,
     /// The windowed fault kinds this seed enables (partitions, pauses, crashes, overload,
     /// clock skew, disks), with their bounds; the per-frame kinds are resolved into `network`.
     pub faults: FaultParams,
@@ -151,7 +155,19 @@ impl Options {
                 Span(params.delay_ms.min() * MS, params.delay_ms.max() * MS)
             }),
         };
-        let liveness = draw_liveness(&mut rng, scenario);
+        let mut liveness = draw_liveness(&mut rng, scenario);
+        // Its own stream, so that a scenario without membership changes draws as before.
+        let mut membership_rng = stream(seed, Concern::Membership);
+        let membership = scenario
+            .membership
+            .clone()
+            .filter(|_| !scenario.swarm || membership_rng.random_bool(0.5));
+        if membership.is_some() {
+            // A core, or a quorum kept apart, is chosen among the first configuration's
+            // voters, which the changes replace: healing everything keeps liveness owed.
+            liveness.left_out.clear();
+            liveness.quorum_loss = false;
+        }
         // Drawn after everything else, so that a scenario without disk faults draws as before.
         windowed.disk = faults.disk.clone().filter(|_| !scenario.swarm || rng.random_bool(0.5));
         Options {
@@ -164,6 +180,7 @@ impl Options {
             node: scenario.node.clone(),
             network,
             workload: scenario.workload.clone(),
+            membership,
             faults: windowed,
             liveness,
             budget: scenario.budget.clone(),
@@ -182,6 +199,9 @@ impl Options {
         validate_raft("options.raft", &self.raft)?;
         validate_node("options.node", &self.node)?;
         validate_workload("options.workload", &self.workload)?;
+        if let Some(membership) = &self.membership {
+            validate_membership("options.membership", membership, self.nodes)?;
+        }
         validate_faults("options.faults", &self.faults, self.nodes)?;
         let network = &self.network;
         check_span("options.network.latency_us", network.latency_us, 0, 60_000 * MS)?;
@@ -218,6 +238,11 @@ impl Options {
             ));
         }
         Ok(())
+    }
+
+    /// Every server of the run: the first configuration's voters and the spares.
+    pub fn servers(&self) -> u32 {
+        self.nodes + self.membership.as_ref().map_or(0, |membership| membership.spares)
     }
 
     /// Whether the run is judged on robustness alone: with `tamper` on, frames that pass their

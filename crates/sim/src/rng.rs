@@ -25,6 +25,11 @@ pub enum Concern {
     Runtime,
     /// Disks: fsync latencies, what a crash keeps of unsynced writes, which records rot.
     Disk,
+    /// Whether a seed changes the configuration (under swarm testing).
+    Membership,
+    /// The membership workload: when it asks for changes, which, and when removed servers
+    /// come back.
+    Reconfiguration,
     /// One node: its tick phase and the seeds of each incarnation's election timer.
     Node(u64),
 }
@@ -38,6 +43,8 @@ impl Concern {
             Concern::Workload => 4,
             Concern::Runtime => 5,
             Concern::Disk => 6,
+            Concern::Membership => 7,
+            Concern::Reconfiguration => 8,
             Concern::Node(id) => 1_000 + id,
         }
     }

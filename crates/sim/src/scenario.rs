@@ -57,6 +57,11 @@ pub struct Scenario {
     pub network: NetworkParams,
     /// What the clients do.
     pub workload: Workload,
+    /// Membership changes while the faults happen: servers added, promoted, removed and
+    /// replaced, spares that join, removed servers that come back on wiped disks. Under swarm
+    /// testing, on in half the seeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership: Option<MembershipParams>,
     /// Swarm testing: each seed enables a random subset of the fault kinds listed in `faults`
     /// (each with probability 1/2), so a campaign covers many fault mixes. Without swarm every
     /// listed kind is on in every seed.
@@ -611,6 +616,30 @@ pub struct ClockSkewParams {
     pub tick_percent: Span<u32>,
 }
 
+/// The membership workload: configuration changes asked of the leader during the fault window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipParams {
+    /// Servers beyond `nodes` (ids `nodes + 1` on), outside the first configuration: spares
+    /// that a change can add. The network holds them all from the start.
+    pub spares: u32,
+    /// Changes asked for per run, at times spread over the fault window. A change the leader
+    /// cannot take yet (one is under way, it has not committed in its term) is asked again a
+    /// tick later, so changes also come back to back.
+    pub changes: Span<u32>,
+    /// How many voters the changes keep, at least and at most.
+    pub voters: Span<u32>,
+    /// Probability that a change of one voter goes through a joint configuration anyway (a
+    /// replacement always does).
+    pub joint_probability: f64,
+    /// How long after its removal is committed a server is wiped and booted afresh, a new
+    /// incarnation that a later change may add again.
+    pub rejoin_after_ms: Span<u64>,
+}
+
+/// Most spare servers.
+pub const SPARES_MAX: u32 = 8;
+
 /// Why a scenario is not usable.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum ScenarioError {
@@ -636,6 +665,25 @@ pub enum ScenarioError {
     /// No built-in scenario has this name.
     #[error("no built-in scenario is named `{0}` (run `raftsim scenarios` for the list)")]
     UnknownName(String),
+}
+
+/// Checks the membership workload of a cluster of `nodes`.
+pub(crate) fn validate_membership(
+    field: &str,
+    params: &MembershipParams,
+    nodes: u32,
+) -> Result<(), ScenarioError> {
+    check_value(&format!("{field}.spares"), params.spares, 0, SPARES_MAX)?;
+    if nodes + params.spares > NODES_MAX {
+        return Err(field_error(
+            &format!("{field}.spares"),
+            format!("{nodes} nodes and {} spares exceed {NODES_MAX} servers", params.spares),
+        ));
+    }
+    check_span(&format!("{field}.changes"), params.changes, 0, FAULT_COUNT_MAX)?;
+    check_span(&format!("{field}.voters"), params.voters, 1, nodes + params.spares)?;
+    check_value(&format!("{field}.joint_probability"), params.joint_probability, 0.0, 1.0)?;
+    check_span(&format!("{field}.rejoin_after_ms"), params.rejoin_after_ms, 0, DURATION_MS_MAX)
 }
 
 pub(crate) fn field_error(field: &str, message: impl Into<String>) -> ScenarioError {
@@ -736,6 +784,15 @@ impl Scenario {
         validate_workload("workload", &self.workload)?;
         validate_faults("faults", &self.faults, self.nodes)?;
         validate_liveness("liveness", &self.liveness)?;
+        if let Some(membership) = &self.membership {
+            validate_membership("membership", membership, self.nodes)?;
+            if self.leader_stability {
+                return Err(field_error(
+                    "leader_stability",
+                    "cannot be checked with membership changes, which depose leaders legitimately",
+                ));
+            }
+        }
         if self.liveness.quorum_loss_probability > 0.0 && self.nodes < 4 {
             return Err(field_error(
                 "liveness.quorum_loss_probability",
@@ -1058,6 +1115,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("figure16", include_str!("../../../scenarios/figure16.json")),
     ("kv", include_str!("../../../scenarios/kv.json")),
     ("kv-reads", include_str!("../../../scenarios/kv-reads.json")),
+    ("membership", include_str!("../../../scenarios/membership.json")),
+    ("membership-churn", include_str!("../../../scenarios/membership-churn.json")),
 ];
 
 /// The built-in scenario called `name`.

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use raftsim_raft::PAYLOAD_INLINE_BYTES;
 
-use crate::raft_under_test::{EntryData, Index, LogEntry, Payload, Snapshot, Term};
+use crate::raft_under_test::{EntryData, Index, LogEntry, Membership, Payload, Snapshot, Term};
 use smallvec::SmallVec;
 
 use crate::hash::chain_entry;
@@ -86,6 +86,9 @@ pub struct StateMachine {
     store: Store,
     /// Per client, the answer to its highest applied command, if that carried an operation.
     answers: BTreeMap<u32, KvOutput>,
+    /// The configuration of the last configuration entry applied (or of the snapshot restored);
+    /// `None` while it is still the cluster's first.
+    membership: Option<Membership>,
 }
 
 impl StateMachine {
@@ -100,6 +103,9 @@ impl StateMachine {
         self.applied_index = entry.index;
         self.applied_term = entry.term;
         self.applied_hash = chain_entry(self.applied_hash, entry);
+        if let EntryData::Config(membership) = &entry.data {
+            self.membership = Some(membership.clone());
+        }
         let EntryData::Command(payload) = &entry.data else { return Applied::Noop };
         let Some(id) = CommandId::parse(payload) else { return Applied::Noop };
         let last = self.sessions.entry(id.client).or_insert(0);
@@ -131,9 +137,15 @@ impl StateMachine {
         self.applied_hash
     }
 
-    /// A snapshot of everything applied.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot { index: self.applied_index, term: self.applied_term, data: self.image() }
+    /// A snapshot of everything applied, with the configuration in effect at its index (the
+    /// cluster's first, `initial`, if no configuration entry was applied).
+    pub fn snapshot(&self, initial: &Membership) -> Snapshot {
+        Snapshot {
+            index: self.applied_index,
+            term: self.applied_term,
+            data: self.image(),
+            membership: self.membership.clone().unwrap_or_else(|| initial.clone()),
+        }
     }
 
     /// The machine as bytes: applied index, chained hash, then each session as (client, last
@@ -200,6 +212,7 @@ impl StateMachine {
             sessions,
             store,
             answers,
+            membership: Some(snapshot.membership.clone()),
         })
     }
 }
@@ -265,7 +278,7 @@ mod tests {
         let mut machine = StateMachine::default();
         machine.apply(&entry(1, 7, 1));
         machine.apply(&entry(2, 9, 4));
-        let snapshot = machine.snapshot();
+        let snapshot = machine.snapshot(&Membership::default());
         assert_eq!((snapshot.index, snapshot.term), (2, 1));
         let mut restored = StateMachine::restore(&snapshot).unwrap();
         assert_eq!(restored, machine);
@@ -321,7 +334,7 @@ mod tests {
         let mut machine = StateMachine::default();
         machine.apply(&kv_entry(1, 2, 1, &KvInput::Append { key: 4, value: vec![1, 2] }));
         machine.apply(&kv_entry(2, 3, 1, &KvInput::Cas { key: 9, expected: None, new: vec![] }));
-        let snapshot = machine.snapshot();
+        let snapshot = machine.snapshot(&Membership::default());
         let mut restored = StateMachine::restore(&snapshot).unwrap();
         assert_eq!(restored, machine);
         assert_eq!(

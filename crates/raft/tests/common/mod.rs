@@ -12,10 +12,10 @@ pub mod render;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use raftsim_raft::{
-    AppendEntries, AppendEntriesResponse, AppendOutcome, Config, ConflictHint, DurableState, Entry,
-    EntryData, Envelope, FrameCodec, HardState, Index, Message, Node, NodeId, ProposeError,
-    ReadError, ReadKind, ReadRound, ReadState, Ready, RequestVote, RequestVoteResponse, RoleKind,
-    Term, TransferError,
+    AppendEntries, AppendEntriesResponse, AppendOutcome, Change, ChangeError, Config, ConflictHint,
+    DurableState, Entry, EntryData, Envelope, FrameCodec, HardState, Index, Membership, Message,
+    Node, NodeId, ProposeError, ReadError, ReadKind, ReadRound, ReadState, Ready, RequestVote,
+    RequestVoteResponse, RoleKind, Term, TransferError,
 };
 
 /// Voter ids `1..=count`.
@@ -65,6 +65,21 @@ pub fn entries_from(first: Index, terms: &[Term]) -> Vec<Entry> {
 /// A whole log, from index 1, one entry per term in `terms`.
 pub fn log_of_terms(terms: &[Term]) -> Vec<Entry> {
     entries_from(1, terms)
+}
+
+/// A configuration entry.
+pub fn config_entry(index: Index, term: Term, membership: Membership) -> Entry {
+    Entry { index, term, data: EntryData::Config(membership) }
+}
+
+/// A configuration of `voters`, with `learners`.
+pub fn membership_of(voters: &[NodeId], learners: &[NodeId]) -> Membership {
+    Membership { learners: learners.to_vec(), ..Membership::of_voters(voters) }
+}
+
+/// A joint configuration: `incoming` voters, leaving `outgoing` behind.
+pub fn joint_of(incoming: &[NodeId], outgoing: &[NodeId]) -> Membership {
+    Membership { outgoing: outgoing.to_vec(), ..Membership::of_voters(incoming) }
 }
 
 /// The terms of a log's entries, index 1 first.
@@ -391,6 +406,17 @@ impl Cluster {
         Cluster::from_disks(configs, disks)
     }
 
+    /// `voter_count` servers forming the first configuration, and `joining_count` more after
+    /// them whose first configuration is empty: they wait to learn one from a leader.
+    pub fn with_joining(voter_count: u64, joining_count: u64) -> Cluster {
+        let voters = voters(voter_count);
+        let configs = (1..=voter_count + joining_count)
+            .map(|id| config(id, if id <= voter_count { &voters } else { &[] }))
+            .collect();
+        let disks = vec![DurableState::default(); (voter_count + joining_count) as usize];
+        Cluster::from_disks(configs, disks)
+    }
+
     /// Servers restarted from `disks` (one per configuration, in id order), their state
     /// machines caught up to each disk's commit index.
     pub fn from_disks(configs: Vec<Config>, disks: Vec<DurableState>) -> Cluster {
@@ -404,7 +430,10 @@ impl Cluster {
             .iter()
             .map(|disk| disk.entries[..disk.hard_state.commit as usize].to_vec())
             .collect();
-        let codec = FrameCodec::new(&nodes[0].config().voters, true);
+        // Every server of the cluster may send and receive, those still joining (whose first
+        // configuration is empty) included.
+        let ids: Vec<NodeId> = nodes.iter().map(Node::id).collect();
+        let codec = FrameCodec::new(&ids, true);
         let reads = vec![Vec::new(); nodes.len()];
         Cluster {
             nodes,
@@ -533,6 +562,18 @@ impl Cluster {
     /// A client's command to `id`.
     pub fn propose(&mut self, id: NodeId, bytes: &[u8]) -> Result<(Index, Term), ProposeError> {
         let result = self.nodes[id as usize - 1].propose(bytes.into());
+        self.drain(id);
+        result
+    }
+
+    /// A configuration change proposed to `id`.
+    pub fn propose_change(
+        &mut self,
+        id: NodeId,
+        changes: &[Change],
+        joint: bool,
+    ) -> Result<Index, ChangeError> {
+        let result = self.nodes[id as usize - 1].propose_change(changes, joint);
         self.drain(id);
         result
     }

@@ -9,11 +9,14 @@ use raftsim_raft::{AppendOutcome, Entry, EntryData, Envelope, Message, Node, Rol
 
 use super::{Cluster, Sent};
 
-/// One entry: `4@2`, or `3@2:noop`.
+/// One entry: `4@2`, `3@2:noop`, or `5@2:config[1, 2, 4]`.
 pub fn entry(entry: &Entry) -> String {
-    match entry.data {
+    match &entry.data {
         EntryData::Noop => format!("{}@{}:noop", entry.index, entry.term),
         EntryData::Command(_) => format!("{}@{}", entry.index, entry.term),
+        EntryData::Config(membership) => {
+            format!("{}@{}:config{:?}", entry.index, entry.term, membership.voters)
+        }
     }
 }
 

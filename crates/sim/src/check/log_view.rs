@@ -6,8 +6,9 @@
 //! *durable* log (only writes the disk made durable). Chained hashes make "these two logs agree
 //! up to index i" one `u64` comparison.
 
+use super::configurations::Configurations;
 use crate::hash::chain_entry;
-use crate::raft_under_test::{Index, LogEntry, Term};
+use crate::raft_under_test::{Index, LogEntry, Membership, Term};
 
 /// A log of `(term, prefix hash)` per index, after a compacted base.
 ///
@@ -19,12 +20,19 @@ pub struct LogView {
     base_term: Term,
     base_prefix: u64,
     entries: Vec<(Term, u64)>,
+    /// The configurations the log holds.
+    configurations: Configurations,
 }
 
 impl LogView {
     /// An empty log.
     pub fn new() -> LogView {
         LogView::default()
+    }
+
+    /// The configurations the log holds.
+    pub fn configurations(&self) -> &Configurations {
+        &self.configurations
     }
 
     /// Index of the last entry (the base's when nothing follows it).
@@ -78,6 +86,7 @@ impl LogView {
             self.last_index()
         );
         let removed = self.last_index() + 1 - from;
+        self.configurations.write(from, entries);
         self.entries.truncate((from - self.base_index - 1) as usize);
         let mut previous = self.prefix(from - 1).expect("from - 1 is in view");
         for entry in entries {
@@ -89,8 +98,14 @@ impl LogView {
     }
 
     /// Replaces everything from `from` on with entries whose terms and prefix hashes another
-    /// view already computed (`written`, as [`LogView::entries_from`] returned them).
-    pub fn write_hashed(&mut self, from: Index, written: &[(Term, u64)]) {
+    /// view already computed (`written`, as [`LogView::entries_from`] returned them), with the
+    /// configuration entries among them.
+    pub fn write_hashed(
+        &mut self,
+        from: Index,
+        written: &[(Term, u64)],
+        configs: &[(Index, Membership)],
+    ) {
         assert!(
             from > self.base_index && from <= self.last_index() + 1,
             "a write from {from} does not fit a log of ({}, {}]",
@@ -99,6 +114,7 @@ impl LogView {
         );
         self.entries.truncate((from - self.base_index - 1) as usize);
         self.entries.extend_from_slice(written);
+        self.configurations.write_configs(from, configs);
     }
 
     /// The terms and prefix hashes from `from` on.
@@ -108,9 +124,10 @@ impl LogView {
 
     /// Folds every entry up to `index` into the base (as a snapshot at `index` does).
     /// Entries above it stay if they continue the same log; otherwise the view restarts at
-    /// the snapshot. `prefix` is the snapshot's prefix hash.
-    pub fn compact(&mut self, index: Index, term: Term, prefix: u64) {
+    /// the snapshot. `prefix` is the snapshot's prefix hash, `membership` its configuration.
+    pub fn compact(&mut self, index: Index, term: Term, prefix: u64, membership: &Membership) {
         let keeps_suffix = self.prefix(index) == Some(prefix);
+        self.configurations.compact(index, membership.clone(), keeps_suffix);
         let keep_from = if keeps_suffix && index >= self.base_index {
             (index - self.base_index) as usize
         } else {
@@ -191,10 +208,10 @@ mod tests {
         view.write(1, &entries(1, &[1, 1, 2, 2]));
         let (term, prefix) = (view.term(2).unwrap(), view.prefix(2).unwrap());
         let last = view.prefix(4);
-        view.compact(2, term, prefix);
+        view.compact(2, term, prefix, &Membership::default());
         assert_eq!((view.base_index(), view.last_index(), view.prefix(4)), (2, 4, last));
         assert_eq!(view.prefix(1), None, "compacted away");
-        view.compact(3, 9, 42);
+        view.compact(3, 9, 42, &Membership::default());
         assert_eq!((view.base_index(), view.last_index(), view.last_term()), (3, 3, 9));
     }
 }

@@ -6,9 +6,14 @@
 //! each message that left a server ([`Checker::on_message`]), each entry a state machine applied
 //! ([`Checker::on_applied`]), and, after every input, the server's account of itself
 //! ([`Checker::on_observe`]). Commitment is derived from the disks — an entry is committed once
-//! a majority durably stored it in its own term — never from a commit index; votes are judged
+//! a quorum durably stored it in its own term — never from a commit index; votes are judged
 //! from the frames that carried them; and a server's own report is used only where nothing
 //! else exists (who claims to lead, what it says its commit index is).
+//!
+//! Quorums are those of the configuration in effect: at an entry, the latest configuration at
+//! or before it in the log that holds it (both majorities while joint), or one its leader
+//! appended after it in the same term, which the leader commits by as soon as it has it.
+//! Configuration entries are read from the writes like every other entry.
 //!
 //! Each property lives in its own module, opening with its statement from the Raft paper. The
 //! checks are incremental, and chained prefix hashes turn "these logs agree up to index i" into
@@ -17,6 +22,8 @@
 mod applied;
 mod applied_never_rolls_back;
 mod committed;
+mod configurations;
+mod disjoint_quorums;
 mod election_safety;
 mod leader_append_only;
 mod leader_completeness;
@@ -32,17 +39,19 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 pub use committed::CommitRecord;
+pub use configurations::Configurations;
 pub use election_safety::Evidence;
 pub use log_view::LogView;
 
+use disjoint_quorums::DisjointQuorums;
 use election_safety::ElectionSafety;
 use leader_completeness::LeaderCompleteness;
 use replicas::Replicas;
 use single_vote::SingleVote;
 
 use crate::raft_under_test::{
-    HardState, Index, MessageKind, MessageSummary, NodeId, Observation, Role, Snapshot, Term,
-    WriteBatch, WriteId,
+    HardState, Index, Membership, MessageKind, MessageSummary, NodeId, Observation, Role, Snapshot,
+    Term, WriteBatch, WriteId,
 };
 
 /// A property a run can violate.
@@ -86,6 +95,14 @@ pub enum Property {
     Linearizability,
     /// raftsim itself (or the Raft code under test) panicked: always a bug.
     Panic,
+    /// No two candidates gather a quorum of their configurations in one term, and no server
+    /// leads a term in which it campaigned without one.
+    DisjointQuorums,
+    /// A leader that is not a voter of its configuration steps down once that configuration is
+    /// committed.
+    RemovedLeaderStepsDown,
+    /// A snapshot carries the committed configuration at its last index.
+    SnapshotConfiguration,
 }
 
 impl Property {
@@ -102,6 +119,9 @@ impl Property {
         Property::StateMachineSafety,
         Property::AppliedCommitted,
         Property::AppliedNeverRollsBack,
+        Property::DisjointQuorums,
+        Property::RemovedLeaderStepsDown,
+        Property::SnapshotConfiguration,
         Property::Liveness,
         Property::LeaderStability,
         Property::Efficiency,
@@ -128,6 +148,9 @@ impl Property {
             Property::Efficiency => "efficiency",
             Property::Linearizability => "linearizability",
             Property::Panic => "panic",
+            Property::DisjointQuorums => "disjoint-quorums",
+            Property::RemovedLeaderStepsDown => "removed-leader-steps-down",
+            Property::SnapshotConfiguration => "snapshot-configuration",
         }
     }
 
@@ -198,8 +221,9 @@ struct NodeRecord {
     /// Its last account of itself while running; `None` until it reports, and after a crash.
     observed: Option<Observation>,
     /// Log writes handed to the disk and not yet durable, oldest first, with the terms and
-    /// prefix hashes of what they write: computed once, when written.
-    pending: VecDeque<(WriteId, Vec<(Term, u64)>)>,
+    /// prefix hashes of what they write (computed once, when written) and the configuration
+    /// entries among them.
+    pending: VecDeque<(WriteId, Vec<(Term, u64)>, Vec<(Index, Membership)>)>,
     /// Emptied buffers of `pending`, for reuse.
     spare: Vec<Vec<(Term, u64)>>,
     /// The last index its state machine applied (or restored from a snapshot) since it booted.
@@ -208,9 +232,23 @@ struct NodeRecord {
     durable_snapshot: Index,
 }
 
+impl NodeRecord {
+    /// Whether its disk never held anything.
+    fn pristine(&self) -> bool {
+        self.durable == HardState::default() && self.durable_snapshot == 0 && self.written_term == 0
+    }
+}
+
 /// All properties, with their records.
 pub struct Checker {
+    /// The cluster's first configuration.
+    initial: Membership,
+    /// A majority of `initial`: every quorum while no configuration entry was written.
     quorum: usize,
+    /// Whether any server wrote a configuration entry: until then, commitment is a count.
+    reconfigured: bool,
+    /// Configuration entries committed so far.
+    committed_configuration_entries: u64,
     nodes: Vec<NodeRecord>,
     /// Per node (id − 1): its log as written (everything it handed its disk).
     written: Vec<LogView>,
@@ -218,6 +256,9 @@ pub struct Checker {
     durable: Vec<LogView>,
     replicas: Replicas,
     committed: CommitRecord,
+    /// The configurations of the committed prefix.
+    committed_configurations: Configurations,
+    disjoint_quorums: DisjointQuorums,
     election_safety: ElectionSafety,
     leader_completeness: LeaderCompleteness,
     single_vote: SingleVote,
@@ -227,15 +268,27 @@ pub struct Checker {
 impl Checker {
     /// A checker for a cluster of `nodes` voters that all start empty, in term 0.
     pub fn new(nodes: usize) -> Checker {
+        let voters: Vec<NodeId> = (1..=nodes as NodeId).collect();
+        Checker::with_servers(nodes, Membership::of_voters(&voters))
+    }
+
+    /// A checker for `servers` servers (ids `1..=servers`) that all start empty, in term 0,
+    /// whose first configuration is `initial`.
+    pub fn with_servers(servers: usize, initial: Membership) -> Checker {
         Checker {
-            quorum: nodes / 2 + 1,
-            nodes: vec![NodeRecord::default(); nodes],
-            written: vec![LogView::new(); nodes],
-            durable: vec![LogView::new(); nodes],
+            quorum: initial.voters.len() / 2 + 1,
+            initial,
+            reconfigured: false,
+            committed_configuration_entries: 0,
+            nodes: vec![NodeRecord::default(); servers],
+            written: vec![LogView::new(); servers],
+            durable: vec![LogView::new(); servers],
             replicas: Replicas::default(),
             committed: CommitRecord::default(),
+            committed_configurations: Configurations::default(),
+            disjoint_quorums: DisjointQuorums::default(),
             election_safety: ElectionSafety::default(),
-            leader_completeness: LeaderCompleteness::new(nodes),
+            leader_completeness: LeaderCompleteness::new(servers),
             single_vote: SingleVote::default(),
             observed: Observed::default(),
         }
@@ -257,7 +310,8 @@ impl Checker {
         let Some(from) = write.log_from else { return Ok(()) };
         let term = self.nodes[slot].written_term;
         let log = &mut self.written[slot];
-        if self.election_safety.leader_of(term) == Some(node) {
+        let leads = self.election_safety.leader_of(term) == Some(node);
+        if leads {
             leader_append_only::check(node, term, log, from, &write.entries)?;
         }
         log.write(from, &write.entries);
@@ -266,8 +320,60 @@ impl Checker {
         let mut hashes = record.spare.pop().unwrap_or_default();
         hashes.clear();
         hashes.extend_from_slice(log.entries_from(from));
-        record.pending.push_back((id, hashes));
-        log_matching::check(node, log, &write.entries, &mut self.replicas)
+        let configs = Configurations::of_entries(&write.entries);
+        let reconfigures = !configs.is_empty();
+        record.pending.push_back((id, hashes, configs));
+        log_matching::check(node, log, &write.entries, &mut self.replicas)?;
+        if reconfigures {
+            self.reconfigured = true;
+            if leads {
+                self.recheck_commitment(node, term)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The leader of `term` wrote a configuration entry: it commits its term's entries before
+    /// it by the new configuration's quorums from now on, so copies already durable may make
+    /// one.
+    fn recheck_commitment(&mut self, leader: NodeId, term: Term) -> Checked {
+        let log = &self.written[Checker::slot(leader)];
+        let first = self.committed.last_index() + 1;
+        let newest = (first..log.last_index())
+            .rev()
+            .filter(|&index| log.term(index) == Some(term))
+            .find_map(|index| {
+                let holders = self.replicas.uncommitted_holders(index, term)?;
+                self.is_commit_quorum(log, index, term, holders).then_some((index, holders))
+            });
+        let Some((index, holders)) = newest else { return Ok(()) };
+        let prefix = log.prefix(index).expect("in the log");
+        let Some(holder) = (1..=self.nodes.len() as NodeId).find(|&node| {
+            holders & (1 << (node - 1)) != 0
+                && self.durable[Checker::slot(node)].prefix(index) == Some(prefix)
+        }) else {
+            return Ok(()); // Every copy was lost since: the holders are gone.
+        };
+        self.replicas.mark_committed(index, term);
+        self.on_majority(holder, index, term, prefix)
+    }
+
+    /// Whether `holders` (bit `id - 1`), who durably stored `(index, term)` in its term, are a
+    /// quorum of a configuration that commits it: the one in effect at `index` in `log` (a log
+    /// that holds the entry), or one the entry's leader appended after it in that term.
+    fn is_commit_quorum(&self, log: &LogView, index: Index, term: Term, holders: u64) -> bool {
+        if !self.reconfigured {
+            return holders.count_ones() as usize >= self.quorum;
+        }
+        let configurations = log.configurations();
+        if configurations.at(index).unwrap_or(&self.initial).is_quorum(holders) {
+            return true;
+        }
+        let Some(leader) = self.election_safety.leader_of(term) else { return false };
+        let leader_log = &self.written[Checker::slot(leader)];
+        leader_log.configurations().after(index).iter().any(|(at, membership)| {
+            leader_log.term(*at) == Some(term) && membership.is_quorum(holders)
+        })
     }
 
     /// `node` hands its disk `snapshot`, in `write`: it must move its state forward, be the
@@ -289,9 +395,19 @@ impl Checker {
             record.durable_snapshot.max(self.written[slot].base_index()),
         )?;
         let prefix = applied::check_snapshot(node, snapshot, &self.committed)?;
+        let committed = self.committed_configurations.at(snapshot.index).unwrap_or(&self.initial);
+        if snapshot.membership != *committed {
+            let detail = format!(
+                "node {node}'s snapshot at index {} says the configuration is {}, but the \
+                 committed configuration there is {committed}",
+                snapshot.index, snapshot.membership
+            );
+            let property = Property::SnapshotConfiguration;
+            return Err(Violation::new(property, vec![node], Some(snapshot.index), detail));
+        }
         let log = &mut self.written[slot];
         log_matching::check_snapshot_suffix(node, log, snapshot.index, prefix, write.log_from)?;
-        log.compact(snapshot.index, snapshot.term, prefix);
+        log.compact(snapshot.index, snapshot.term, prefix, &snapshot.membership);
         Ok(())
     }
 
@@ -314,19 +430,20 @@ impl Checker {
             // Checked when written; the image's hash is the prefix hash at its index.
             let (_, prefix) = crate::state_machine::image_position(&snapshot.data)
                 .expect("a written snapshot's image was checked");
-            self.durable[slot].compact(snapshot.index, snapshot.term, prefix);
+            let durable = &mut self.durable[slot];
+            durable.compact(snapshot.index, snapshot.term, prefix, &snapshot.membership);
             self.nodes[slot].durable_snapshot = snapshot.index;
             self.forget_behind_snapshots();
         }
         let Some(from) = write.log_from else { return Ok(()) };
         let write_term = self.nodes[slot].durable.term;
         let record = &mut self.nodes[slot];
-        while record.pending.front().is_some_and(|&(id, _)| Some(id) < write.id) {
+        while record.pending.front().is_some_and(|&(id, _, _)| Some(id) < write.id) {
             record.pending.pop_front();
         }
         match record.pending.pop_front() {
-            Some((id, hashes)) if Some(id) == write.id => {
-                self.durable[slot].write_hashed(from, &hashes);
+            Some((id, hashes, configs)) if Some(id) == write.id => {
+                self.durable[slot].write_hashed(from, &hashes, &configs);
                 record.spare.push(hashes);
             }
             _ => {
@@ -335,16 +452,14 @@ impl Checker {
         }
         for entry in &write.entries {
             let prefix = self.durable[slot].prefix(entry.index).expect("just written");
-            let quorum = self.quorum;
-            if self.replicas.record_durable(
-                node,
-                entry.index,
-                entry.term,
-                prefix,
-                write_term,
-                quorum,
-            ) {
-                self.on_majority(node, entry.index, entry.term, prefix)?;
+            let (index, term) = (entry.index, entry.term);
+            let Some(holders) = self.replicas.record_durable(node, index, term, prefix, write_term)
+            else {
+                continue;
+            };
+            if self.is_commit_quorum(&self.durable[slot], index, term, holders) {
+                self.replicas.mark_committed(index, term);
+                self.on_majority(node, index, term, prefix)?;
             }
         }
         Ok(())
@@ -356,9 +471,14 @@ impl Checker {
     /// durable term is the entry's): their election-safety and leader-completeness records are
     /// dropped, and so are the votes of those terms. One term of margin covers messages stamped
     /// with a term their sender just left.
+    ///
+    /// A server whose disk never held anything (a spare not yet added, a new incarnation) is
+    /// left out: it learns its term from the others, which are past the floor.
     fn forget_past_terms(&mut self) {
-        let floor = self.nodes.iter().map(|record| record.durable.term).min().unwrap_or(0);
+        let live = self.nodes.iter().filter(|record| !record.pristine());
+        let floor = live.map(|record| record.durable.term).min().unwrap_or(0);
         let forget_before = floor.saturating_sub(1);
+        self.disjoint_quorums.forget_before(forget_before);
         self.election_safety.forget_before(forget_before);
         self.leader_completeness.forget_before(forget_before);
         self.single_vote.forget_before(forget_before);
@@ -368,11 +488,15 @@ impl Checker {
     /// installs there again (a snapshot never moves back, which is checked), so the checker's
     /// memory follows the uncompacted logs, not the run's length.
     fn forget_behind_snapshots(&mut self) {
-        let behind = self.nodes.iter().map(|record| record.durable_snapshot).min().unwrap_or(0);
+        let live = self.nodes.iter().filter(|record| !record.pristine());
+        let behind = live.map(|record| record.durable_snapshot).min().unwrap_or(0);
         let behind = behind.min(self.committed.last_index());
         if behind > self.committed.base_index() {
             self.committed.compact(behind);
             self.replicas.compact(behind);
+            let configurations = &mut self.committed_configurations;
+            let base = configurations.at(behind).unwrap_or(&self.initial).clone();
+            configurations.compact(behind, base, true);
         }
     }
 
@@ -410,6 +534,10 @@ impl Checker {
                     detail,
                 ));
             }
+            let configs = log.configurations().after(last);
+            let configs = &configs[..configs.partition_point(|&(at, _)| at <= index)];
+            self.committed_configurations.write_configs(last + 1, configs);
+            self.committed_configuration_entries += configs.len() as u64;
             for at in last + 1..=index {
                 let entry_term = log.term(at).expect("a committed prefix is in the durable log");
                 let entry_prefix = log.prefix(at).expect("a committed prefix is in the log");
@@ -426,8 +554,15 @@ impl Checker {
     /// A message `summary` left its sender.
     pub fn on_message(&mut self, summary: &MessageSummary) -> Checked {
         match summary.kind {
+            MessageKind::VoteRequest { pre: false, last_index, .. } => {
+                let log = &self.written[Checker::slot(summary.from)];
+                let membership = log.configurations().at(last_index).unwrap_or(&self.initial);
+                self.disjoint_quorums.on_vote_request(summary.from, summary.term, membership);
+                Ok(())
+            }
             MessageKind::VoteResponse { pre: false, granted: true } => {
-                self.single_vote.on_grant(summary.from, summary.term, summary.to)
+                self.single_vote.on_grant(summary.from, summary.term, summary.to)?;
+                self.disjoint_quorums.on_grant(summary.from, summary.term, summary.to)
             }
             kind if kind.is_from_leader() => {
                 self.led(summary.from, summary.term, Evidence::Sent(kind.name()))
@@ -442,6 +577,7 @@ impl Checker {
             return Ok(()); // Already known: the common case, a leader's every message.
         }
         if self.election_safety.check(node, term, evidence)? {
+            self.disjoint_quorums.on_led(node, term)?;
             self.observed.leader_changes += 1;
             let log = &self.written[Checker::slot(node)];
             self.leader_completeness.begin(node, term, log, &self.committed)?;
@@ -472,6 +608,7 @@ impl Checker {
         monotonicity::check_observed(node, before.as_ref(), now, self.nodes[slot].durable.term)?;
         if now.role == Role::Leader {
             self.led(node, now.term, Evidence::Reported)?;
+            self.check_leader_is_voter(node, now)?;
         }
         if let Some(term) = self.leader_completeness.reign(node)
             && (now.role != Role::Leader || now.term != term)
@@ -487,6 +624,57 @@ impl Checker {
         self.observed.max_term = self.observed.max_term.max(now.term);
         self.nodes[slot].observed = Some(*now);
         Ok(())
+    }
+
+    /// `node` reports leading: unless its configuration keeps it a voter, it must not know that
+    /// configuration committed (thesis §4.2.2). Its own word on its commit index is all there
+    /// is to know what it knows.
+    fn check_leader_is_voter(&self, node: NodeId, now: &Observation) -> Checked {
+        let configurations = self.written[Checker::slot(node)].configurations();
+        let latest = configurations.latest().unwrap_or(&self.initial);
+        let index = configurations.latest_index();
+        if latest.is_voter(node) || now.commit_index < index {
+            return Ok(());
+        }
+        let detail = format!(
+            "node {node} leads term {} with commit index {}, so knows the configuration at index \
+             {index} ({latest}) committed, which removed it",
+            now.term, now.commit_index
+        );
+        Err(Violation::new(Property::RemovedLeaderStepsDown, vec![node], Some(index), detail))
+    }
+
+    /// `node` was wiped and booted afresh, a new incarnation with an empty disk that joins the
+    /// cluster like a spare: the checker forgets its logs, its terms and its votes (the new
+    /// incarnation owes nothing to the old one's). Copies its old disk held still count toward
+    /// the commitments they made: those happened.
+    pub fn on_wiped(&mut self, node: NodeId) {
+        let slot = Checker::slot(node);
+        self.leader_completeness.end(node, &self.written[slot]);
+        self.written[slot] = LogView::new();
+        self.durable[slot] = LogView::new();
+        self.nodes[slot] = NodeRecord::default();
+        self.single_vote.forget_voter(node);
+    }
+
+    /// The cluster's first configuration.
+    pub fn initial_membership(&self) -> &Membership {
+        &self.initial
+    }
+
+    /// How many configuration entries were committed so far.
+    pub fn committed_configuration_entries(&self) -> u64 {
+        self.committed_configuration_entries
+    }
+
+    /// The committed configuration: the latest in the committed prefix.
+    pub fn committed_membership(&self) -> &Membership {
+        self.committed_configurations.latest().unwrap_or(&self.initial)
+    }
+
+    /// The configuration in effect at the end of `node`'s written log.
+    pub fn membership_of(&self, node: NodeId) -> &Membership {
+        self.written[Checker::slot(node)].configurations().latest().unwrap_or(&self.initial)
     }
 
     /// `node` crashed: what it had not made durable is gone.

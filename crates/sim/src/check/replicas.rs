@@ -78,7 +78,9 @@ impl Replicas {
     }
 
     /// `node` made `(index, term)` durable while its own current term was `write_term`.
-    /// Returns true when this completes a quorum of `quorum` such copies for the first time.
+    /// Returns the servers holding it so far (bit `id - 1`), if that copy counts (it was made
+    /// in the entry's own term) and the entry is not yet known committed: the caller decides
+    /// whether they make a quorum, and says so with [`Replicas::mark_committed`].
     pub fn record_durable(
         &mut self,
         node: NodeId,
@@ -86,18 +88,36 @@ impl Replicas {
         term: Term,
         prefix: u64,
         write_term: Term,
-        quorum: usize,
-    ) -> bool {
+    ) -> Option<u64> {
         if write_term != term {
-            return false;
+            return None;
         }
         let (slot, _) = self.slot_mut(index, term, prefix);
         slot.holders |= 1 << (node - 1);
-        if slot.committed || (slot.holders.count_ones() as usize) < quorum {
-            return false;
+        (!slot.committed).then_some(slot.holders)
+    }
+
+    /// The servers holding `(index, term)` in its own term, if it is recorded and not yet
+    /// known committed.
+    pub fn uncommitted_holders(&self, index: Index, term: Term) -> Option<u64> {
+        let slot = match index.checked_sub(self.base + 1).map(|offset| offset as usize) {
+            Some(offset) if self.first.get(offset).is_some_and(|slot| slot.term == term) => {
+                &self.first[offset]
+            }
+            Some(_) => self.others.get(&(index, term))?,
+            None => return None,
+        };
+        (!slot.committed).then_some(slot.holders)
+    }
+
+    /// `(index, term)` is committed: its holders made a quorum.
+    pub fn mark_committed(&mut self, index: Index, term: Term) {
+        let offset = (index - self.base - 1) as usize;
+        if let Some(slot) = self.first.get_mut(offset).filter(|slot| slot.term == term) {
+            slot.committed = true;
+        } else if let Some(slot) = self.others.get_mut(&(index, term)) {
+            slot.committed = true;
         }
-        slot.committed = true;
-        true
     }
 
     /// Forgets every index up to `index`.
@@ -117,17 +137,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_majority_of_copies_in_their_own_term_commits_once() {
+    fn only_copies_made_in_their_own_term_count_until_committed() {
         let mut replicas = Replicas::default();
         assert_eq!(replicas.record_written(1, 2, 7), Recorded::Agrees);
-        assert!(!replicas.record_durable(1, 1, 2, 7, 2, 2));
-        assert!(
-            !replicas.record_durable(2, 1, 2, 7, 3, 2),
-            "a copy stored in term 3 does not count"
-        );
-        assert!(!replicas.record_durable(1, 1, 2, 7, 2, 2), "one server counts once");
-        assert!(replicas.record_durable(3, 1, 2, 7, 2, 2));
-        assert!(!replicas.record_durable(2, 1, 2, 7, 2, 2), "already committed");
+        assert_eq!(replicas.record_durable(1, 1, 2, 7, 2), Some(0b001));
+        assert_eq!(replicas.record_durable(2, 1, 2, 7, 3), None, "a copy stored in term 3");
+        assert_eq!(replicas.record_durable(1, 1, 2, 7, 2), Some(0b001), "one server counts once");
+        assert_eq!(replicas.record_durable(3, 1, 2, 7, 2), Some(0b101));
+        assert_eq!(replicas.uncommitted_holders(1, 2), Some(0b101));
+        replicas.mark_committed(1, 2);
+        assert_eq!(replicas.record_durable(2, 1, 2, 7, 2), None, "already committed");
+        assert_eq!(replicas.uncommitted_holders(1, 2), None);
+        assert_eq!(replicas.uncommitted_holders(1, 9), None, "never written");
     }
 
     #[test]

@@ -43,8 +43,12 @@ pub type WriteId = u64;
 pub struct NodeSetup {
     /// This server's id.
     pub id: NodeId,
-    /// The voters, this server included, ascending.
+    /// The voters of the cluster's first configuration, this server included, ascending; empty
+    /// for a server that joins a running cluster (a spare, or a new incarnation on a wiped
+    /// disk), which learns the configuration from a leader once it is added.
     pub voters: Vec<NodeId>,
+    /// Every server the run may ever hold, ascending: the ids that may appear on the wire.
+    pub servers: Vec<NodeId>,
     /// Shortest election timeout.
     pub election_timeout_ticks_min: u32,
     /// Longest election timeout.
@@ -97,8 +101,113 @@ pub enum EntryData {
     Empty,
     /// A command for the state machine.
     Command(Payload),
-    /// A membership change, opaque to the state machine (which applies it as a no-op).
-    Config(Payload),
+    /// A new configuration, in effect from the moment the entry is in a log; the state machine
+    /// applies it as a no-op.
+    Config(Membership),
+}
+
+/// A cluster configuration: the voters, the voters being left while joint, and the learners,
+/// each list ascending. It is what the checker judges quorums against (see
+/// [`RaftUnderTest::change_membership`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Membership {
+    /// The (incoming) voters.
+    pub voters: Vec<NodeId>,
+    /// While joint, the outgoing voters; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outgoing: Vec<NodeId>,
+    /// Servers that receive the log and do not vote.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learners: Vec<NodeId>,
+}
+
+impl Membership {
+    /// The voters `voters` alone.
+    pub fn of_voters(voters: &[NodeId]) -> Membership {
+        Membership { voters: voters.to_vec(), outgoing: Vec::new(), learners: Vec::new() }
+    }
+
+    /// Whether `node` votes in it (incoming or outgoing).
+    pub fn is_voter(&self, node: NodeId) -> bool {
+        self.voters.contains(&node) || self.outgoing.contains(&node)
+    }
+
+    /// Whether `node` is in it at all.
+    pub fn contains(&self, node: NodeId) -> bool {
+        self.is_voter(node) || self.learners.contains(&node)
+    }
+
+    /// The configuration as bytes, for checksums and hashes: each list's length and ids, as
+    /// little-endian `u64`s.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for list in [&self.voters, &self.outgoing, &self.learners] {
+            bytes.extend_from_slice(&(list.len() as u64).to_le_bytes());
+            for id in list {
+                bytes.extend_from_slice(&id.to_le_bytes());
+            }
+        }
+        bytes
+    }
+
+    /// Whether the servers in `agreed` (bit `id - 1`) make a quorum: a majority of the voters,
+    /// and while joint of the outgoing voters too.
+    pub fn is_quorum(&self, agreed: u64) -> bool {
+        let majority = |voters: &[NodeId]| {
+            let count = voters.iter().filter(|&&voter| agreed & (1 << (voter - 1)) != 0).count();
+            count > voters.len() / 2
+        };
+        !self.voters.is_empty()
+            && majority(&self.voters)
+            && (self.outgoing.is_empty() || majority(&self.outgoing))
+    }
+}
+
+impl std::fmt::Display for Membership {
+    /// `voters [1, 2, 3]`, with `, leaving [..]` while joint and `, learners [..]`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "voters {:?}", self.voters)?;
+        if !self.outgoing.is_empty() {
+            write!(f, ", leaving {:?}", self.outgoing)?;
+        }
+        if !self.learners.is_empty() {
+            write!(f, ", learners {:?}", self.learners)?;
+        }
+        Ok(())
+    }
+}
+
+/// One change a configuration change asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MembershipChange {
+    /// Adds a server that receives the log and does not vote.
+    AddLearner(NodeId),
+    /// Makes a server a voter: a learner promoted, or a server added directly.
+    AddVoter(NodeId),
+    /// Removes a server, voter or learner.
+    Remove(NodeId),
+}
+
+/// Why a server refused a configuration change.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ChangeError {
+    /// It does not lead; the hint says who does, if it knows.
+    #[error("not the leader (leader hint: {leader_hint:?})")]
+    NotLeader {
+        /// The leader, as far as this server knows.
+        leader_hint: Option<NodeId>,
+    },
+    /// It leads, but cannot take a change now (one is under way, or it has not committed an
+    /// entry of its term yet): ask again later.
+    #[error("a change is under way")]
+    Busy,
+    /// The change does not fit the configuration in effect.
+    #[error("invalid change: {0}")]
+    Invalid(String),
+    /// The implementation does not change its membership.
+    #[error("membership changes are not supported")]
+    Unsupported,
 }
 
 /// One log entry, as written to disk and applied.
@@ -119,7 +228,12 @@ impl LogEntry {
         HEADER_BYTES
             + match &self.data {
                 EntryData::Empty => 0,
-                EntryData::Command(payload) | EntryData::Config(payload) => payload.len() as u64,
+                EntryData::Command(payload) => payload.len() as u64,
+                EntryData::Config(membership) => {
+                    8 * (membership.voters.len()
+                        + membership.outgoing.len()
+                        + membership.learners.len()) as u64
+                }
             }
     }
 }
@@ -133,6 +247,11 @@ pub struct Snapshot {
     pub term: Term,
     /// The state machine's image, as the simulator made it.
     pub data: Vec<u8>,
+    /// The configuration in effect at `index`. In a snapshot the simulator hands over
+    /// ([`RaftUnderTest::compact`]) it is the configuration its state machine last applied;
+    /// in one an implementation writes, it is what the implementation says, and the checker
+    /// holds it to the committed configuration at `index`.
+    pub membership: Membership,
 }
 
 /// What a server's disk holds, as the server reads it when it boots. A server with a snapshot
@@ -524,6 +643,26 @@ pub trait RaftUnderTest: Sized {
 
     /// Whether [`take_output`](Self::take_output) would hand out anything.
     fn has_output(&self) -> bool;
+
+    /// Whether the implementation changes its membership ([`Self::change_membership`]): the
+    /// simulator runs membership scenarios only on one that does.
+    const CHANGES_MEMBERSHIP: bool = false;
+
+    /// The operator asks this server, if it leads, to change the configuration by `changes`:
+    /// through a joint configuration if `joint` is set or more than one voter changes (the
+    /// implementation leaves it by itself once it is committed), as one plain change
+    /// otherwise. The change is a [`EntryData::Config`] entry carrying the configuration it
+    /// leads to, which takes effect as soon as it is in a server's log (thesis §4.1): the
+    /// checker judges every entry's commitment, and every election, by the configuration in
+    /// effect in the log that holds it.
+    fn change_membership(
+        &mut self,
+        changes: &[MembershipChange],
+        joint: bool,
+    ) -> Result<(), ChangeError> {
+        let _ = (changes, joint);
+        Err(ChangeError::Unsupported)
+    }
 
     /// The operator asks this server, if it leads, to hand leadership over to `target`.
     /// Returns whether it took the request; an implementation without leadership transfer

@@ -5,14 +5,15 @@
 //! implementation takes beyond the [`NodeSetup`] is its set of injected bugs.
 
 use raftsim_raft::{
-    AppendOutcome, Bug, Bugs, Config, DurableState, Entry, Envelope, FrameCodec, Message, Node,
-    Ready, RoleKind,
+    AppendOutcome, Bug, Bugs, Change, Config, DurableState, Entry, Envelope, FrameCodec, Message,
+    Node, Ready, RoleKind,
 };
 
 use super::{
-    AfterPersistFailure, BootError, DecodeError, DiskImage, EntryData, HardState, LogEntry,
-    MessageKind, MessageSummary, NodeId, Observation, Output, Payload, ProposeError, RaftUnderTest,
-    ReadError, ReadId, ReadKind, ReadReady, Refused, Role, Snapshot, WriteId,
+    AfterPersistFailure, BootError, ChangeError, DecodeError, DiskImage, EntryData, HardState,
+    LogEntry, Membership, MembershipChange, MessageKind, MessageSummary, NodeId, Observation,
+    Output, Payload, ProposeError, RaftUnderTest, ReadError, ReadId, ReadKind, ReadReady, Refused,
+    Role, Snapshot, WriteId,
 };
 
 /// One server of raftsim's Raft, with its codec and a reused output buffer.
@@ -61,6 +62,7 @@ impl RaftUnderTest for RaftsimNode {
             index: snapshot.index,
             term: snapshot.term,
             data: snapshot.data.clone(),
+            membership: to_raft_membership(&snapshot.membership),
         });
         // The simulator restores its state machine from the snapshot.
         let applied = snapshot.as_ref().map_or(0, |snapshot| snapshot.index);
@@ -78,7 +80,7 @@ impl RaftUnderTest for RaftsimNode {
                 term: damage.term,
             }),
         };
-        let codec = FrameCodec::new(&setup.voters, !bugs.contains(Bug::IgnoreChecksum));
+        let codec = FrameCodec::new(&setup.servers, !bugs.contains(Bug::IgnoreChecksum));
         let node = Node::restart(config, &durable, applied)
             .map_err(|error| BootError(error.to_string()))?;
         Ok(RaftsimNode { node, codec, ready: Ready::default() })
@@ -120,6 +122,33 @@ impl RaftUnderTest for RaftsimNode {
         self.node.set_clock(local_us);
     }
 
+    const CHANGES_MEMBERSHIP: bool = true;
+
+    fn change_membership(
+        &mut self,
+        changes: &[MembershipChange],
+        joint: bool,
+    ) -> Result<(), ChangeError> {
+        let changes: Vec<Change> = changes
+            .iter()
+            .map(|&change| match change {
+                MembershipChange::AddLearner(id) => Change::AddLearner(id),
+                MembershipChange::AddVoter(id) => Change::AddVoter(id),
+                MembershipChange::Remove(id) => Change::Remove(id),
+            })
+            .collect();
+        match self.node.propose_change(&changes, joint) {
+            Ok(_) => Ok(()),
+            Err(raftsim_raft::ChangeError::NotLeader { leader_hint }) => {
+                Err(ChangeError::NotLeader { leader_hint })
+            }
+            Err(raftsim_raft::ChangeError::Pending | raftsim_raft::ChangeError::Transferring) => {
+                Err(ChangeError::Busy)
+            }
+            Err(raftsim_raft::ChangeError::Invalid(why)) => Err(ChangeError::Invalid(why)),
+        }
+    }
+
     fn transfer_leadership(&mut self, target: NodeId) -> bool {
         self.node.transfer_leadership(target).is_ok()
     }
@@ -143,6 +172,7 @@ impl RaftUnderTest for RaftsimNode {
             index: snapshot.index,
             term: snapshot.term,
             data: snapshot.data,
+            membership: from_raft_membership(snapshot.membership),
         });
         write.snapshot_installed = ready.snapshot_installed;
         write.log_from = ready.log_from;
@@ -314,15 +344,30 @@ fn into_log_entry(entry: Entry) -> LogEntry {
     let data = match entry.data {
         raftsim_raft::EntryData::Noop => EntryData::Empty,
         raftsim_raft::EntryData::Command(payload) => EntryData::Command(payload),
+        raftsim_raft::EntryData::Config(membership) => {
+            EntryData::Config(from_raft_membership(membership))
+        }
     };
     LogEntry { index: entry.index, term: entry.term, data }
+}
+
+fn from_raft_membership(membership: raftsim_raft::Membership) -> Membership {
+    let raftsim_raft::Membership { voters, outgoing, learners } = membership;
+    Membership { voters, outgoing, learners }
+}
+
+fn to_raft_membership(membership: &Membership) -> raftsim_raft::Membership {
+    let Membership { voters, outgoing, learners } = membership.clone();
+    raftsim_raft::Membership { voters, outgoing, learners }
 }
 
 fn to_raft_entry(entry: &LogEntry) -> Entry {
     let data = match &entry.data {
         EntryData::Empty => raftsim_raft::EntryData::Noop,
         EntryData::Command(payload) => raftsim_raft::EntryData::Command(payload.clone()),
-        EntryData::Config(_) => unreachable!("raftsim's Raft writes no membership changes"),
+        EntryData::Config(membership) => {
+            raftsim_raft::EntryData::Config(to_raft_membership(membership))
+        }
     };
     Entry { index: entry.index, term: entry.term, data }
 }

@@ -147,6 +147,9 @@ impl<R: RaftUnderTest> World<R> {
                     self.counters.transfers += 1;
                 }
             }
+            Input::ChangeMembership { changes, joint, attempt } => {
+                self.serve_change(node, &changes, joint, attempt)
+            }
             Input::Persisted { write } => self.on_persisted(node, write)?,
             Input::PersistFailed { write } => self.on_persist_failed(node, write)?,
         }
@@ -461,7 +464,8 @@ impl<R: RaftUnderTest> World<R> {
             return;
         }
         sim_node.snapshot_index = applied;
-        let snapshot = sim_node.state_machine.snapshot();
+        let initial = self.checker.initial_membership();
+        let snapshot = sim_node.state_machine.snapshot(initial);
         sim_node.raft_mut().compact(snapshot);
         self.counters.snapshots_taken += 1;
     }
@@ -678,6 +682,11 @@ impl<R: RaftUnderTest> World<R> {
                 let what = describe_client_frame(frame, *damage);
                 format!("answer from n{from} reaches client {client}{what}")
             }
+            Event::MembershipChange { attempt: 0 } => "a membership change is due".to_owned(),
+            Event::MembershipChange { attempt } => {
+                format!("a membership change is asked again (attempt {attempt})")
+            }
+            Event::Rejoin { node } => format!("n{node}, removed, is wiped and boots afresh"),
         }
     }
 }

@@ -200,13 +200,22 @@ impl<R: RaftUnderTest> World<R> {
 
     /// Whether every healed node follows one leader and has committed and applied `target`,
     /// and every client is done with a request sent after the heal.
+    ///
+    /// With membership changes, only the committed configuration's members are owed: the
+    /// leader must be one of its voters, and a server outside it (a spare never added, one
+    /// removed) need not follow anyone.
     fn settled(&self, target: Index) -> bool {
         let liveness = self.liveness.as_ref().expect("in the liveness phase");
-        let Some(leader) = self.leader().filter(|leader| liveness.healed.contains(leader)) else {
+        let membership = self.checker.committed_membership();
+        let Some(leader) = self
+            .leader()
+            .filter(|leader| liveness.healed.contains(leader) && membership.is_voter(*leader))
+        else {
             return false;
         };
         let term = self.nodes[leader as usize - 1].observation().expect("a leader runs").term;
-        let caught_up = liveness.healed.iter().all(|&node| {
+        let members = liveness.healed.iter().filter(|&&node| membership.contains(node));
+        let caught_up = members.clone().all(|&node| {
             let sim_node = &self.nodes[node as usize - 1];
             sim_node.status == Status::Up
                 && sim_node.observation().is_some_and(|observation| {
@@ -263,8 +272,16 @@ impl<R: RaftUnderTest> World<R> {
             Some(leader) => format!("leader n{leader}"),
             None => "no leader among the healed nodes".to_owned(),
         });
+        let membership = self.checker.committed_membership();
+        if self.reconfiguration.is_some() {
+            parts.push(format!("committed configuration: {membership}"));
+        }
         for &node in &liveness.healed {
             let sim_node = &self.nodes[node as usize - 1];
+            if !membership.contains(node) {
+                parts.push(format!("n{node}: not a member"));
+                continue;
+            }
             let state = match sim_node.observation() {
                 None => "crashed".to_owned(),
                 Some(observation) => {

@@ -10,6 +10,7 @@ mod description;
 mod faults;
 mod inputs;
 pub mod liveness;
+mod membership;
 mod stability;
 mod storage;
 mod wire;
@@ -30,7 +31,9 @@ use crate::kv_workload::KvWorkload;
 use crate::net::Network;
 use crate::node::{SimNode, Status};
 use crate::options::Options;
-use crate::raft_under_test::{Index, NodeId, NodeSetup, Observation, Output, RaftUnderTest, Term};
+use crate::raft_under_test::{
+    Index, Membership, NodeId, NodeSetup, Observation, Output, RaftUnderTest, Term,
+};
 use crate::rng::{Concern, Stream, stream};
 use crate::scenario::{PipelineParams, Routing, Workload};
 
@@ -306,6 +309,8 @@ pub struct World<R: RaftUnderTest> {
     committed_seen: Index,
     /// Bytes of log entries written to disks so far.
     disk_bytes: u64,
+    /// The membership workload, in runs that change the configuration.
+    reconfiguration: Option<membership::Reconfiguration>,
     /// While a node serves an input: the service time, by which its output is held back.
     output_delay_us: u64,
 }
@@ -315,15 +320,18 @@ impl<R: RaftUnderTest> World<R> {
     /// event's record is kept for a trace; recording never changes behaviour.
     pub fn new(spec: RunSpec, tuning: R::Tuning, record: bool) -> World<R> {
         let options = &spec.options;
-        let count = options.nodes as usize;
-        let voters: Vec<NodeId> = (1..=count as NodeId).collect();
+        let count = options.servers() as usize;
+        let servers: Vec<NodeId> = (1..=count as NodeId).collect();
+        let voters = &servers[..options.nodes as usize];
         let mut queue = EventQueue::default();
         let mut node_rngs: Vec<Stream> =
-            voters.iter().map(|&id| stream(spec.seed, Concern::Node(id))).collect();
+            servers.iter().map(|&id| stream(spec.seed, Concern::Node(id))).collect();
         let mut nodes = Vec::with_capacity(count);
-        for &id in &voters {
+        for &id in &servers {
             let rng = &mut node_rngs[id as usize - 1];
-            let setup = node_setup(options, id, &voters, rng.next_u64());
+            // A spare boots without a configuration, and learns one when a change adds it.
+            let voters = if id <= options.nodes as NodeId { voters } else { &[] };
+            let setup = node_setup(options, id, voters, count, rng.next_u64());
             let mut first_tick_us = rng.random_range(0..options.tick_us);
             if options.node.boot_spread_us > 0 {
                 first_tick_us += rng.random_range(0..options.node.boot_spread_us);
@@ -348,6 +356,11 @@ impl<R: RaftUnderTest> World<R> {
                 queue.push(fault.start_us, Event::FaultStart { fault: position as u32 });
             }
         }
+        let reconfiguration = options.membership.as_ref().map(|_| {
+            assert!(R::CHANGES_MEMBERSHIP, "membership changes on a Raft without them");
+            let rng = stream(spec.seed, Concern::Reconfiguration);
+            membership::Reconfiguration::new(options, rng, &mut queue)
+        });
         queue.push(options.fault_window_us, Event::Heal);
         let client_params = match &options.workload {
             Workload::Clients(params) => Some(params),
@@ -366,7 +379,7 @@ impl<R: RaftUnderTest> World<R> {
             lease_reads: spec.options.lease_reads(),
             over_network: client_params.is_some_and(|clients| clients.over_network),
             routing: client_params.map_or(Routing::Redirect, |clients| clients.routing),
-            checker: Checker::new(count),
+            checker: Checker::with_servers(count, Membership::of_voters(voters)),
             counters: Counters::default(),
             event_hash: 0,
             records: record.then(Vec::new),
@@ -397,6 +410,7 @@ impl<R: RaftUnderTest> World<R> {
             committed_seen: 0,
             disk_bytes: 0,
             output_delay_us: 0,
+            reconfiguration,
             spec,
         }
     }
@@ -437,6 +451,7 @@ impl<R: RaftUnderTest> World<R> {
             .and_then(|()| self.check_stability())
             .and_then(|()| self.check_liveness());
         self.watch_availability();
+        self.watch_membership();
         if let Err(violation) = applied {
             let failure = Failure { step: self.step, time_us, violation: *violation };
             self.verdict = Some(Verdict::Fail(failure));
@@ -611,6 +626,8 @@ impl<R: RaftUnderTest> World<R> {
                 self.on_reply_frame(client, from, frame, damage)
             }
             Event::Heal => self.heal(),
+            Event::MembershipChange { attempt } => self.on_membership_change(attempt),
+            Event::Rejoin { node } => self.on_rejoin(node),
             Event::Deadline if self.spec.options.is_robustness_only() => {
                 self.verdict = Some(Verdict::Pass); // No panic, which is all that is owed.
                 Ok(())
@@ -692,11 +709,16 @@ impl<R: RaftUnderTest> World<R> {
             .map(|(id, _)| id)
     }
 
-    /// The setup for a fresh incarnation of `node`.
+    /// The setup for a fresh incarnation of `node`: with the first configuration's voters,
+    /// or without a configuration for a spare or a wiped server.
     fn fresh_setup(&mut self, node: NodeId) -> NodeSetup {
-        let voters: Vec<NodeId> = (1..=self.nodes.len() as NodeId).collect();
+        let options = &self.spec.options;
+        let joining =
+            self.reconfiguration.as_ref().is_some_and(|workload| workload.is_joining(node));
+        let voters: Vec<NodeId> =
+            if joining { Vec::new() } else { (1..=options.nodes as NodeId).collect() };
         let seed = self.node_rngs[node as usize - 1].next_u64();
-        node_setup(&self.spec.options, node, &voters, seed)
+        node_setup(options, node, &voters, self.nodes.len(), seed)
     }
 
     /// An empty buffer for a new frame, reused if one is available.
@@ -776,11 +798,18 @@ impl<R: RaftUnderTest> WorldView for World<R> {
 }
 
 /// The setup of `id` under `options`.
-fn node_setup(options: &Options, id: NodeId, voters: &[NodeId], seed: u64) -> NodeSetup {
+fn node_setup(
+    options: &Options,
+    id: NodeId,
+    voters: &[NodeId],
+    servers: usize,
+    seed: u64,
+) -> NodeSetup {
     let raft = &options.raft;
     NodeSetup {
         id,
         voters: voters.to_vec(),
+        servers: (1..=servers as NodeId).collect(),
         election_timeout_ticks_min: raft.election_timeout_ticks.min(),
         election_timeout_ticks_max: raft.election_timeout_ticks.max(),
         heartbeat_interval_ticks: raft.heartbeat_interval_ticks,

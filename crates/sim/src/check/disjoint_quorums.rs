@@ -1,0 +1,169 @@
+//! No two disjoint quorums in one term (Raft §5.2 and §6, thesis §4.1):
+//!
+//! > "Each server will vote for at most one candidate in a given term [...] The majority rule
+//! > ensures that at most one candidate can win the election for a particular term."
+//!
+//! With a fixed membership, election safety follows from one vote per voter per term. While
+//! the membership changes, it also needs every two configurations in use at once to share a
+//! voter in all their quorums — which is what one-at-a-time changes, joint consensus, and
+//! committing an entry of the leader's term before a change (Ongaro's 2015 fix) guarantee, and
+//! what a learner counted as a voter breaks. So the checker holds every election to it, from
+//! the wire: each candidate's configuration is the one in effect at the end of the log it
+//! campaigned with (its written log when its vote request left), its votes are its own and the
+//! grants that left its voters; once those are a quorum of that configuration, the term has a
+//! quorum. Two candidates with a quorum in one term, or a server that leads a term in which it
+//! campaigned without gathering one, violate the property.
+
+use std::collections::BTreeMap;
+
+use super::{Property, Violation};
+use crate::raft_under_test::{Membership, NodeId, Term};
+
+/// One candidate's campaign in one term.
+struct Candidacy {
+    /// The configuration it campaigned in.
+    membership: Membership,
+    /// Servers whose vote it has (itself included), bit `id - 1`.
+    votes: u64,
+}
+
+/// Every campaign of the live terms, and the quorum each term had.
+#[derive(Default)]
+pub struct DisjointQuorums {
+    candidacies: BTreeMap<(Term, NodeId), Candidacy>,
+    /// The candidate whose votes first made a quorum in each term.
+    quorum_of: BTreeMap<Term, NodeId>,
+}
+
+fn bit(node: NodeId) -> u64 {
+    1 << (node - 1)
+}
+
+fn describe(votes: u64) -> Vec<NodeId> {
+    (1..=64).filter(|&node| votes & bit(node) != 0).collect()
+}
+
+impl DisjointQuorums {
+    /// `candidate` asked for votes in `term`, campaigning in `membership`. Its first request of
+    /// the term fixes it: a candidate's log does not change while it campaigns.
+    pub fn on_vote_request(&mut self, candidate: NodeId, term: Term, membership: &Membership) {
+        self.candidacies
+            .entry((term, candidate))
+            .or_insert_with(|| Candidacy { membership: membership.clone(), votes: bit(candidate) });
+    }
+
+    /// `voter` granted `candidate` its vote in `term`.
+    pub fn on_grant(
+        &mut self,
+        voter: NodeId,
+        term: Term,
+        candidate: NodeId,
+    ) -> Result<(), Box<Violation>> {
+        let Some(candidacy) = self.candidacies.get_mut(&(term, candidate)) else {
+            return Ok(()); // A request of a forgotten term.
+        };
+        candidacy.votes |= bit(voter);
+        if !candidacy.membership.is_quorum(candidacy.votes) {
+            return Ok(());
+        }
+        match self.quorum_of.get(&term) {
+            None => {
+                self.quorum_of.insert(term, candidate);
+                Ok(())
+            }
+            Some(&first) if first == candidate => Ok(()),
+            Some(&first) => {
+                let other = &self.candidacies[&(term, first)];
+                let candidacy = &self.candidacies[&(term, candidate)];
+                let detail = format!(
+                    "two quorums in term {term}: node {first} had votes from {:?} ({}), and \
+                     node {candidate} from {:?} ({})",
+                    describe(other.votes),
+                    other.membership,
+                    describe(candidacy.votes),
+                    candidacy.membership
+                );
+                Err(Violation::new(Property::DisjointQuorums, vec![first, candidate], None, detail))
+            }
+        }
+    }
+
+    /// `node` led `term`: if it campaigned in that term, it must have had a quorum.
+    pub fn on_led(&self, node: NodeId, term: Term) -> Result<(), Box<Violation>> {
+        let Some(candidacy) = self.candidacies.get(&(term, node)) else { return Ok(()) };
+        if self.quorum_of.get(&term) == Some(&node) {
+            return Ok(());
+        }
+        let detail = format!(
+            "node {node} leads term {term} with votes from {:?} only, not a quorum of its \
+             configuration ({})",
+            describe(candidacy.votes),
+            candidacy.membership
+        );
+        Err(Violation::new(Property::DisjointQuorums, vec![node], None, detail))
+    }
+
+    /// Forgets the terms before `term`, in which nobody can campaign or vote any more.
+    pub fn forget_before(&mut self, term: Term) {
+        self.candidacies = self.candidacies.split_off(&(term, 0));
+        self.quorum_of = self.quorum_of.split_off(&term);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joint(voters: &[NodeId], outgoing: &[NodeId]) -> Membership {
+        Membership { voters: voters.to_vec(), outgoing: outgoing.to_vec(), learners: Vec::new() }
+    }
+
+    #[test]
+    fn configurations_whose_quorums_do_not_meet_are_caught() {
+        // Ongaro's bug: node 1 campaigns in {1, 2, 3, 4, 5} with an uncommitted addition, node
+        // 2 in {2, 3, 4} with a removal: {1, 4, 5} and {2, 3} are quorums of each, disjoint.
+        let mut quorums = DisjointQuorums::default();
+        quorums.on_vote_request(1, 3, &Membership::of_voters(&[1, 2, 3, 4, 5]));
+        quorums.on_vote_request(2, 3, &Membership::of_voters(&[2, 3, 4]));
+        quorums.on_grant(4, 3, 1).unwrap();
+        quorums.on_grant(5, 3, 1).unwrap();
+        quorums.on_led(1, 3).unwrap();
+        let violation = quorums.on_grant(3, 3, 2).unwrap_err();
+        assert_eq!(violation.property, Property::DisjointQuorums);
+        assert_eq!(violation.nodes, vec![1, 2]);
+    }
+
+    #[test]
+    fn a_leader_without_a_quorum_is_caught_and_joint_needs_both_majorities() {
+        let mut quorums = DisjointQuorums::default();
+        // Joint {1, 2, 3} → {3, 4, 5}: votes from 1 and 2 are the old majority only.
+        quorums.on_vote_request(1, 2, &joint(&[3, 4, 5], &[1, 2, 3]));
+        quorums.on_grant(2, 2, 1).unwrap();
+        let violation = quorums.on_led(1, 2).unwrap_err();
+        assert!(violation.detail.contains("not a quorum"), "{}", violation.detail);
+        quorums.on_grant(4, 2, 1).unwrap();
+        assert!(quorums.on_led(1, 2).is_err(), "still no incoming majority");
+        quorums.on_grant(5, 2, 1).unwrap();
+        quorums.on_led(1, 2).unwrap();
+    }
+
+    #[test]
+    fn legal_elections_pass_and_old_terms_are_forgotten() {
+        let mut quorums = DisjointQuorums::default();
+        let voters = Membership::of_voters(&[1, 2, 3]);
+        // A split vote, then a winner in the next term; a late grant to a loser changes nothing.
+        quorums.on_vote_request(1, 1, &voters);
+        quorums.on_vote_request(2, 1, &voters);
+        quorums.on_grant(3, 1, 2).unwrap();
+        quorums.on_led(2, 1).unwrap();
+        quorums.on_vote_request(1, 2, &voters);
+        quorums.on_grant(2, 2, 1).unwrap();
+        quorums.on_grant(3, 2, 1).unwrap();
+        quorums.on_led(1, 2).unwrap();
+        // A server seen leading without campaigning is election safety's business, not this.
+        quorums.on_led(3, 5).unwrap();
+        quorums.forget_before(2);
+        assert!(quorums.candidacies.keys().all(|&(term, _)| term >= 2));
+        quorums.on_grant(2, 1, 1).unwrap(); // A grant of a forgotten term is moot.
+    }
+}
