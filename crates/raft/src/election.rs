@@ -33,16 +33,6 @@ impl Node {
         membership.is_quorum(granted)
     }
 
-    /// Whether this server may grant votes: it knows a configuration. Servers answer vote
-    /// requests without consulting their configuration otherwise (thesis §4.1): one just
-    /// added may be needed for a quorum before its configuration entry reaches it, and only
-    /// the candidate decides whose votes count. A server that joined with an empty disk and has
-    /// not heard from a leader yet does not vote: it may be a new incarnation of one that
-    /// voted in this very term.
-    pub(crate) fn may_vote(&self) -> bool {
-        !self.membership().voters.is_empty()
-    }
-
     /// Whether this server may stand for election: it votes in its latest configuration, or in
     /// the one in effect at its commit index. The second keeps a server that holds an
     /// uncommitted change removing it able to finish that change: its log may be the only one
@@ -154,7 +144,6 @@ impl Node {
             || (request.term == self.term && self.vote.is_none_or(|vote| vote == from));
         let granted = free
             && self.may_elect()
-            && self.may_vote()
             && !self.heard_from_leader_recently()
             && self.log.is_up_to_date(request.last_log_index, request.last_log_term);
         let term = if granted { request.term } else { self.term };
@@ -233,7 +222,10 @@ impl Node {
     }
 
     /// Grants a vote if this server has not voted for someone else in this term and the
-    /// candidate's log is at least as up-to-date as its own (§5.2, §5.4.1).
+    /// candidate's log is at least as up-to-date as its own (§5.2, §5.4.1) — whatever its own
+    /// configuration says (thesis §4.1): a server just added may be needed for a quorum
+    /// before its configuration entry reaches it, and the candidate decides whose votes count.
+    /// (Safe because an id is never reused: a wiped server comes back under a new one.)
     pub(crate) fn handle_request_vote(&mut self, from: NodeId, request: RequestVote) {
         let bugs = self.config.bugs;
         let up_to_date = if bugs.contains(Bug::VoteByIndexOnly) {
@@ -246,8 +238,7 @@ impl Node {
             && (free || bugs.contains(Bug::DoubleVote) || bugs.contains(Bug::UnrecordedVote))
             && (up_to_date || bugs.contains(Bug::VoteWithoutLogCheck))
             && (request.transfer || self.lease_guard_ticks == 0)
-            && self.may_elect()
-            && self.may_vote();
+            && self.may_elect();
         if granted && !free && bugs.contains(Bug::UnrecordedVote) {
             // The grant leaves, but the recorded vote (and so the disk) still names the first
             // candidate.

@@ -52,6 +52,9 @@ pub struct Completion {
 pub struct Clients {
     params: ClientParams,
     nodes: NodeId,
+    /// The servers the operator lists for clients to try, when the membership changes (the
+    /// members of the committed configuration); every node otherwise.
+    directory: Option<Vec<NodeId>>,
     clients: Vec<Client>,
     rng: Stream,
     /// Retries made (redirects, timeouts, busy leaders).
@@ -88,6 +91,7 @@ impl Clients {
         let mut clients = Clients {
             params,
             nodes,
+            directory: None,
             clients: vec![idle; count],
             rng,
             retries: 0,
@@ -112,6 +116,21 @@ impl Clients {
         self.params.payload_bytes as usize
     }
 
+    /// The operator lists `members` as the servers to try.
+    pub fn set_directory(&mut self, members: Vec<NodeId>) {
+        self.directory = Some(members);
+    }
+
+    /// A node drawn at random from the directory (or among every node).
+    fn pick_listed(&mut self) -> NodeId {
+        match &self.directory {
+            Some(members) if !members.is_empty() => {
+                members[self.rng.random_range(0..members.len())]
+            }
+            _ => self.rng.random_range(1..=self.nodes),
+        }
+    }
+
     /// The node a client's request should go to: the leader it last heard of, else a random
     /// one — among those its breakers let through, if it has breakers and any does.
     fn pick_target(&mut self, client: usize, now_us: u64) -> NodeId {
@@ -119,7 +138,7 @@ impl Clients {
         let Some(breakers) = &state.breakers else {
             return match state.leader_hint {
                 Some(node) => node,
-                None => self.rng.random_range(1..=self.nodes),
+                None => self.pick_listed(),
             };
         };
         if let Some(node) = state.leader_hint.filter(|&node| breakers.allows(node, now_us)) {
@@ -132,7 +151,7 @@ impl Clients {
     /// breakers and any does).
     fn pick_any(&mut self, client: usize, now_us: u64) -> NodeId {
         let Some(breakers) = &self.clients[client].breakers else {
-            return self.rng.random_range(1..=self.nodes);
+            return self.pick_listed();
         };
         let open: Vec<NodeId> =
             (1..=self.nodes).filter(|&node| breakers.allows(node, now_us)).collect();

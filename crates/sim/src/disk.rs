@@ -93,18 +93,6 @@ impl Disk {
         Disk { checksums: Some(Vec::new()), ..Disk::default() }
     }
 
-    /// Erases everything, as an operator does before a server rejoins as a new incarnation;
-    /// the disk's kind (checksummed or not) and its faults stay.
-    pub fn wipe(&mut self) {
-        let checksums = self.checksums.as_ref().map(|_| Vec::new());
-        *self = Disk {
-            checksums,
-            full: self.full,
-            fail_next_fsync: self.fail_next_fsync,
-            ..Disk::default()
-        };
-    }
-
     /// What the disk holds durably.
     pub fn image(&self) -> &DiskImage {
         &self.image

@@ -242,7 +242,11 @@ impl Options {
 
     /// Every server of the run: the first configuration's voters and the spares.
     pub fn servers(&self) -> u32 {
-        self.nodes + self.membership.as_ref().map_or(0, |membership| membership.spares)
+        self.nodes
+            + self
+                .membership
+                .as_ref()
+                .map_or(0, |membership| membership.spares + membership.rejoins)
     }
 
     /// Whether the run is judged on robustness alone: with `tamper` on, frames that pass their

@@ -632,13 +632,19 @@ pub struct MembershipParams {
     /// Probability that a change of one voter goes through a joint configuration anyway (a
     /// replacement always does).
     pub joint_probability: f64,
-    /// How long after its removal is committed a server is wiped and booted afresh, a new
-    /// incarnation that a later change may add again.
+    /// How long after its removal is committed a server is wiped and comes back as a new
+    /// incarnation, a spare that a later change may add.
     pub rejoin_after_ms: Span<u64>,
+    /// How many new incarnations may come back in a run: each takes an id of its own, beyond
+    /// the spares (a wiped server must not reuse its id), so the network holds
+    /// `nodes + spares + rejoins` servers.
+    pub rejoins: u32,
 }
 
 /// Most spare servers.
 pub const SPARES_MAX: u32 = 8;
+/// Most new incarnations in a run.
+pub const REJOINS_MAX: u32 = 16;
 
 /// Why a scenario is not usable.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -674,14 +680,14 @@ pub(crate) fn validate_membership(
     nodes: u32,
 ) -> Result<(), ScenarioError> {
     check_value(&format!("{field}.spares"), params.spares, 0, SPARES_MAX)?;
-    if nodes + params.spares > NODES_MAX {
-        return Err(field_error(
-            &format!("{field}.spares"),
-            format!("{nodes} nodes and {} spares exceed {NODES_MAX} servers", params.spares),
-        ));
-    }
+    check_value(&format!("{field}.rejoins"), params.rejoins, 0, REJOINS_MAX)?;
     check_span(&format!("{field}.changes"), params.changes, 0, FAULT_COUNT_MAX)?;
-    check_span(&format!("{field}.voters"), params.voters, 1, nodes + params.spares)?;
+    check_span(
+        &format!("{field}.voters"),
+        params.voters,
+        1,
+        nodes + params.spares + params.rejoins,
+    )?;
     check_value(&format!("{field}.joint_probability"), params.joint_probability, 0.0, 1.0)?;
     check_span(&format!("{field}.rejoin_after_ms"), params.rejoin_after_ms, 0, DURATION_MS_MAX)
 }

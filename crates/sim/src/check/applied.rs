@@ -16,6 +16,10 @@ use crate::state_machine::StateMachine;
 /// `node` writes (or restores from) `snapshot`: everything up to its index applied at once. Its
 /// image must be the state machine at that index, and that state the committed log's. Returns
 /// the image's chained hash: the prefix hash at the snapshot's index.
+///
+/// A snapshot behind the record's folded base cannot be judged: only a server whose disk held
+/// nothing when it was folded (a spare, a new incarnation) installs one there, from a stale
+/// message, and what it goes on to write and apply is judged from the base on.
 pub fn check_snapshot(
     node: NodeId,
     snapshot: &Snapshot,
@@ -36,6 +40,9 @@ pub fn check_snapshot(
     };
     match committed.prefix(index) {
         Some(prefix) if prefix == hash => Ok(hash),
+        // Behind the folded base: only a server whose disk held nothing then installs there
+        // (from a stale message); the log it goes on with is judged from the base on.
+        None if index < committed.base_index() => Ok(hash),
         Some(_) => {
             let detail = format!(
                 "node {node} holds a snapshot at index {index} of a history other than the \
@@ -55,7 +62,14 @@ pub fn check_snapshot(
 }
 
 /// `node` applied the entry at `index`, its chained applied hash now `hash`.
+///
+/// An index behind the record's folded base cannot be judged on its own: only a server whose
+/// disk held nothing when it was folded (a spare, a new incarnation) applies there, from a
+/// stale append, and its applied hash chain is judged when it reaches the base.
 pub fn check(node: NodeId, index: Index, hash: u64, committed: &CommitRecord) -> Checked {
+    if index < committed.base_index() {
+        return Ok(());
+    }
     match committed.prefix(index) {
         Some(prefix) if prefix == hash => Ok(()),
         Some(_) => {

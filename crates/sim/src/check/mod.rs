@@ -230,6 +230,9 @@ struct NodeRecord {
     applied: Index,
     /// The index of the snapshot its disk holds (0 for none).
     durable_snapshot: Index,
+    /// Whether it booted without a configuration, to join the cluster (a spare, or a new
+    /// incarnation on a wiped disk).
+    joining: bool,
 }
 
 impl NodeRecord {
@@ -275,12 +278,15 @@ impl Checker {
     /// A checker for `servers` servers (ids `1..=servers`) that all start empty, in term 0,
     /// whose first configuration is `initial`.
     pub fn with_servers(servers: usize, initial: Membership) -> Checker {
+        let nodes = (1..=servers as NodeId)
+            .map(|node| NodeRecord { joining: !initial.is_voter(node), ..NodeRecord::default() })
+            .collect();
         Checker {
+            nodes,
             quorum: initial.voters.len() / 2 + 1,
             initial,
             reconfigured: false,
             committed_configuration_entries: 0,
-            nodes: vec![NodeRecord::default(); servers],
             written: vec![LogView::new(); servers],
             durable: vec![LogView::new(); servers],
             replicas: Replicas::default(),
@@ -396,7 +402,8 @@ impl Checker {
         )?;
         let prefix = applied::check_snapshot(node, snapshot, &self.committed)?;
         let committed = self.committed_configurations.at(snapshot.index).unwrap_or(&self.initial);
-        if snapshot.membership != *committed {
+        let judged = snapshot.index >= self.committed.base_index();
+        if judged && snapshot.membership != *committed {
             let detail = format!(
                 "node {node}'s snapshot at index {} says the configuration is {}, but the \
                  committed configuration there is {committed}",
@@ -644,19 +651,6 @@ impl Checker {
         Err(Violation::new(Property::RemovedLeaderStepsDown, vec![node], Some(index), detail))
     }
 
-    /// `node` was wiped and booted afresh, a new incarnation with an empty disk that joins the
-    /// cluster like a spare: the checker forgets its logs, its terms and its votes (the new
-    /// incarnation owes nothing to the old one's). Copies its old disk held still count toward
-    /// the commitments they made: those happened.
-    pub fn on_wiped(&mut self, node: NodeId) {
-        let slot = Checker::slot(node);
-        self.leader_completeness.end(node, &self.written[slot]);
-        self.written[slot] = LogView::new();
-        self.durable[slot] = LogView::new();
-        self.nodes[slot] = NodeRecord::default();
-        self.single_vote.forget_voter(node);
-    }
-
     /// The cluster's first configuration.
     pub fn initial_membership(&self) -> &Membership {
         &self.initial
@@ -672,9 +666,14 @@ impl Checker {
         self.committed_configurations.latest().unwrap_or(&self.initial)
     }
 
-    /// The configuration in effect at the end of `node`'s written log.
+    /// The configuration in effect at the end of `node`'s written log, as the node sees it: a
+    /// server that booted without a configuration (a spare, a new incarnation) knows none
+    /// until its log holds one.
     pub fn membership_of(&self, node: NodeId) -> &Membership {
-        self.written[Checker::slot(node)].configurations().latest().unwrap_or(&self.initial)
+        const NONE: &Membership = &Membership::EMPTY;
+        let slot = Checker::slot(node);
+        let known = if self.nodes[slot].joining { NONE } else { &self.initial };
+        self.written[slot].configurations().latest().unwrap_or(known)
     }
 
     /// `node` crashed: what it had not made durable is gone.

@@ -68,7 +68,14 @@ impl Replicas {
     }
 
     /// A server wrote `(index, term)` on a log whose prefix hash up to it is `prefix`.
+    ///
+    /// An index behind the base was committed and folded: only a server whose disk held
+    /// nothing when it was folded (a spare, a new incarnation) writes there, from a stale
+    /// append, and what it wrote is judged by the prefix hashes of its first write past it.
     pub fn record_written(&mut self, index: Index, term: Term, prefix: u64) -> Recorded {
+        if index <= self.base {
+            return Recorded::Agrees;
+        }
         let (slot, fresh) = self.slot_mut(index, term, prefix);
         if fresh || slot.prefix == prefix {
             Recorded::Agrees
@@ -89,7 +96,7 @@ impl Replicas {
         prefix: u64,
         write_term: Term,
     ) -> Option<u64> {
-        if write_term != term {
+        if write_term != term || index <= self.base {
             return None;
         }
         let (slot, _) = self.slot_mut(index, term, prefix);
@@ -112,6 +119,9 @@ impl Replicas {
 
     /// `(index, term)` is committed: its holders made a quorum.
     pub fn mark_committed(&mut self, index: Index, term: Term) {
+        if index <= self.base {
+            return;
+        }
         let offset = (index - self.base - 1) as usize;
         if let Some(slot) = self.first.get_mut(offset).filter(|slot| slot.term == term) {
             slot.committed = true;

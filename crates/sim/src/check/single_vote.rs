@@ -34,12 +34,6 @@ impl SingleVote {
         self.durable.retain(|&(_, voted_in), _| voted_in >= term);
     }
 
-    /// Forgets `voter`'s votes: it was wiped, and its new incarnation starts afresh.
-    pub fn forget_voter(&mut self, voter: NodeId) {
-        self.granted.retain(|&(node, _), _| node != voter);
-        self.durable.retain(|&(node, _), _| node != voter);
-    }
-
     /// `voter`'s disk made durable a vote for `candidate` in `term`.
     pub fn on_durable_vote(
         &mut self,

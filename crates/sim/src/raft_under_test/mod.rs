@@ -122,6 +122,10 @@ pub struct Membership {
 }
 
 impl Membership {
+    /// No configuration at all.
+    pub const EMPTY: Membership =
+        Membership { voters: Vec::new(), outgoing: Vec::new(), learners: Vec::new() };
+
     /// The voters `voters` alone.
     pub fn of_voters(voters: &[NodeId]) -> Membership {
         Membership { voters: voters.to_vec(), outgoing: Vec::new(), learners: Vec::new() }
@@ -135,6 +139,15 @@ impl Membership {
     /// Whether `node` is in it at all.
     pub fn contains(&self, node: NodeId) -> bool {
         self.is_voter(node) || self.learners.contains(&node)
+    }
+
+    /// Every member, voters and learners, ascending, once each.
+    pub fn members(&self) -> Vec<NodeId> {
+        let mut members: Vec<NodeId> =
+            self.voters.iter().chain(&self.outgoing).chain(&self.learners).copied().collect();
+        members.sort_unstable();
+        members.dedup();
+        members
     }
 
     /// The configuration as bytes, for checksums and hashes: each list's length and ids, as

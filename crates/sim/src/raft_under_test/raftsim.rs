@@ -314,14 +314,28 @@ impl RaftUnderTest for RaftsimNode {
                 "ReadIndexResponse term {} read {} index {}",
                 response.term, response.context, response.index
             ),
-            Message::AppendEntries(append) => format!(
-                "AppendEntries term {} prev ({}, {}) entries {} commit {}",
-                append.term,
-                append.prev_log_index,
-                append.prev_log_term,
-                append.entries.len(),
-                append.leader_commit
-            ),
+            Message::AppendEntries(append) => {
+                let configs: String = append
+                    .entries
+                    .iter()
+                    .filter_map(|entry| match &entry.data {
+                        raftsim_raft::EntryData::Config(membership) => Some(format!(
+                            ", configuration at {}: {}",
+                            entry.index,
+                            from_raft_membership(membership.clone())
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                format!(
+                    "AppendEntries term {} prev ({}, {}) entries {} commit {}{configs}",
+                    append.term,
+                    append.prev_log_index,
+                    append.prev_log_term,
+                    append.entries.len(),
+                    append.leader_commit
+                )
+            }
             Message::AppendEntriesResponse(response) => match response.outcome {
                 AppendOutcome::Accepted { match_index } => {
                     format!(

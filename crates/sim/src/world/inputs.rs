@@ -588,6 +588,9 @@ impl<R: RaftUnderTest> World<R> {
 
     /// Restarts a crashed node from its disk and processes its first output.
     pub(super) fn restart(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
+        if self.reconfiguration.as_ref().is_some_and(|workload| workload.is_parked(node)) {
+            return Ok(()); // A reserve id not taken yet, or a server retired: it stays down.
+        }
         let setup = self.fresh_setup(node);
         self.read_back(node);
         self.nodes[node as usize - 1].stopped_by_fsync = false;
@@ -686,7 +689,11 @@ impl<R: RaftUnderTest> World<R> {
             Event::MembershipChange { attempt } => {
                 format!("a membership change is asked again (attempt {attempt})")
             }
-            Event::Rejoin { node } => format!("n{node}, removed, is wiped and boots afresh"),
+            Event::Rejoin { node } => {
+                format!(
+                    "n{node} was removed: unless added back since, it is wiped and boots afresh"
+                )
+            }
         }
     }
 }

@@ -301,6 +301,10 @@ impl<R: RaftUnderTest> World<R> {
                     {
                         state.push_str(&format!(", last append rejected at {rejected}"));
                     }
+                    let own = self.checker.membership_of(node);
+                    if self.reconfiguration.is_some() && own != membership {
+                        state.push_str(&format!(", its log's configuration {own}"));
+                    }
                     state
                 }
             };

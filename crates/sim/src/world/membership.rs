@@ -1,9 +1,15 @@
 //! The membership workload: during the fault window the operator asks the leader to change the
 //! configuration — add a learner, promote it, add or remove a voter (the leader too), replace
 //! one voter by another through a joint configuration — and a server whose removal is
-//! committed is later wiped and booted afresh, a new incarnation that a later change may add
-//! again. Which change, and when, is drawn from the seed; the leader and its configuration are
+//! committed is later wiped and comes back as a new incarnation, a spare that a later change
+//! may add. Which change, and when, is drawn from the seed; the leader and its configuration are
 //! read off the run as it goes, so changes land on whatever the faults left.
+//!
+//! A new incarnation joins under an id of its own, taken from a reserve parked since the
+//! start, as etcd and LogCabin require of a server whose disk was wiped: under its old id,
+//! configurations in logs and snapshots that named its earlier self a voter would count the
+//! amnesiac newcomer in their quorums (a snapshot of its old sole-voter configuration, say,
+//! would let it elect itself).
 
 use rand::Rng;
 use rand::seq::IndexedRandom;
@@ -22,14 +28,16 @@ const ATTEMPTS_MAX: u32 = 50;
 /// Where the membership workload is.
 pub(super) struct Reconfiguration {
     rng: Stream,
-    /// Per server (id − 1): whether its incarnation boots without a configuration (a spare, or
-    /// a wiped server), to learn one from the leader that adds it.
-    joining: Vec<bool>,
-    /// Per server: whether its incarnation has been in a committed configuration, so that its
-    /// removal from one means it leaves (and comes back wiped).
+    /// Per server (id − 1): whether it has been in a committed configuration, so that its
+    /// removal from one means it leaves (and comes back wiped, as a new incarnation).
     joined: Vec<bool>,
-    /// Per server: whether a rejoin is scheduled.
+    /// Per server: whether its comeback is scheduled.
     rejoining: Vec<bool>,
+    /// Per server: whether it is parked: a reserve id not yet taken by a new incarnation, or a
+    /// server retired once wiped. A parked server stays down.
+    parked: Vec<bool>,
+    /// The next reserve id a new incarnation takes.
+    next_incarnation: NodeId,
     /// The checker's count of committed configuration entries when last looked at.
     committed_seen: u64,
 }
@@ -48,19 +56,20 @@ impl Reconfiguration {
             queue.push(at_us, Event::MembershipChange { attempt: 0 });
         }
         let servers = options.servers() as usize;
-        let nodes = options.nodes as usize;
+        let first_reserve = (options.nodes + params.spares) as usize;
         Reconfiguration {
             rng,
-            joining: (0..servers).map(|slot| slot >= nodes).collect(),
-            joined: (0..servers).map(|slot| slot < nodes).collect(),
+            joined: (0..servers).map(|slot| slot < options.nodes as usize).collect(),
             rejoining: vec![false; servers],
+            parked: (0..servers).map(|slot| slot >= first_reserve).collect(),
+            next_incarnation: first_reserve as NodeId + 1,
             committed_seen: 0,
         }
     }
 
-    /// Whether `node`'s incarnation boots without a configuration.
-    pub(super) fn is_joining(&self, node: NodeId) -> bool {
-        self.joining[node as usize - 1]
+    /// Whether `node` is parked, and stays down.
+    pub(super) fn is_parked(&self, node: NodeId) -> bool {
+        self.parked[node as usize - 1]
     }
 }
 
@@ -87,6 +96,18 @@ impl<R: RaftUnderTest> World<R> {
         joint: bool,
         attempt: u32,
     ) {
+        let workload = self.reconfiguration.as_ref().expect("a membership workload");
+        let retired = changes.iter().any(|change| match *change {
+            MembershipChange::AddLearner(added) | MembershipChange::AddVoter(added) => {
+                workload.is_parked(added)
+            }
+            MembershipChange::Remove(_) => false,
+        });
+        if retired {
+            // Drawn before the server it adds was retired: the operator drops it.
+            self.counters.membership_changes_refused += 1;
+            return;
+        }
         match self.nodes[node as usize - 1].raft_mut().change_membership(changes, joint) {
             Ok(()) => self.counters.membership_changes += 1,
             Err(ChangeError::Busy | ChangeError::NotLeader { .. }) => self.ask_again(attempt),
@@ -109,15 +130,19 @@ impl<R: RaftUnderTest> World<R> {
 
     /// A change that fits `leader`'s configuration and the scenario's bounds on voters, drawn
     /// among the kinds possible: add a learner, promote one, add a voter directly, remove a
-    /// voter or a learner, replace a voter (joint). `None` if no kind is possible.
+    /// voter (the leader perhaps) or a learner, replace a voter (joint). `None` if no kind is
+    /// possible.
     fn draw_change(&mut self, leader: NodeId) -> Option<(Vec<MembershipChange>, bool)> {
         let params = self.spec.options.membership.clone().expect("a membership workload");
         let membership = self.checker.membership_of(leader).clone();
         let servers = self.nodes.len() as NodeId;
-        let outsiders: Vec<NodeId> =
-            (1..=servers).filter(|&node| !membership.contains(node)).collect();
+        let reconfiguration = self.reconfiguration.as_ref().expect("a membership workload");
+        let outsiders: Vec<NodeId> = (1..=servers)
+            .filter(|&node| !membership.contains(node) && !reconfiguration.is_parked(node))
+            .collect();
         let voters = &membership.voters;
         let learners = &membership.learners;
+        let incoming: Vec<NodeId> = outsiders.iter().chain(learners).copied().collect();
         let (min, max) = (params.voters.min() as usize, params.voters.max() as usize);
         let mut kinds = Vec::new();
         if !outsiders.is_empty() {
@@ -135,7 +160,7 @@ impl<R: RaftUnderTest> World<R> {
         if !learners.is_empty() {
             kinds.push(4); // Remove a learner.
         }
-        if !outsiders.is_empty() || !learners.is_empty() {
+        if !incoming.is_empty() {
             kinds.push(5); // Replace a voter.
         }
         let reconfiguration = self.reconfiguration.as_mut().expect("a membership workload");
@@ -149,7 +174,6 @@ impl<R: RaftUnderTest> World<R> {
             3 => vec![MembershipChange::Remove(pick(rng, voters))],
             4 => vec![MembershipChange::Remove(pick(rng, learners))],
             _ => {
-                let incoming: Vec<NodeId> = outsiders.iter().chain(learners).copied().collect();
                 let add = pick(rng, &incoming);
                 vec![MembershipChange::AddVoter(add), MembershipChange::Remove(pick(rng, voters))]
             }
@@ -168,6 +192,9 @@ impl<R: RaftUnderTest> World<R> {
         }
         reconfiguration.committed_seen = committed;
         let membership = self.checker.committed_membership();
+        if let Some(clients) = &mut self.clients {
+            clients.set_directory(membership.members());
+        }
         let delay = self.spec.options.membership.as_ref().expect("a workload").rejoin_after_ms;
         for slot in 0..self.nodes.len() {
             let node = slot as NodeId + 1;
@@ -181,28 +208,33 @@ impl<R: RaftUnderTest> World<R> {
         }
     }
 
-    /// `node`'s removal was committed a while ago: unless a change added it back since, it is
-    /// wiped and booted afresh, without a configuration. One that a fault keeps down is wiped
-    /// now and boots when the fault ends.
+    /// `node`'s removal was committed a while ago: unless a change added it back since (in
+    /// any server's log, committed or not), it is wiped and retired, and comes back as a new
+    /// incarnation under the next reserve id, a spare without a configuration (none comes back
+    /// once the reserve is used up).
     pub(super) fn on_rejoin(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let slot = node as usize - 1;
+        let servers = self.nodes.len() as NodeId;
+        let added_back = self.checker.committed_membership().contains(node)
+            || (1..=servers).any(|server| self.checker.membership_of(server).contains(node));
         let reconfiguration = self.reconfiguration.as_mut().expect("a membership workload");
         reconfiguration.rejoining[slot] = false;
-        if self.checker.committed_membership().contains(node) {
+        if added_back {
             return Ok(());
         }
         reconfiguration.joined[slot] = false;
-        reconfiguration.joining[slot] = true;
-        self.counters.rejoins += 1;
-        let running = self.nodes[slot].status != Status::Crashed;
-        if running {
+        reconfiguration.parked[slot] = true;
+        let incarnation = reconfiguration.next_incarnation;
+        if self.nodes[slot].status != Status::Crashed {
             self.crash(node)?;
         }
-        self.nodes[slot].disk.wipe();
-        self.checker.on_wiped(node);
-        if running {
-            self.restart(node)?;
+        if incarnation > servers {
+            return Ok(());
         }
-        Ok(())
+        let reconfiguration = self.reconfiguration.as_mut().expect("a membership workload");
+        reconfiguration.next_incarnation += 1;
+        reconfiguration.parked[incarnation as usize - 1] = false;
+        self.counters.rejoins += 1;
+        self.restart(incarnation)
     }
 }

@@ -359,7 +359,12 @@ impl<R: RaftUnderTest> World<R> {
         let reconfiguration = options.membership.as_ref().map(|_| {
             assert!(R::CHANGES_MEMBERSHIP, "membership changes on a Raft without them");
             let rng = stream(spec.seed, Concern::Reconfiguration);
-            membership::Reconfiguration::new(options, rng, &mut queue)
+            let workload = membership::Reconfiguration::new(options, rng, &mut queue);
+            // The reserve ids of new incarnations stay down until one is taken.
+            for node in nodes.iter_mut().filter(|node| workload.is_parked(node.id)) {
+                node.crash();
+            }
+            workload
         });
         queue.push(options.fault_window_us, Event::Heal);
         let client_params = match &options.workload {
@@ -710,13 +715,11 @@ impl<R: RaftUnderTest> World<R> {
     }
 
     /// The setup for a fresh incarnation of `node`: with the first configuration's voters,
-    /// or without a configuration for a spare or a wiped server.
+    /// or without a configuration for a spare (or a new incarnation of a wiped server).
     fn fresh_setup(&mut self, node: NodeId) -> NodeSetup {
         let options = &self.spec.options;
-        let joining =
-            self.reconfiguration.as_ref().is_some_and(|workload| workload.is_joining(node));
-        let voters: Vec<NodeId> =
-            if joining { Vec::new() } else { (1..=options.nodes as NodeId).collect() };
+        let nodes = options.nodes as NodeId;
+        let voters: Vec<NodeId> = if node <= nodes { (1..=nodes).collect() } else { Vec::new() };
         let seed = self.node_rngs[node as usize - 1].next_u64();
         node_setup(options, node, &voters, self.nodes.len(), seed)
     }
