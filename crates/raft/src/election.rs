@@ -20,15 +20,19 @@ impl Node {
     }
 
     /// Whether the votes in `granted` elect this server: a quorum of its configuration (of
-    /// both voter sets while joint). Under `learner-votes`, a learner's grant counts as a
-    /// voter's.
+    /// both voter sets while joint). Under `learner-votes`, a learner's grant counts toward
+    /// each majority as a voter's would.
     pub(crate) fn wins_with(&self, granted: IdSet) -> bool {
         let membership = self.membership();
         if self.config.bugs.contains(Bug::LearnerVotes) {
-            let learners = membership.learners.iter().fold(0, |set, &id| set | bit(id));
-            let voters = membership.voters.iter().fold(0, |set, &id| set | bit(id));
-            let counted = (granted & (voters | learners)).count_ones() as usize;
-            return counted > membership.voters.len() / 2;
+            let set = |ids: &[NodeId]| ids.iter().fold(0, |set, &id| set | bit(id));
+            let learners = set(&membership.learners);
+            let majority = |voters: &[NodeId]| {
+                ((set(voters) | learners) & granted).count_ones() as usize > voters.len() / 2
+            };
+            return !membership.voters.is_empty()
+                && majority(&membership.voters)
+                && (membership.outgoing.is_empty() || majority(&membership.outgoing));
         }
         membership.is_quorum(granted)
     }

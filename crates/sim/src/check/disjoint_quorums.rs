@@ -13,11 +13,18 @@
 //! grants that left its voters; once those are a quorum of that configuration, the term has a
 //! quorum. Two candidates with a quorum in one term, or a server that leads a term in which it
 //! campaigned without gathering one, violate the property.
+//!
+//! Across terms, two configurations can only elect apart if one was created beside another
+//! still uncommitted: so a leader appends a configuration only once the one before it in its
+//! log is committed and an entry of its own term is (the second is Ongaro's 2015 fix: without
+//! it, an earlier leader's change that reached only a minority can still win an election
+//! later, with a quorum disjoint from the new change's). The checker judges this from ground
+//! truth too: what the leader wrote, against what is committed.
 
 use std::collections::BTreeMap;
 
-use super::{Property, Violation};
-use crate::raft_under_test::{Membership, NodeId, Term};
+use super::{CommitRecord, LogView, Property, Violation};
+use crate::raft_under_test::{Index, Membership, NodeId, Term};
 
 /// One candidate's campaign in one term.
 struct Candidacy {
@@ -108,6 +115,46 @@ impl DisjointQuorums {
         self.candidacies = self.candidacies.split_off(&(term, 0));
         self.quorum_of = self.quorum_of.split_off(&term);
     }
+}
+
+/// The leader of `term` wrote a configuration entry at `index` into `log`: the configuration
+/// before it in the log, and an entry of `term`, must already be committed.
+pub fn check_configuration_append(
+    leader: NodeId,
+    term: Term,
+    log: &LogView,
+    index: Index,
+    committed: &CommitRecord,
+) -> Result<(), Box<Violation>> {
+    let committed_through = committed.last_index();
+    let configurations = log.configurations().after(0);
+    let previous = configurations.iter().rev().map(|&(at, _)| at).find(|&at| at < index);
+    let previous = previous.unwrap_or(0); // The first configuration, or a snapshot's: committed.
+    // The leader's entries of its term end its log, contiguous: the first is its no-op.
+    let mut first_of_term = index;
+    while first_of_term > log.base_index() && log.term(first_of_term - 1) == Some(term) {
+        first_of_term -= 1;
+    }
+    // A snapshot holds only committed entries: one ending in the term counts too.
+    let snapshot_in_term = first_of_term == log.base_index() + 1
+        && log.base_index() > 0
+        && log.term(log.base_index()) == Some(term);
+    let in_term = (first_of_term < index && first_of_term <= committed_through) || snapshot_in_term;
+    let (what, why) = if previous > committed_through {
+        (format!("while the configuration at index {previous} was not committed"), "")
+    } else if !in_term {
+        (
+            format!("before any entry of term {term} was committed"),
+            ": a change an earlier leader left on a minority may still be elected, with a \
+             quorum disjoint from this one's (Ongaro, 2015)",
+        )
+    } else {
+        return Ok(());
+    };
+    let detail = format!(
+        "leader {leader} of term {term} appended a configuration at index {index} {what}{why}"
+    );
+    Err(Violation::new(Property::DisjointQuorums, vec![leader], Some(index), detail))
 }
 
 #[cfg(test)]

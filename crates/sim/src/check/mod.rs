@@ -333,6 +333,14 @@ impl Checker {
         if reconfigures {
             self.reconfigured = true;
             if leads {
+                let log = &self.written[slot];
+                let configs = Configurations::of_entries(&write.entries);
+                for &(index, _) in &configs {
+                    let committed = &self.committed;
+                    disjoint_quorums::check_configuration_append(
+                        node, term, log, index, committed,
+                    )?;
+                }
                 self.recheck_commitment(node, term)?;
             }
         }
