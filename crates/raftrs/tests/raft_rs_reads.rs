@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, VecDeque};
 use raft::eraftpb::{Entry, Message, MessageType};
 use raftsim_raftrs::{READS_PENDING_MAX, RaftRsNode};
 use raftsim_sim::raft_under_test::{
-    DiskImage, Index, NodeId, NodeSetup, Output, Payload, RaftUnderTest, ReadError, ReadKind,
-    ReadReady, Role, Snapshot, WriteId,
+    DiskImage, Index, Membership, NodeId, NodeSetup, Output, Payload, RaftUnderTest, ReadError,
+    ReadKind, ReadReady, Role, Snapshot, WriteId,
 };
 
 const VOTERS: [NodeId; 3] = [1, 2, 3];
@@ -21,6 +21,7 @@ fn setup(id: NodeId) -> NodeSetup {
     NodeSetup {
         id,
         voters: VOTERS.to_vec(),
+        servers: VOTERS.to_vec(),
         election_timeout_ticks_min: ELECTION_TIMEOUT_TICKS_MIN,
         election_timeout_ticks_max: 2 * ELECTION_TIMEOUT_TICKS_MIN,
         heartbeat_interval_ticks: HEARTBEAT_INTERVAL_TICKS,
@@ -323,7 +324,8 @@ fn a_read_at_a_follower_installing_a_snapshot_comes_out_without_a_panic() {
     cluster.elect(1);
     cluster.propose(1, 4);
     let (index, term) = (cluster.commit_index(1), cluster.node(1).observe().term);
-    let image = Snapshot { index, term, data: b"state machine".to_vec() };
+    let membership = Membership::of_voters(&[1, 2, 3]);
+    let image = Snapshot { index, term, data: b"state machine".to_vec(), membership };
     cluster.node_mut(1).compact(image);
     cluster.settle();
     // Node 3 is back: the leader's heartbeat tells it who leads, and the leader answers its

@@ -13,8 +13,10 @@ fn scenario(name: &str) -> Scenario {
     builtin(name).unwrap_or_else(|error| panic!("{name}: {error}"))
 }
 
+/// The spec of `seed` for raft-rs: as campaigns make it, without membership changes, which the
+/// adapter does not make.
 fn spec(scenario: &Scenario, seed: u64) -> RunSpec {
-    RunSpec::from_seed(scenario, seed, Bugs::NONE).with_raft("raft-rs")
+    RAFT_RS_ENGINE.seed_spec(scenario, seed, Bugs::NONE)
 }
 
 fn run(spec: RunSpec) -> RunResult {
@@ -169,6 +171,20 @@ fn raft_rs_refuses_injected_bugs() {
         .with_raft("raft-rs");
     let refusal = RAFT_RS_ENGINE.accepts(&spec).unwrap_err();
     assert!(refusal.contains("raftsim's Raft"), "{refusal}");
+}
+
+#[test]
+fn raft_rs_runs_default_without_membership_changes_and_refuses_the_membership_scenarios() {
+    let default = scenario("default");
+    let with_changes = (0..64)
+        .find(|&seed| RunSpec::from_seed(&default, seed, Bugs::NONE).options.membership.is_some())
+        .expect("default's swarm changes the membership in some seed");
+    assert_eq!(spec(&default, with_changes).options.membership, None);
+    assert_eq!(RAFT_RS_ENGINE.accepts(&spec(&default, with_changes)), Ok(()));
+    for name in ["membership", "membership-churn"] {
+        let refusal = RAFT_RS_ENGINE.accepts(&spec(&scenario(name), 0)).unwrap_err();
+        assert!(refusal.contains("does not change its membership"), "{name}: {refusal}");
+    }
 }
 
 #[test]

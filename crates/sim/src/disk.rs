@@ -323,17 +323,20 @@ mod tests {
     fn a_snapshot_replaces_the_entries_up_to_it_and_a_log_write_the_rest() {
         let mut disk = Disk::checksummed();
         disk.write(&mut append(1, 1, &[1, 1, 1, 1]));
-        let snapshot = Snapshot { index: 2, term: 1, data: Vec::new() };
+        let snapshot =
+            Snapshot { index: 2, term: 1, data: Vec::new(), membership: Default::default() };
         disk.write(&mut WriteBatch { snapshot: Some(snapshot), ..Default::default() });
         assert_eq!(disk.image().entries, entries(3, &[1, 1]));
         // An installed snapshot the log does not continue, with the truncation that says so.
-        let other = Snapshot { index: 3, term: 4, data: Vec::new() };
+        let other =
+            Snapshot { index: 3, term: 4, data: Vec::new(), membership: Default::default() };
         let mut install =
             WriteBatch { snapshot: Some(other), log_from: Some(4), ..Default::default() };
         assert!(disk.write(&mut install), "entry 4 went");
         assert!(disk.image().entries.is_empty());
         assert_eq!(disk.image().last_index(), 3);
-        let beyond = Snapshot { index: 9, term: 4, data: Vec::new() };
+        let beyond =
+            Snapshot { index: 9, term: 4, data: Vec::new(), membership: Default::default() };
         disk.write(&mut WriteBatch { snapshot: Some(beyond), ..Default::default() });
         assert_eq!(disk.image().last_index(), 9, "a snapshot past the log's end replaces it");
         assert_eq!(disk.recover(), Recovery::default(), "checksums followed the compactions");

@@ -117,9 +117,9 @@ pub fn plan(bug: Bug) -> Hunt {
         Bug::SingleServerNoCurrentTermCommit => (
             "membership",
             Property::DisjointQuorums,
-            "a new leader changes the configuration before committing in its term, beside an \
-             earlier leader's uncommitted change: two configurations whose quorums do not meet \
-             both elect",
+            "a new leader appends a configuration before an entry of its term is committed, \
+             while an earlier leader's change may sit on a minority with a quorum disjoint \
+             from it",
         ),
         Bug::JointCommitNewOnly => (
             "membership",

@@ -9,8 +9,8 @@
 use super::{Checked, Checker, Property};
 use crate::hash::chain_entry;
 use crate::raft_under_test::{
-    EntryData, HardState, Index, LogEntry, MessageKind, MessageSummary, NodeId, Observation, Role,
-    Snapshot, Term, WriteBatch,
+    EntryData, HardState, Index, LogEntry, Membership, MessageKind, MessageSummary, NodeId,
+    Observation, Role, Snapshot, Term, WriteBatch,
 };
 use crate::state_machine::StateMachine;
 
@@ -486,13 +486,14 @@ fn two_different_entries_committed_at_one_index_are_caught() {
     assert!(detail.contains("a different entry was committed at index 1"), "{detail}");
 }
 
-/// The snapshot of `log` (a list of entries from index 1) at `index`.
+/// The snapshot of `log` (a list of entries from index 1, of a cluster that started as voters
+/// 1, 2 and 3) at `index`.
 fn snapshot_of(log: &[LogEntry], index: Index) -> Snapshot {
     let mut machine = StateMachine::default();
     for entry in &log[..index as usize] {
         machine.apply(entry);
     }
-    machine.snapshot()
+    machine.snapshot(&Membership::of_voters(&[1, 2, 3]))
 }
 
 impl Harness {
@@ -633,9 +634,9 @@ fn once_every_server_holds_a_snapshot_the_records_behind_it_are_folded() {
     h.apply(2, 4).unwrap();
     let snapshot = snapshot_of(&h.logs[0], 3);
     h.snapshot(1, snapshot.clone(), false, false).unwrap();
+    h.term(3, 1, None).unwrap();
     h.snapshot(2, snapshot.clone(), false, false).unwrap();
     assert_eq!(h.checker.committed().base_index(), 0, "node 3 has no snapshot yet");
-    h.term(3, 1, None).unwrap();
     h.snapshot(3, snapshot, true, true).unwrap();
     assert_eq!(h.checker.committed().base_index(), 3);
     // The checks go on past the fold: a later entry commits and applies.

@@ -591,12 +591,17 @@ impl<R: RaftUnderTest> World<R> {
         if self.reconfiguration.as_ref().is_some_and(|workload| workload.is_parked(node)) {
             return Ok(()); // A reserve id not taken yet, or a server retired: it stays down.
         }
+        self.counters.restarts += 1;
+        self.boot(node)
+    }
+
+    /// Boots a crashed `node` from its disk.
+    pub(super) fn boot(&mut self, node: NodeId) -> Result<(), Box<Violation>> {
         let setup = self.fresh_setup(node);
         self.read_back(node);
         self.nodes[node as usize - 1].stopped_by_fsync = false;
         self.nodes[node as usize - 1].restart(setup, &self.tuning);
         self.leadership_changed = true;
-        self.counters.restarts += 1;
         self.restore_snapshot(node)?;
         let cluster_commit = self.checker.committed().last_index();
         self.catching_up_to[node as usize - 1] = Some(cluster_commit);

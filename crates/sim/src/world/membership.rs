@@ -141,6 +141,9 @@ impl<R: RaftUnderTest> World<R> {
             .filter(|&node| !membership.contains(node) && !reconfiguration.is_parked(node))
             .collect();
         let voters = &membership.voters;
+        if voters.is_empty() {
+            return None; // No configuration to change (only a tampered frame leaves one so).
+        }
         let learners = &membership.learners;
         let incoming: Vec<NodeId> = outsiders.iter().chain(learners).copied().collect();
         let (min, max) = (params.voters.min() as usize, params.voters.max() as usize);
@@ -235,6 +238,6 @@ impl<R: RaftUnderTest> World<R> {
         reconfiguration.next_incarnation += 1;
         reconfiguration.parked[incarnation as usize - 1] = false;
         self.counters.rejoins += 1;
-        self.restart(incarnation)
+        self.boot(incarnation)
     }
 }

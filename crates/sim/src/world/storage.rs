@@ -233,14 +233,19 @@ impl<R: RaftUnderTest> World<R> {
     }
 
     /// Whether corruption at rest may strike `target` now without ever destroying an entry on
-    /// a majority (the fault atlas): the cluster has at least 3 servers, no disk holds damage
+    /// a majority (the fault atlas): every configuration has at least 3 voters, no disk holds damage
     /// not yet repaired, the Raft repairs damaged logs, every server takes part in the
     /// liveness phase (a damaged one cannot help elect a leader), and `target` is up with
     /// records to lose.
     fn may_corrupt(&self, target: NodeId) -> bool {
         let options = &self.spec.options;
+        // With membership changes, every configuration keeps the scenario's fewest voters.
+        let voters = options
+            .membership
+            .as_ref()
+            .map_or(options.nodes, |membership| options.nodes.min(membership.voters.min()));
         R::REPAIRS_DAMAGED_LOG
-            && self.nodes.len() >= 3
+            && voters >= 3
             && options.liveness.left_out.is_empty()
             && !options.liveness.quorum_loss
             && self.nodes.iter().all(|node| !node.disk.is_damaged())
