@@ -44,7 +44,7 @@ fn replay_html_draws_the_violation_and_keeps_the_replay_verdict() {
     let output = run(&["replay", VIOLATION_TRACE, "--html", arg(&page)]);
     assert_code(&output, 1);
     let (out, err) = (stdout(&output), stderr(&output));
-    assert!(out.contains("applied-committed violated at step 70"), "{out}");
+    assert!(out.contains("applied-committed violated at step 71"), "{out}");
     assert!(err.contains("replay reproduced the trace bit-exactly"), "{err}");
     assert!(err.contains(&format!("timeline written to {}", page.display())), "{err}");
     assert_eq!(files_in(dir.path()), std::slice::from_ref(&page), "no temporary file is left");

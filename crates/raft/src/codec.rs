@@ -235,27 +235,18 @@ fn encoded_size_bound(envelope: &Envelope) -> usize {
                             + TAG_MAX
                             + match &entry.data {
                                 crate::EntryData::Noop => 0,
-                                crate::EntryData::Command(bytes) => bytes.len(),
-                                crate::EntryData::Config(membership) => {
-                                    membership_bound(membership)
-                                }
+                                crate::EntryData::Command(bytes)
+                                | crate::EntryData::Config(bytes) => bytes.len(),
                             }
                     })
                     .sum::<usize>()
         }
-        // The chunk's length prefix and bytes, the `done` flag and the configuration.
+        // The chunk's and the configuration's length prefixes and bytes, and the `done` flag.
         crate::Message::InstallSnapshot(chunk) => {
-            FIXED + VARINT_MAX + chunk.data.len() + 1 + membership_bound(&chunk.membership)
+            FIXED + 2 * VARINT_MAX + chunk.data.len() + 1 + chunk.membership.len()
         }
         _ => FIXED,
     }
-}
-
-/// Bytes a configuration may take: three length prefixes and the ids.
-fn membership_bound(membership: &crate::Membership) -> usize {
-    const VARINT_MAX: usize = 10;
-    let ids = membership.voters.len() + membership.outgoing.len() + membership.learners.len();
-    VARINT_MAX * (3 + ids)
 }
 
 #[cfg(test)]

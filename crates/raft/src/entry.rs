@@ -25,8 +25,28 @@ pub enum EntryData {
     Noop,
     /// An opaque command for the replicated state machine.
     Command(Payload),
-    /// A new configuration, in effect from the moment it is in a log (thesis §4.1).
-    Config(Membership),
+    /// A new configuration (see [`EntryData::config`]), in effect from the moment it is in a
+    /// log (thesis §4.1). Kept encoded, in the same shape as a command: configuration entries
+    /// are rare, and a variant of another shape would cost every entry's copy and drop on the
+    /// hot path.
+    Config(Payload),
+}
+
+impl EntryData {
+    /// The entry data of a configuration entry for `membership`.
+    pub fn config(membership: &Membership) -> EntryData {
+        EntryData::Config(membership.encode())
+    }
+
+    /// The configuration a configuration entry carries; `None` for any other entry, or for
+    /// bytes that are not a well-formed configuration (which a well-formed message never
+    /// carries).
+    pub fn membership(&self) -> Option<Membership> {
+        match self {
+            EntryData::Config(bytes) => Membership::decode(bytes),
+            EntryData::Noop | EntryData::Command(_) => None,
+        }
+    }
 }
 
 impl Entry {
@@ -37,12 +57,7 @@ impl Entry {
         HEADER_BYTES
             + match &self.data {
                 EntryData::Noop => 0,
-                EntryData::Command(bytes) => bytes.len(),
-                EntryData::Config(membership) => {
-                    8 * (membership.voters.len()
-                        + membership.outgoing.len()
-                        + membership.learners.len())
-                }
+                EntryData::Command(bytes) | EntryData::Config(bytes) => bytes.len(),
             }
     }
 }

@@ -227,6 +227,17 @@ impl Membership {
         }
     }
 
+    /// The configuration as bytes: how entries and snapshot messages carry it, in the shape of a
+    /// command's bytes (see [`crate::EntryData::Config`]).
+    pub fn encode(&self) -> crate::Payload {
+        crate::Payload::from(postcard::to_allocvec(self).expect("a configuration encodes"))
+    }
+
+    /// The configuration `bytes` encode, if they are one and it is well formed.
+    pub fn decode(bytes: &[u8]) -> Option<Membership> {
+        postcard::from_bytes(bytes).ok().filter(Membership::is_well_formed)
+    }
+
     /// Checks the structure: lists sorted, no duplicates, ids valid, learners not voting.
     pub fn is_well_formed(&self) -> bool {
         let sorted = |ids: &[NodeId]| {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Entry, Index, Membership, NodeId, Term};
+use crate::{Entry, Index, Membership, NodeId, Payload, Term};
 
 /// A message with its sender and recipient: the unit the network carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +108,7 @@ impl Message {
                     && chunk.snapshot_term >= 1
                     && chunk.snapshot_term <= chunk.term
                     && chunk.offset.checked_add(chunk.data.len() as u64).is_some()
-                    && chunk.membership.is_well_formed()
+                    && Membership::decode(&chunk.membership).is_some()
             }
             Message::AppendEntries(append) => {
                 if !position(append.prev_log_index, append.prev_log_term)
@@ -121,8 +121,11 @@ impl Message {
                     if Some(entry.index) != previous.0.checked_add(1) || entry.term < previous.1 {
                         return false;
                     }
-                    if let crate::EntryData::Config(membership) = &entry.data
-                        && (!membership.is_well_formed() || membership.voters.is_empty())
+                    if let crate::EntryData::Config(_) = &entry.data
+                        && entry
+                            .data
+                            .membership()
+                            .is_none_or(|membership| membership.voters.is_empty())
                     {
                         return false;
                     }
@@ -197,8 +200,10 @@ pub struct InstallSnapshot {
     pub data: Vec<u8>,
     /// Whether this chunk ends the snapshot.
     pub done: bool,
-    /// The configuration in effect at `index`, which the installer takes as its log's start.
-    pub membership: Membership,
+    /// The configuration in effect at `index` ([`Membership::encode`]), which the installer
+    /// takes as its log's start. Kept encoded, as configuration entries are: a message is
+    /// moved and encoded at every hop, and the other kinds should pay nothing for it.
+    pub membership: Payload,
 }
 
 /// A follower's progress on a snapshot: it holds its first `received` bytes.
@@ -340,7 +345,7 @@ mod tests {
             offset,
             data,
             done: true,
-            membership: crate::Membership::of_voters(&[1, 2, 3]),
+            membership: crate::Membership::of_voters(&[1, 2, 3]).encode(),
         })
     }
 

@@ -239,8 +239,8 @@ impl Node {
         );
         let mut configurations = Configurations::new(base);
         for entry in &durable.entries {
-            if let EntryData::Config(membership) = &entry.data {
-                configurations.push(entry.index, membership.clone());
+            if let Some(membership) = entry.data.membership() {
+                configurations.push(entry.index, membership);
             }
         }
         debug_assert!(
@@ -708,7 +708,9 @@ impl Node {
         }
         let index = entry.index;
         let membership = match &entry.data {
-            EntryData::Config(membership) => Some(membership.clone()),
+            EntryData::Config(_) => {
+                Some(entry.data.membership().expect("a well-formed configuration entry"))
+            }
             EntryData::Noop | EntryData::Command(_) => None,
         };
         self.log.push(entry);

@@ -37,7 +37,7 @@ impl Node {
             return Err(ChangeError::Pending);
         }
         let membership = self.configurations.latest().apply(changes, joint)?;
-        let index = self.append_as_leader(EntryData::Config(membership));
+        let index = self.append_as_leader(EntryData::config(&membership));
         self.check_invariants();
         Ok(index)
     }
@@ -102,7 +102,7 @@ impl Node {
         let membership = self.configurations.latest();
         if membership.is_joint() {
             let leave = membership.leave_joint();
-            self.append_as_leader(EntryData::Config(leave));
+            self.append_as_leader(EntryData::config(&leave));
         } else if !membership.voters.contains(&self.config.id)
             && !self.config.bugs.contains(Bug::RemovedLeaderStays)
         {

@@ -104,7 +104,7 @@ impl Node {
             offset: start,
             data: snapshot.data[start as usize..end as usize].to_vec(),
             done: end == snapshot.data.len() as u64,
-            membership: snapshot.membership.clone(),
+            membership: snapshot.membership.encode(),
         };
         let to = progress.node;
         self.send(to, Message::InstallSnapshot(chunk));
@@ -146,7 +146,7 @@ impl Node {
                 index: chunk.index,
                 term: chunk.snapshot_term,
                 data: chunk.data.clone(),
-                membership: chunk.membership.clone(),
+                membership: Membership::decode(&chunk.membership).expect("a well-formed chunk"),
             },
             other => {
                 // Out of order: say what is held, so that the leader resends from there.

@@ -117,7 +117,7 @@ fn a_snapshot_the_follower_already_covers_is_not_installed() {
         offset: 0,
         data: b"stale".to_vec(),
         done: true,
-        membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]),
+        membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]).encode(),
     };
     let before = cluster.node(2).log().clone();
     cluster.deliver_envelope(raftsim_raft::Envelope {

@@ -287,7 +287,7 @@ fn snapshot_of(term: u64, index: u64, snapshot_term: u64) -> Message {
         offset: 0,
         data: b"image".to_vec(),
         done: true,
-        membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]),
+        membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]).encode(),
     })
 }
 
@@ -783,7 +783,7 @@ fn config_from_uncommitted_snapshot_ships_an_uncommitted_configuration_in_a_snap
             offset: 0,
             data: snapshot.data.clone(),
             done: true,
-            membership: snapshot.membership.clone(),
+            membership: snapshot.membership.encode(),
         };
         deliver(&mut follower, 1, Message::InstallSnapshot(chunk));
         assert_eq!(follower.log().snapshot_index(), 1, "installed");

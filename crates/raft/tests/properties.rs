@@ -88,7 +88,7 @@ fn message() -> impl Strategy<Value = Message> {
                 offset,
                 data,
                 done,
-                membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]),
+                membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]).encode(),
             })
         });
     let chunk_response = (number(), number(), number()).prop_map(|(term, index, received)| {

@@ -104,7 +104,7 @@ impl StateMachine {
         self.applied_term = entry.term;
         self.applied_hash = chain_entry(self.applied_hash, entry);
         if let EntryData::Config(membership) = &entry.data {
-            self.membership = Some(membership.clone());
+            self.membership = Some(Membership::clone(membership));
         }
         let EntryData::Command(payload) = &entry.data else { return Applied::Noop };
         let Some(id) = CommandId::parse(payload) else { return Applied::Noop };

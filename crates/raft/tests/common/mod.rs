@@ -69,7 +69,7 @@ pub fn log_of_terms(terms: &[Term]) -> Vec<Entry> {
 
 /// A configuration entry.
 pub fn config_entry(index: Index, term: Term, membership: Membership) -> Entry {
-    Entry { index, term, data: EntryData::Config(membership) }
+    Entry { index, term, data: EntryData::config(&membership) }
 }
 
 /// A configuration of `voters`, with `learners`.

@@ -14,8 +14,9 @@ pub fn entry(entry: &Entry) -> String {
     match &entry.data {
         EntryData::Noop => format!("{}@{}:noop", entry.index, entry.term),
         EntryData::Command(_) => format!("{}@{}", entry.index, entry.term),
-        EntryData::Config(membership) => {
-            format!("{}@{}:config{:?}", entry.index, entry.term, membership.voters)
+        EntryData::Config(_) => {
+            let voters = entry.data.membership().map(|membership| membership.voters);
+            format!("{}@{}:config{:?}", entry.index, entry.term, voters.unwrap_or_default())
         }
     }
 }

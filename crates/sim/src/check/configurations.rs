@@ -49,7 +49,7 @@ impl Configurations {
         self.truncate(from);
         for entry in entries {
             if let EntryData::Config(membership) = &entry.data {
-                self.entries.push((entry.index, membership.clone()));
+                self.entries.push((entry.index, Membership::clone(membership)));
             }
         }
     }
@@ -66,7 +66,7 @@ impl Configurations {
         entries
             .iter()
             .filter_map(|entry| match &entry.data {
-                EntryData::Config(membership) => Some((entry.index, membership.clone())),
+                EntryData::Config(membership) => Some((entry.index, Membership::clone(membership))),
                 EntryData::Empty | EntryData::Command(_) => None,
             })
             .collect()
@@ -94,7 +94,11 @@ mod tests {
     use super::*;
 
     fn config(index: Index, voters: &[u64]) -> LogEntry {
-        LogEntry { index, term: 1, data: EntryData::Config(Membership::of_voters(voters)) }
+        LogEntry {
+            index,
+            term: 1,
+            data: EntryData::Config(Box::new(Membership::of_voters(voters))),
+        }
     }
 
     fn plain(index: Index) -> LogEntry {

@@ -645,6 +645,9 @@ impl Checker {
     /// configuration committed (thesis §4.2.2). Its own word on its commit index is all there
     /// is to know what it knows.
     fn check_leader_is_voter(&self, node: NodeId, now: &Observation) -> Checked {
+        if !self.reconfigured {
+            return Ok(()); // Every server that can lead is a voter of the first configuration.
+        }
         let configurations = self.written[Checker::slot(node)].configurations();
         let latest = configurations.latest().unwrap_or(&self.initial);
         let index = configurations.latest_index();

@@ -102,8 +102,8 @@ pub enum EntryData {
     /// A command for the state machine.
     Command(Payload),
     /// A new configuration, in effect from the moment the entry is in a log; the state machine
-    /// applies it as a no-op.
-    Config(Membership),
+    /// applies it as a no-op. Boxed, so that other entries do not carry its size.
+    Config(Box<Membership>),
 }
 
 /// A cluster configuration: the voters, the voters being left while joint, and the learners,

@@ -319,10 +319,10 @@ impl RaftUnderTest for RaftsimNode {
                     .entries
                     .iter()
                     .filter_map(|entry| match &entry.data {
-                        raftsim_raft::EntryData::Config(membership) => Some(format!(
+                        raftsim_raft::EntryData::Config(_) => Some(format!(
                             ", configuration at {}: {}",
                             entry.index,
-                            from_raft_membership(membership.clone())
+                            from_raft_membership(entry.data.membership().unwrap_or_default())
                         )),
                         _ => None,
                     })
@@ -358,8 +358,9 @@ fn into_log_entry(entry: Entry) -> LogEntry {
     let data = match entry.data {
         raftsim_raft::EntryData::Noop => EntryData::Empty,
         raftsim_raft::EntryData::Command(payload) => EntryData::Command(payload),
-        raftsim_raft::EntryData::Config(membership) => {
-            EntryData::Config(from_raft_membership(membership))
+        raftsim_raft::EntryData::Config(_) => {
+            let membership = entry.data.membership().expect("a well-formed configuration entry");
+            EntryData::Config(Box::new(from_raft_membership(membership)))
         }
     };
     LogEntry { index: entry.index, term: entry.term, data }
@@ -380,7 +381,7 @@ fn to_raft_entry(entry: &LogEntry) -> Entry {
         EntryData::Empty => raftsim_raft::EntryData::Noop,
         EntryData::Command(payload) => raftsim_raft::EntryData::Command(payload.clone()),
         EntryData::Config(membership) => {
-            raftsim_raft::EntryData::Config(to_raft_membership(membership))
+            raftsim_raft::EntryData::config(&to_raft_membership(membership))
         }
     };
     Entry { index: entry.index, term: entry.term, data }
