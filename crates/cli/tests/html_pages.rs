@@ -51,7 +51,7 @@ fn replay_html_draws_the_violation_and_keeps_the_replay_verdict() {
     let html = fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_self_contained(&html);
-    assert!(html.contains("applied-committed violated</b> at step 70"), "the verdict is shown");
+    assert!(html.contains("applied-committed violated</b> at step 71"), "the verdict is shown");
     let check = run(&["replay", "--check", VIOLATION_TRACE, "--html", arg(&page)]);
     assert_code(&check, 0);
 
@@ -61,7 +61,7 @@ fn replay_html_draws_the_violation_and_keeps_the_replay_verdict() {
     assert_timeline_rendered(&dom, VIOLATION_TRACE_NODES, 1);
     let marker = &dom[dom.find("id=\"violation-marker\"").unwrap()..];
     let marker = &marker[..marker.find("</div>").unwrap()];
-    assert!(marker.contains("applied-committed") && marker.contains("step 70"), "{marker}");
+    assert!(marker.contains("applied-committed") && marker.contains("step 71"), "{marker}");
     assert!(marker.contains("node 2 applied index 1 before it was committed"), "{marker}");
     let png = dir.path().join("timeline.png");
     browser.screenshot(&page, &png, 1400, 900);
