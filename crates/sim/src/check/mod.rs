@@ -220,10 +220,8 @@ struct NodeRecord {
     durable: HardState,
     /// Its last account of itself while running; `None` until it reports, and after a crash.
     observed: Option<Observation>,
-    /// Log writes handed to the disk and not yet durable, oldest first, with the terms and
-    /// prefix hashes of what they write (computed once, when written) and the configuration
-    /// entries among them.
-    pending: VecDeque<(WriteId, Vec<(Term, u64)>, Vec<(Index, Membership)>)>,
+    /// Log writes handed to the disk and not yet durable, oldest first.
+    pending: VecDeque<PendingWrite>,
     /// Emptied buffers of `pending`, for reuse.
     spare: Vec<Vec<(Term, u64)>>,
     /// The last index its state machine applied (or restored from a snapshot) since it booted.
@@ -233,6 +231,15 @@ struct NodeRecord {
     /// Whether it booted without a configuration, to join the cluster (a spare, or a new
     /// incarnation on a wiped disk).
     joining: bool,
+}
+
+/// A log write handed to the disk and not yet durable, with the terms and prefix hashes of what
+/// it writes (computed once, when written) and the configuration entries among them.
+#[derive(Clone, Debug)]
+struct PendingWrite {
+    id: WriteId,
+    hashes: Vec<(Term, u64)>,
+    configs: Vec<(Index, Membership)>,
 }
 
 impl NodeRecord {
@@ -328,7 +335,7 @@ impl Checker {
         hashes.extend_from_slice(log.entries_from(from));
         let configs = Configurations::of_entries(&write.entries);
         let reconfigures = !configs.is_empty();
-        record.pending.push_back((id, hashes, configs));
+        record.pending.push_back(PendingWrite { id, hashes, configs });
         log_matching::check(node, log, &write.entries, &mut self.replicas)?;
         if reconfigures {
             self.reconfigured = true;
@@ -453,11 +460,11 @@ impl Checker {
         let Some(from) = write.log_from else { return Ok(()) };
         let write_term = self.nodes[slot].durable.term;
         let record = &mut self.nodes[slot];
-        while record.pending.front().is_some_and(|&(id, _, _)| Some(id) < write.id) {
+        while record.pending.front().is_some_and(|pending| Some(pending.id) < write.id) {
             record.pending.pop_front();
         }
         match record.pending.pop_front() {
-            Some((id, hashes, configs)) if Some(id) == write.id => {
+            Some(PendingWrite { id, hashes, configs }) if Some(id) == write.id => {
                 self.durable[slot].write_hashed(from, &hashes, &configs);
                 record.spare.push(hashes);
             }
