@@ -129,11 +129,6 @@ pub fn record_run(engine: &dyn Engine, spec: &RunSpec) -> (raftsim_sim::RunResul
     quietly(|| engine.record(spec))
 }
 
-/// The spec of `seed` of `scenario` with `bugs`, for `engine`.
-pub fn seed_spec(engine: &dyn Engine, scenario: &Scenario, bugs: Bugs, seed: u64) -> RunSpec {
-    engine.seed_spec(scenario, seed, bugs)
-}
-
 /// Steps between two looks at the interrupt flag: often enough to stop within a fraction of a
 /// second, rarely enough to cost nothing.
 pub const INTERRUPT_CHECK_STEPS: u64 = 4096;
@@ -148,7 +143,7 @@ pub fn run_seed(
     interrupted: &AtomicBool,
 ) -> Option<SeedOutcome> {
     let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        seed_spec(engine, scenario, bugs, seed)
+        engine.seed_spec(scenario, seed, bugs)
     }));
     let spec = match drawn {
         Ok(spec) => spec,

@@ -196,9 +196,13 @@ impl Node {
         if self.config.lease.is_some() {
             leadership.reads.sent_at_us.push_back((round, clock_us));
         }
-        for voter in self.membership().all_voters() {
-            if voter != id {
-                self.send(voter, Message::ReadHeartbeat(ReadRound { term, round }));
+        // The leader tracks every member, in ascending order: the voters among them get the
+        // round, without copying the configuration.
+        for position in 0..leadership.progress.len() {
+            let Role::Leader(leadership) = &self.role else { unreachable!("leads") };
+            let member = leadership.progress[position].node;
+            if member != id && self.configurations.latest().is_voter(member) {
+                self.send(member, Message::ReadHeartbeat(ReadRound { term, round }));
             }
         }
         self.confirm_reads();

@@ -16,7 +16,7 @@ use raftsim_sim::Verdict;
 use raftsim_sim::engine::{Engine, RAFTSIM_ENGINE, Settings};
 use raftsim_sim::scenario::builtin;
 
-use crate::campaign::{Campaign, seed_spec};
+use crate::campaign::Campaign;
 use crate::exit::Exit;
 use crate::output::{count, exceeded_line, failure_line, outln};
 use crate::seeds::{Shard, parse_positive, parse_positive_u64, parse_seed_count};
@@ -195,7 +195,7 @@ pub fn run(args: BenchArgs) -> Result<Exit> {
 fn reference_run(engine: &dyn Engine, nodes: u32, deliveries: u64) -> Result<ReferenceRun> {
     let mut scenario = builtin("reference").map_err(|error| anyhow::anyhow!("{error}"))?;
     scenario.nodes = nodes;
-    let mut spec = seed_spec(engine, &scenario, Bugs::NONE, 1);
+    let mut spec = engine.seed_spec(&scenario, 1, Bugs::NONE);
     spec.options.fault_window_us = u64::MAX / 4;
     spec.options.budget.events_max = u64::MAX;
     spec.options.budget.disk_bytes_max = u64::MAX;
@@ -291,7 +291,7 @@ fn campaign_figures(args: &BenchArgs) -> Result<CampaignFigures> {
 fn unchecked_campaign_seconds(scenario: &raftsim_sim::Scenario, seeds: u64) -> f64 {
     let started = Instant::now();
     for seed in 0..seeds {
-        let spec = seed_spec(&RAFTSIM_ENGINE, scenario, Bugs::NONE, seed);
+        let spec = RAFTSIM_ENGINE.seed_spec(scenario, seed, Bugs::NONE);
         RAFTSIM_ENGINE.run(spec, Settings { unchecked: true, ..Settings::default() });
     }
     started.elapsed().as_secs_f64()

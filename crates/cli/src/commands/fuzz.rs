@@ -13,7 +13,7 @@ use raftsim_sim::trace::format_hash;
 use raftsim_sim::{Failure, Scenario};
 
 use super::parse_bug;
-use crate::campaign::{Campaign, Summary, record_run, seed_spec};
+use crate::campaign::{Campaign, Summary, record_run};
 use crate::exit::Exit;
 use crate::files::{
     check_directory, check_output_file, load_scenario, prepare_directory, trace_file_name,
@@ -95,7 +95,7 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     let scenario = load_scenario(&scenario_name)?;
     let engine = crate::engines::by_name(&args.raft)?;
     engine
-        .accepts(&seed_spec(engine, &scenario, bugs, args.start))
+        .accepts(&engine.seed_spec(&scenario, args.start, bugs))
         .map_err(|error| anyhow::anyhow!("--raft {}: {error}", args.raft))?;
     let seeds = args.seeds.or(if args.duration.is_some() { None } else { Some(1000) });
     if let Some(count) = seeds
@@ -331,7 +331,7 @@ fn write_failure_trace(
         failure.violation.property.name(),
     );
     let path = out.join(name);
-    let spec = seed_spec(engine, scenario, bugs, seed);
+    let spec = engine.seed_spec(scenario, seed, bugs);
     let (result, trace) = record_run(engine, &spec);
     let same = result.failure().is_some_and(|again| {
         again.step == failure.step && again.violation.property == failure.violation.property

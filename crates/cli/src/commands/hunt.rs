@@ -12,7 +12,7 @@ use raftsim_sim::hunt::{SEEDS_MAX, plan};
 
 use super::parse_bug;
 use super::shrink::shrink_with_budget;
-use crate::campaign::{Campaign, record_run, seed_spec};
+use crate::campaign::{Campaign, record_run};
 use crate::exit::Exit;
 use crate::files::{load_scenario, trace_file_name, write_trace};
 use crate::output::{count, outln};
@@ -119,7 +119,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         let caught = match summary.failures.first() {
             None => None,
             Some((seed, failure)) => {
-                let spec = seed_spec(campaign.engine, &scenario, campaign.bugs, *seed);
+                let spec = campaign.engine.seed_spec(&scenario, *seed, campaign.bugs);
                 let faults = spec.schedule.len();
                 let budget = Duration::from_secs_f64(args.shrink_budget);
                 let (shrunk, shrink_time) = shrink_with_budget(campaign.engine, spec, budget)?;

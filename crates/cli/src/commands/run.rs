@@ -49,7 +49,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     let scenario = load_scenario(&args.scenario)?;
     let bugs: Bugs = args.bugs.iter().copied().collect();
     let engine = crate::engines::by_name(&args.raft)?;
-    let spec = crate::campaign::seed_spec(engine, &scenario, bugs, args.seed);
+    let spec = engine.seed_spec(&scenario, args.seed, bugs);
     engine.accepts(&spec).map_err(|error| anyhow::anyhow!("--raft {}: {error}", args.raft))?;
     // Fail on an unusable trace path now, not after the run.
     if let Some(path) = &args.trace {

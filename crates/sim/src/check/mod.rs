@@ -341,8 +341,8 @@ impl Checker {
             self.reconfigured = true;
             if leads {
                 let log = &self.written[slot];
-                let configs = Configurations::of_entries(&write.entries);
-                for &(index, _) in &configs {
+                let written = self.nodes[slot].pending.back().expect("just pushed");
+                for &(index, _) in &written.configs {
                     let committed = &self.committed;
                     disjoint_quorums::check_configuration_append(
                         node, term, log, index, committed,
@@ -688,6 +688,8 @@ impl Checker {
     /// server that booted without a configuration (a spare, a new incarnation) knows none
     /// until its log holds one.
     pub fn membership_of(&self, node: NodeId) -> &Membership {
+        // A `const` item, which lives for the program (a `Vec`'s drop keeps the expression from
+        // being promoted to one).
         const NONE: &Membership = &Membership::EMPTY;
         let slot = Checker::slot(node);
         let known = if self.nodes[slot].joining { NONE } else { &self.initial };

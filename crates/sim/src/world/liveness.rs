@@ -215,7 +215,7 @@ impl<R: RaftUnderTest> World<R> {
         };
         let term = self.nodes[leader as usize - 1].observation().expect("a leader runs").term;
         let members = liveness.healed.iter().filter(|&&node| membership.contains(node));
-        let caught_up = members.clone().all(|&node| {
+        let caught_up = members.copied().all(|node| {
             let sim_node = &self.nodes[node as usize - 1];
             sim_node.status == Status::Up
                 && sim_node.observation().is_some_and(|observation| {
