@@ -42,21 +42,18 @@ pub struct DisjointQuorums {
     quorum_of: BTreeMap<Term, NodeId>,
 }
 
-fn bit(node: NodeId) -> u64 {
-    1 << (node - 1)
-}
-
 fn describe(votes: u64) -> Vec<NodeId> {
-    (1..=64).filter(|&node| votes & bit(node) != 0).collect()
+    (1..=64).filter(|&node| votes & Membership::bit(node) != 0).collect()
 }
 
 impl DisjointQuorums {
     /// `candidate` asked for votes in `term`, campaigning in `membership`. Its first request of
     /// the term fixes it: a candidate's log does not change while it campaigns.
     pub fn on_vote_request(&mut self, candidate: NodeId, term: Term, membership: &Membership) {
-        self.candidacies
-            .entry((term, candidate))
-            .or_insert_with(|| Candidacy { membership: membership.clone(), votes: bit(candidate) });
+        self.candidacies.entry((term, candidate)).or_insert_with(|| Candidacy {
+            membership: membership.clone(),
+            votes: Membership::bit(candidate),
+        });
     }
 
     /// `voter` granted `candidate` its vote in `term`.
@@ -69,7 +66,7 @@ impl DisjointQuorums {
         let Some(candidacy) = self.candidacies.get_mut(&(term, candidate)) else {
             return Ok(()); // A request of a forgotten term.
         };
-        candidacy.votes |= bit(voter);
+        candidacy.votes |= Membership::bit(voter);
         if !candidacy.membership.is_quorum(candidacy.votes) {
             return Ok(());
         }

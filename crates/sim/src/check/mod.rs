@@ -370,7 +370,7 @@ impl Checker {
         let Some((index, holders)) = newest else { return Ok(()) };
         let prefix = log.prefix(index).expect("in the log");
         let Some(holder) = (1..=self.nodes.len() as NodeId).find(|&node| {
-            holders & (1 << (node - 1)) != 0
+            holders & Membership::bit(node) != 0
                 && self.durable[Checker::slot(node)].prefix(index) == Some(prefix)
         }) else {
             return Ok(()); // Every copy was lost since: the holders are gone.

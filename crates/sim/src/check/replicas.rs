@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::raft_under_test::{Index, NodeId, Term};
+use crate::raft_under_test::{Index, Membership, NodeId, Term};
 
 /// One `(index, term)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +100,7 @@ impl Replicas {
             return None;
         }
         let (slot, _) = self.slot_mut(index, term, prefix);
-        slot.holders |= 1 << (node - 1);
+        slot.holders |= Membership::bit(node);
         (!slot.committed).then_some(slot.holders)
     }
 

@@ -163,11 +163,18 @@ impl Membership {
         bytes
     }
 
-    /// Whether the servers in `agreed` (bit `id - 1`) make a quorum: a majority of the voters,
-    /// and while joint of the outgoing voters too.
+    /// The bit of `node` in a set of servers, as [`Membership::is_quorum`] takes one: bit
+    /// `node - 1`.
+    pub fn bit(node: NodeId) -> u64 {
+        1 << (node - 1)
+    }
+
+    /// Whether the servers in `agreed` (see [`Membership::bit`]) make a quorum: a majority of
+    /// the voters, and while joint of the outgoing voters too.
     pub fn is_quorum(&self, agreed: u64) -> bool {
         let majority = |voters: &[NodeId]| {
-            let count = voters.iter().filter(|&&voter| agreed & (1 << (voter - 1)) != 0).count();
+            let count =
+                voters.iter().filter(|&&voter| agreed & Membership::bit(voter) != 0).count();
             count > voters.len() / 2
         };
         !self.voters.is_empty()
