@@ -128,6 +128,7 @@ mod codec;
 mod config;
 mod election;
 mod entry;
+mod held_appends;
 mod log;
 mod membership;
 mod message;

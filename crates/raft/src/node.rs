@@ -6,6 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
+use crate::held_appends::HeldAppends;
 use crate::membership::{Configurations, IdSet};
 use crate::read::{LeaderReads, ReadState};
 use crate::snapshot::IncomingSnapshot;
@@ -202,6 +203,8 @@ pub struct Node {
     /// restart, it may have confirmed a lease before its crash; after a higher term made it
     /// forget its leader, it may have confirmed that leader's lease moments before.
     pub(crate) lease_guard_ticks: u32,
+    /// Appends that arrived ahead of the log, until the gap before them fills.
+    pub(crate) held_appends: HeldAppends,
 }
 
 /// A write handed out in a `Ready` and not yet acknowledged.
@@ -300,6 +303,7 @@ impl Node {
             } else {
                 0
             },
+            held_appends: HeldAppends::default(),
             config,
         };
         node.maybe_repaired();
@@ -762,6 +766,11 @@ impl Node {
                 self.commit_index
             );
         }
+        assert!(
+            self.held_appends.len() <= self.config.max_inflight_messages,
+            "node {}: more appends held than a leader's window",
+            self.config.id
+        );
         if let Role::Leader(_) = self.role {
             debug_assert!(
                 self.log.last_term() == self.term,

@@ -132,13 +132,13 @@ impl Progress {
     }
 
     /// Whether a rejection is explained by appends still in flight: in Replicate, a follower
-    /// whose log is merely too short (no conflicting term) and ends at or past `match_index` is
-    /// missing entries the leader already sent and the network reordered. Reacting
-    /// would resend the whole window for nothing; if they were lost, stall detection recovers.
+    /// whose log is merely too short (no conflicting term) is missing entries the leader already
+    /// sent and the network reordered — or, if its log ended at or before `match_index`, the
+    /// rejection is older than the acknowledgement that set it. Reacting would resend the whole
+    /// window for nothing; if entries were lost, stall detection recovers.
     pub fn is_gap_in_flight(&self, follower_next_index: Index, conflict: bool) -> bool {
         self.state == ReplicationState::Replicate
             && !conflict
-            && follower_next_index > self.match_index
             && follower_next_index < self.next_index
     }
 

@@ -153,27 +153,51 @@ impl Node {
         }
     }
 
-    /// A follower's side of AppendEntries (Figure 2, receiver implementation).
+    /// A follower's side of AppendEntries (Figure 2, receiver implementation), followed by the
+    /// held appends that the log now reaches (see [`crate::held_appends`]). Acknowledgements
+    /// are cumulative, so one answer, with the furthest match, answers the request and the
+    /// appends it released: the leader hears no more than it would have without reordering.
     pub(crate) fn handle_append_entries(&mut self, from: NodeId, request: AppendEntries) {
+        let Some(mut outcome) = self.handle_one_append(from, request) else { return };
+        if let AppendOutcome::Accepted { match_index } = outcome {
+            let mut matched = match_index;
+            while let Some((held_from, held)) =
+                self.held_appends.take_ready(self.log.last_index(), self.term)
+            {
+                match self.handle_one_append(held_from, held) {
+                    Some(AppendOutcome::Accepted { match_index }) if held_from == from => {
+                        matched = matched.max(match_index);
+                    }
+                    Some(other) => self.respond_append(held_from, other),
+                    None => {}
+                }
+            }
+            // Under an injected bug a later append may have cut the log short of an earlier
+            // one's match: never acknowledge more than the log holds.
+            outcome = AppendOutcome::Accepted { match_index: matched.min(self.log.last_index()) };
+        }
+        self.respond_append(from, outcome);
+    }
+
+    /// One append: the answer it gets, or none if this server must ignore it.
+    fn handle_one_append(&mut self, from: NodeId, request: AppendEntries) -> Option<AppendOutcome> {
         if request.term < self.term && !self.config.bugs.contains(Bug::AcceptStaleTerm) {
             // Tell the stale leader about the newer term, so that it steps down.
             let hint = ConflictHint { index: 0, conflict_term: None };
-            let outcome = AppendOutcome::Rejected { rejected_index: request.prev_log_index, hint };
-            self.respond_append(from, outcome);
-            return;
+            return Some(AppendOutcome::Rejected { rejected_index: request.prev_log_index, hint });
         }
         if !self.follow(from) {
-            return;
+            return None;
         }
         let leader_commit = request.leader_commit;
-        let outcome = self.reconcile_log(request);
+        let outcome = self.reconcile_log(from, request);
         if let AppendOutcome::Accepted { match_index } = outcome {
             let commit = leader_commit.min(match_index);
             if commit > self.commit_index {
                 self.commit_index = commit;
             }
         }
-        self.respond_append(from, outcome);
+        Some(outcome)
     }
 
     /// A request from `from`, the leader of the current term, arrived: follow it. Returns
@@ -196,7 +220,7 @@ impl Node {
 
     /// Checks the request's previous entry and merges its entries into the log, truncating only
     /// at a real conflict (same index, different term). Returns the response's outcome.
-    fn reconcile_log(&mut self, mut request: AppendEntries) -> AppendOutcome {
+    fn reconcile_log(&mut self, from: NodeId, mut request: AppendEntries) -> AppendOutcome {
         let bugs = self.config.bugs;
         let snapshot_index = self.log.snapshot_index();
         if request.prev_log_index < snapshot_index {
@@ -215,7 +239,9 @@ impl Node {
         }
         let prev = request.prev_log_index;
         let Some(prev_term) = self.log.term(prev) else {
+            // Ahead of the log: most likely reordered behind an append still on its way.
             let hint = ConflictHint { index: self.log.last_index() + 1, conflict_term: None };
+            self.held_appends.hold(from, request, self.config.max_inflight_messages);
             return AppendOutcome::Rejected { rejected_index: prev, hint };
         };
         if prev_term != request.prev_log_term && !bugs.contains(Bug::SkipPrevLogCheck) {

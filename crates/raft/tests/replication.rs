@@ -551,6 +551,72 @@ fn reordered_appends_converge() {
 }
 
 #[test]
+fn a_follower_holds_an_append_ahead_of_its_log_and_acknowledges_both_once_the_gap_fills() {
+    let mut follower = node_from(&[1, 2, 3], &durable(1, None, 0, &[1]));
+    // Entry 3 arrives before entry 2: rejected (a leader's probe may have gone too far), held.
+    let ready = deliver(&mut follower, 2, append(1, (2, 1), entries_from(3, &[1]), 0));
+    let hint = ConflictHint { index: 2, conflict_term: None };
+    assert_eq!(append_outcome(&ready), AppendOutcome::Rejected { rejected_index: 2, hint });
+    assert_eq!(follower.log().last_index(), 1);
+    // Entry 2 fills the gap: the held append follows, and one answer acknowledges both.
+    let ready = deliver(&mut follower, 2, append(1, (1, 1), entries_from(2, &[1]), 0));
+    assert_eq!(append_outcome(&ready), AppendOutcome::Accepted { match_index: 3 });
+    assert_eq!(log_terms(&follower), vec![1, 1, 1]);
+    assert_eq!(ready.log_from, Some(2), "both entries are written");
+}
+
+#[test]
+fn a_held_append_of_an_older_term_is_let_go() {
+    let mut follower = node_from(&[1, 2, 3], &durable(1, None, 0, &[1]));
+    deliver(&mut follower, 2, append(1, (2, 1), entries_from(3, &[1]), 0));
+    // A new leader of term 2 fills the gap with an entry of its own: the held entry 3 of
+    // term 1 came from the deposed leader, and is not taken.
+    let ready = deliver(&mut follower, 3, append(2, (1, 1), entries_from(2, &[2]), 0));
+    assert_eq!(append_outcome(&ready), AppendOutcome::Accepted { match_index: 2 });
+    assert_eq!(log_terms(&follower), vec![1, 2]);
+}
+
+#[test]
+fn reordered_appends_reach_the_follower_once_without_waiting_for_a_stall() {
+    let mut cluster = Cluster::with_configs(3, |config| config.max_entries_per_message = 1);
+    cluster.elect(1);
+    heartbeat(&mut cluster);
+    cluster.take_sent();
+    for command in [b"a", b"b", b"c"] {
+        cluster.propose(1, command).unwrap();
+    }
+    let mut to_node_2: Vec<_> = cluster.queue.iter().filter(|e| e.to == 2).cloned().collect();
+    cluster.drop_where(|envelope| envelope.to == 2);
+    to_node_2.reverse();
+    for envelope in to_node_2 {
+        cluster.deliver_envelope(envelope);
+    }
+    cluster.deliver_all();
+    assert_eq!(cluster.node(2).log(), cluster.node(1).log(), "no heartbeat was needed");
+    for _ in 0..4 {
+        heartbeat(&mut cluster);
+    }
+    let entries: usize =
+        appends_between(&cluster.take_sent(), 1, 2).iter().map(|a| a.entries.len()).sum();
+    assert_eq!(entries, 3, "each entry was sent to node 2 once");
+    cluster.assert_converged();
+}
+
+#[test]
+fn a_streaming_leader_ignores_a_gap_rejection_older_than_an_acknowledgement() {
+    let mut leader = leader_streaming_to_node_2(|_| {});
+    for command in [b"a", b"b", b"c"] {
+        leader.propose(command.as_slice().into()).unwrap();
+    }
+    take_ready(&mut leader);
+    deliver(&mut leader, 2, accepted(1, 3));
+    // Node 2 rejected entry 4 when its log ended at 2; that answer arrives after its later
+    // acknowledgement of 3: nothing to resend, entry 4 is still on its way.
+    let ready = deliver(&mut leader, 2, rejected(1, 3, 3, None));
+    assert!(messages_to(&ready, 2).is_empty(), "resent: {:?}", messages_to(&ready, 2));
+}
+
+#[test]
 fn replication_converges_after_losing_every_third_message() {
     let mut cluster = Cluster::with_configs(3, |config| config.max_entries_per_message = 2);
     cluster.elect(1);

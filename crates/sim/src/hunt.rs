@@ -123,9 +123,9 @@ pub fn plan(bug: Bug) -> Hunt {
         ),
         Bug::JointCommitNewOnly => (
             "membership",
-            Property::AppliedCommitted,
-            "while joint, an entry is applied once the incoming voters hold it, though no \
-             majority of the outgoing ones does",
+            Property::DisjointQuorums,
+            "while joint, the leader counts only the incoming voters: it commits the joint \
+             configuration and leaves it though no majority of the outgoing voters holds it",
         ),
         Bug::RemovedLeaderStays => (
             "membership",

@@ -58,16 +58,18 @@ fn followers_forward_writes_and_the_clients_frames_meet_every_fault() {
 
 #[test]
 fn every_read_and_forwarding_bug_is_caught_by_linearizability() {
-    for (bug, name) in [
-        (Bug::StaleLeaderRead, "kv-reads"),
-        (Bug::ReadBeforeNoop, "kv-reads"),
-        (Bug::LeaseIgnoresSkew, "kv-reads"),
-        (Bug::ForwardedWriteTwice, "kv"),
+    // `lease-ignores-skew` needs a leader with a slow clock isolated at the wrong moment: about
+    // 8 of the first 1,000 seeds of `kv-reads` (the first is seed 124).
+    for (bug, name, seeds) in [
+        (Bug::StaleLeaderRead, "kv-reads", 100),
+        (Bug::ReadBeforeNoop, "kv-reads", 100),
+        (Bug::LeaseIgnoresSkew, "kv-reads", 250),
+        (Bug::ForwardedWriteTwice, "kv", 100),
     ] {
         let scenario = scenario(name);
-        let results = run_seeds(&scenario, 0..100, Bugs::NONE.with(bug), JOBS);
+        let results = run_seeds(&scenario, 0..seeds, Bugs::NONE.with(bug), JOBS);
         let caught: Vec<_> = results.iter().filter_map(|result| result.failure()).collect();
-        assert!(!caught.is_empty(), "{bug} not caught in 100 seeds of {name}");
+        assert!(!caught.is_empty(), "{bug} not caught in {seeds} seeds of {name}");
         for failure in caught {
             assert_eq!(failure.violation.property, Property::Linearizability, "{bug}: {failure:?}");
         }
