@@ -614,3 +614,52 @@ fn the_input_generator_reaches_every_role_and_commits() {
     assert!(commits > 20, "{commits} of 200 runs committed");
     assert!(truncations > 5, "{truncations} of 200 runs truncated a log");
 }
+
+// --- A follower under reordered appends -----------------------------------------------------
+
+/// A leader's log cut into batches of 1 to 3 entries, and an order of delivery: every batch at
+/// least once, a few twice, shuffled.
+fn reordered_batches() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+    (
+        proptest::collection::vec(1..4usize, 1..16),
+        proptest::collection::vec(any::<Position>(), 0..4),
+    )
+        .prop_flat_map(|(sizes, duplicates)| {
+            let mut order: Vec<usize> = (0..sizes.len()).collect();
+            order.extend(duplicates.iter().map(|pick| pick.index(sizes.len())));
+            (Just(sizes), Just(order).prop_shuffle())
+        })
+}
+
+proptest! {
+    #[test]
+    fn a_follower_ends_with_the_leaders_log_whatever_order_its_appends_arrive_in(
+        (sizes, order) in reordered_batches(),
+    ) {
+        let total: usize = sizes.iter().sum();
+        let leader_log = entries_from(1, &vec![1; total]);
+        let mut batches = Vec::new();
+        let mut prev = 0;
+        for size in sizes {
+            let prev_term = if prev == 0 { 0 } else { 1 };
+            let entries = leader_log[prev..prev + size].to_vec();
+            batches.push(append(1, (prev as u64, prev_term), entries, 0));
+            prev += size;
+        }
+        let mut follower = Node::new(config(2, &[1, 2, 3])).unwrap();
+        for position in order {
+            let ready = deliver(&mut follower, 1, batches[position].clone());
+            let answers = messages_to(&ready, 1);
+            prop_assert_eq!(answers.len(), 1, "one answer per append");
+            if let Message::AppendEntriesResponse(response) = answers[0]
+                && let AppendOutcome::Accepted { match_index } = response.outcome
+            {
+                // An acknowledgement vouches only for entries the follower holds, the leader's.
+                let matched = match_index as usize;
+                prop_assert!(matched <= follower.log().entries().len());
+                prop_assert_eq!(&follower.log().entries()[..matched], &leader_log[..matched]);
+            }
+        }
+        prop_assert_eq!(follower.log().entries(), &leader_log[..]);
+    }
+}
