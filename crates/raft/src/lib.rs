@@ -24,7 +24,9 @@
 //! real conflict and fast backtracking by conflict term; a no-op entry at the start of each
 //! leader term; and the commitment rule that counts replicas only for entries of the leader's
 //! own term (Figure 8). Leaders pipeline appends per follower within a bounded window
-//! ([`Progress`]) and batch entries by count and bytes. The log starts after a [`Snapshot`]
+//! ([`Progress`]) and batch entries by count and bytes; a follower holds an append that the
+//! network delivered ahead of the one before it until that one arrives, so reordering costs no
+//! resend. The log starts after a [`Snapshot`]
 //! (§7): the driver snapshots its state machine and calls [`Node::compact`], and a leader sends
 //! a follower that needs compacted entries its snapshot, one chunk per answer, each within the
 //! per-message byte limit.
