@@ -14,7 +14,8 @@ use crate::{AppendEntries, Index, NodeId, Term};
 
 /// Appends of one term, from its leader, that start past the end of this server's log.
 ///
-/// Invariants: every held append has entries and the buffer's term; at most `capacity` are held.
+/// Invariants: every held append has entries and the buffer's term; at most `capacity` are held
+/// (the node asserts it after every input, in `check_invariants`).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct HeldAppends {
     term: Term,
@@ -48,7 +49,6 @@ impl HeldAppends {
                 .expect("the buffer is not empty");
             self.appends.swap_remove(furthest);
         }
-        debug_assert!(self.appends.len() <= capacity);
     }
 
     /// Takes the held append of `term` that follows on from a log ending at `last_index` (the
