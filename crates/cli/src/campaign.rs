@@ -123,6 +123,11 @@ impl Summary {
     }
 }
 
+/// `jobs` worker threads, or one per core.
+pub fn jobs_or_cores(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()))
+}
+
 /// Runs `spec` on `engine` with recording on, turning panics into `panic` violations quietly,
 /// and returns the result with its trace: how every command that keeps a trace makes it.
 pub fn record_run(engine: &dyn Engine, spec: &RunSpec) -> (raftsim_sim::RunResult, Trace) {

@@ -389,9 +389,10 @@ fn bench_refuses_zero_deliveries_and_repetitions_naming_the_option() {
 }
 
 #[test]
-fn zero_jobs_are_refused_by_hunt_too() {
+fn zero_jobs_are_refused_by_hunt_and_shrink_too() {
     let dir = TempDir::new().unwrap();
     assert_refused(dir.path(), &["hunt", "--jobs", "0"], &["--jobs", "at least 1"]);
+    assert_refused(dir.path(), &["shrink", "t.jsonl", "--jobs", "0"], &["--jobs", "at least 1"]);
 }
 
 #[test]

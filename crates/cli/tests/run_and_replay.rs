@@ -1,5 +1,5 @@
-//! `raftsim run` and `raftsim replay`: one seed told in full, its trace, and a replay that
-//! reproduces it bit for bit or names the first step where it diverges.
+//! `raftsim run`, `replay` and `shrink`: one seed told in full, its trace, a replay that
+//! reproduces it bit for bit or names the first step where it diverges, and its shrink.
 
 mod common;
 
@@ -240,4 +240,18 @@ fn bugs_are_refused_for_raft_rs_and_an_unknown_raft_is_named() {
     assert_code(&unknown, 2);
     assert!(stderr(&unknown).contains("unknown Raft `etcd`"), "{}", stderr(&unknown));
     assert!(stderr(&unknown).contains("raftsim, raft-rs"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn shrinking_on_one_thread_or_two_writes_the_same_trace() {
+    let dir = TempDir::new().unwrap();
+    let trace = failing_trace(dir.path());
+    let shrunk = |jobs: &str| {
+        let path = dir.path().join(format!("shrunk-{jobs}.jsonl"));
+        let output = run(&["shrink", arg(&trace), "-o", arg(&path), "--jobs", jobs]);
+        assert_code(&output, 1);
+        assert!(stdout(&output).contains("fixed point reached"), "{}", stdout(&output));
+        fs::read(&path).unwrap()
+    };
+    assert_eq!(shrunk("1"), shrunk("2"), "the shrunk trace depends on --jobs");
 }

@@ -13,6 +13,7 @@ use raftsim_sim::scenario::Span;
 use raftsim_raft::{Bug, Bugs};
 
 use super::{parse_bug, shell_word};
+use crate::campaign::jobs_or_cores;
 use crate::exit::Exit;
 use crate::files::{
     check_directory, check_output_file, load_scenario, prepare_directory, write_output, write_trace,
@@ -151,9 +152,7 @@ fn figure16(args: Figure16Args) -> Result<Exit> {
     check_output_file(&args.svg)?;
     check_directory(&args.out)?;
     let interrupted = crate::interrupt::flag()?;
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()));
+    let jobs = jobs_or_cores(args.jobs);
     let outcomes = run_trials(&RAFTSIM_ENGINE, &trials, jobs, interrupted);
     if let Some((position, error)) = outcomes.iter().enumerate().find_map(|(position, outcome)| {
         outcome.as_ref().and_then(|outcome| outcome.as_ref().err()).map(|error| (position, error))

@@ -13,7 +13,7 @@ use raftsim_sim::trace::format_hash;
 use raftsim_sim::{Failure, Scenario};
 
 use super::parse_bug;
-use crate::campaign::{Campaign, Summary, record_run};
+use crate::campaign::{Campaign, Summary, jobs_or_cores, record_run};
 use crate::exit::Exit;
 use crate::files::{
     check_directory, check_output_file, load_scenario, prepare_directory, trace_file_name,
@@ -103,9 +103,7 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
     {
         bail!("--start {} plus --seeds {count} goes past the largest seed, 2^64 - 1", args.start);
     }
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |cores| cores.get()));
+    let jobs = jobs_or_cores(args.jobs);
     let campaign = Campaign {
         engine,
         scenario: scenario.clone(),

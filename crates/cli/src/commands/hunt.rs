@@ -12,7 +12,7 @@ use raftsim_sim::hunt::{SEEDS_MAX, plan};
 
 use super::parse_bug;
 use super::shrink::shrink_with_budget;
-use crate::campaign::{Campaign, record_run};
+use crate::campaign::{Campaign, jobs_or_cores, record_run};
 use crate::exit::Exit;
 use crate::files::{load_scenario, trace_file_name, write_trace};
 use crate::output::{count, outln};
@@ -37,7 +37,7 @@ pub struct HuntArgs {
     /// Wall-time budget for shrinking each failure, in seconds.
     #[arg(long, default_value = "20", value_parser = crate::seeds::parse_seconds, value_name = "SECS")]
     shrink_budget: f64,
-    /// Worker threads for each campaign (default: all cores).
+    /// Worker threads for each campaign and each shrink (default: all cores).
     #[arg(long, value_parser = parse_positive, value_name = "N")]
     jobs: Option<usize>,
     /// Write each shrunk trace into this directory.
@@ -88,8 +88,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     // A bug named twice is hunted once, in the order first named.
     let mut seen = std::collections::BTreeSet::new();
     bugs.retain(|bug| seen.insert(*bug));
-    let jobs =
-        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = jobs_or_cores(args.jobs);
     let interrupted = crate::interrupt::flag()?;
     if let Some(directory) = &args.out {
         crate::files::prepare_directory(directory).context("--out")?;
@@ -122,7 +121,8 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                 let spec = campaign.engine.seed_spec(&scenario, *seed, campaign.bugs);
                 let faults = spec.schedule.len();
                 let budget = Duration::from_secs_f64(args.shrink_budget);
-                let (shrunk, shrink_time) = shrink_with_budget(campaign.engine, spec, budget)?;
+                let (shrunk, shrink_time) =
+                    shrink_with_budget(campaign.engine, spec, budget, jobs)?;
                 // A trace that cannot be written is reported in its row; the hunt goes on.
                 let trace = args.out.as_ref().map(|directory| {
                     let (result, trace) = record_run(campaign.engine, &shrunk.spec);

@@ -6,14 +6,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use raftsim_sim::engine::{Engine, Settings};
-use raftsim_sim::shrink::{ABANDON_FACTOR, Progress, shrink};
+use raftsim_sim::shrink::{ABANDON_FACTOR, CandidateRunner, Progress, run_bounded, shrink};
 use raftsim_sim::{RunResult, RunSpec};
 
 use super::shell_word;
-use crate::campaign::record_run;
+use crate::campaign::{jobs_or_cores, record_run};
 use crate::exit::Exit;
 use crate::files::{read_trace, write_trace};
 use crate::output::{Progress as ProgressLine, command_name, count, failure_line, outln};
+use crate::panics::WORKER_THREAD_PREFIX;
+use crate::seeds::parse_positive;
 
 /// Shrink a failing trace: fewer faults, shorter ones, fewer clients and nodes, a quieter
 /// network, cut just past the violation — still violating the same property. Writes a trace
@@ -21,7 +23,7 @@ use crate::output::{Progress as ProgressLine, command_name, count, failure_line,
 #[derive(Args)]
 #[command(
     after_help = "Examples:\n  raftsim shrink traces/default-seed17-leader-completeness.jsonl\n  \
-raftsim shrink failing.jsonl -o small.jsonl --budget 30"
+raftsim shrink failing.jsonl -o small.jsonl --budget 30 --jobs 1"
 )]
 pub struct ShrinkArgs {
     /// The failing trace.
@@ -33,6 +35,10 @@ pub struct ShrinkArgs {
     /// on Ctrl-C).
     #[arg(long, default_value = "60", value_parser = crate::seeds::parse_seconds, value_name = "SECS")]
     budget: f64,
+    /// Candidate runs at once, one per thread (default: all cores). The result does not depend
+    /// on it, only the wall time and the number of runs made.
+    #[arg(long, value_parser = parse_positive, value_name = "N")]
+    jobs: Option<usize>,
 }
 
 /// What a run amounts to, for before/after lines.
@@ -87,7 +93,8 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
         bail!("{}: the run does not violate any property: nothing to shrink", args.trace.display());
     }
     let before = Size::of(&spec, &original);
-    let (shrunk, _) = shrink_with_budget(engine, spec, Duration::from_secs_f64(args.budget))?;
+    let budget = Duration::from_secs_f64(args.budget);
+    let (shrunk, _) = shrink_with_budget(engine, spec, budget, jobs_or_cores(args.jobs))?;
     let (result, shrunk_trace) = record_run(engine, &shrunk.spec);
     assert_eq!(result.event_hash, shrunk.result.event_hash, "a shrunk run replays identically");
     write_trace(&output, &shrunk_trace)?;
@@ -114,19 +121,58 @@ pub fn run(args: ShrinkArgs) -> Result<Exit> {
     Ok(if interrupted { Exit::Interrupted } else { Exit::Violation })
 }
 
-/// Shrinks `spec` within `budget` of wall time (or until Ctrl-C), with progress shown; returns
-/// the result and the wall time it took.
+/// Runs a shrinker's batch of candidates at once, one thread each.
+struct OnThreads(usize);
+
+impl CandidateRunner for OnThreads {
+    fn width(&self) -> usize {
+        self.0
+    }
+
+    fn run_batch(
+        &self,
+        engine: &dyn Engine,
+        batch: &[RunSpec],
+        event_limit: u64,
+    ) -> Vec<RunResult> {
+        let Some((first, others)) = batch.split_first() else { return Vec::new() };
+        std::thread::scope(|scope| {
+            let others: Vec<_> = others
+                .iter()
+                .enumerate()
+                .map(|(worker, spec)| {
+                    std::thread::Builder::new()
+                        .name(format!("{WORKER_THREAD_PREFIX}-shrink-{worker}"))
+                        .spawn_scoped(scope, move || run_bounded(engine, spec, event_limit))
+                        .expect("spawning a shrink thread")
+                })
+                .collect();
+            let mut results = vec![run_bounded(engine, first, event_limit)];
+            for thread in others {
+                // A run catches the panics of the code it drives; one that escapes is the
+                // harness's own, and goes on as it would have on this thread.
+                results
+                    .push(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+            results
+        })
+    }
+}
+
+/// Shrinks `spec` within `budget` of wall time (or until Ctrl-C), running `jobs` candidates at
+/// once, with progress shown; returns the result and the wall time it took.
 #[allow(clippy::disallowed_methods, reason = "the shrink budget is wall time")]
 pub fn shrink_with_budget(
     engine: &dyn Engine,
     spec: RunSpec,
     budget: Duration,
+    jobs: usize,
 ) -> Result<(raftsim_sim::shrink::Shrunk, Duration)> {
     crate::interrupt::flag()?;
     let started = Instant::now();
     let mut line = ProgressLine::new(None, "shrink: candidate runs");
     let shrunk = crate::panics::quietly(|| {
-        shrink(engine, spec, &mut |progress: &Progress| {
+        shrink(engine, &OnThreads(jobs), spec, &mut |progress: &Progress| {
             let status = format!(
                 "{}, {}",
                 count(progress.faults as u64, "fault"),
