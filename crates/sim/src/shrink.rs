@@ -179,8 +179,8 @@ pub fn shrink(
 
 impl Shrinker<'_> {
     /// Runs `candidate` under its own seed, then under [`RESEEDS`] others; keeps the first that
-    /// still violates the property. Returns whether one did. The seeds go in batches as wide as
-    /// the runner; whatever the width, the first failing seed in order is the one kept.
+    /// still violates the property. Returns whether one did. The other seeds go in batches as
+    /// wide as the runner; whatever the width, the first failing seed in order is the one kept.
     fn try_candidate(&mut self, candidate: RunSpec) -> bool {
         if candidate.options.validate().is_err() {
             // A trace of it could not be read back: never a result.
@@ -198,7 +198,10 @@ impl Shrinker<'_> {
                 self.out_of_budget = true;
                 return false;
             }
-            let batch: Vec<RunSpec> = (attempt..=RESEEDS.min(attempt + width - 1))
+            // The candidate's own seed alone: it is the one most likely to fail, and a batch
+            // beside it would mostly be wasted.
+            let last = if attempt == 0 { 0 } else { RESEEDS.min(attempt + width - 1) };
+            let batch: Vec<RunSpec> = (attempt..=last)
                 .map(|attempt| RunSpec {
                     seed: candidate.seed.wrapping_add(attempt.wrapping_mul(RESEED_STRIDE)),
                     ..candidate.clone()
