@@ -35,7 +35,7 @@ pub struct HuntArgs {
     #[arg(long, default_value_t = SEEDS_MAX, value_parser = crate::seeds::parse_seed_count, value_name = "N")]
     max_seeds: u64,
     /// Wall-time budget for shrinking each failure, in seconds.
-    #[arg(long, default_value = "20", value_parser = crate::seeds::parse_seconds, value_name = "SECS")]
+    #[arg(long, default_value = "60", value_parser = crate::seeds::parse_seconds, value_name = "SECS")]
     shrink_budget: f64,
     /// Worker threads for each campaign and each shrink (default: all cores).
     #[arg(long, value_parser = parse_positive, value_name = "N")]
