@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use raftsim_raft::Bugs;
 use raftsim_sim::availability::{Availability, CampaignAvailability};
+use raftsim_sim::efficiency::{CampaignEfficiency, Efficiency};
 use raftsim_sim::engine::{Engine, Settings};
 use raftsim_sim::trace::Trace;
 use raftsim_sim::world::Exceeded;
@@ -65,6 +66,8 @@ pub struct SeedOutcome {
     pub coverage: Coverage,
     /// How well its cluster served (`None` if its options could not even be drawn).
     pub availability: Option<Availability>,
+    /// What its work cost, if it settled.
+    pub efficiency: Option<Efficiency>,
 }
 
 /// A campaign's results.
@@ -83,6 +86,8 @@ pub struct Summary {
     pub coverage: Coverage,
     /// The seeds' availability figures, as histograms.
     pub availability: CampaignAvailability,
+    /// The settled seeds' work, summed.
+    pub efficiency: CampaignEfficiency,
     /// Failing seeds in seed order.
     pub failures: Vec<(u64, Failure)>,
     /// Where the failing seeds that panicked did.
@@ -106,6 +111,9 @@ impl Summary {
         self.coverage.add(&outcome.coverage);
         if let Some(availability) = &outcome.availability {
             self.availability.record(availability);
+        }
+        if let Some(efficiency) = &outcome.efficiency {
+            self.efficiency.record(outcome.seed, efficiency);
         }
         self.seed_range = Some(match self.seed_range {
             None => (outcome.seed, outcome.seed),
@@ -172,6 +180,7 @@ pub fn run_seed(
         counters: result.counters,
         coverage: result.coverage,
         availability: Some(result.availability),
+        efficiency: result.efficiency,
     })
 }
 
@@ -194,6 +203,7 @@ fn drawing_panicked(seed: u64, payload: &(dyn std::any::Any + Send)) -> SeedOutc
         counters: Counters::default(),
         coverage: Coverage::default(),
         availability: None,
+        efficiency: None,
     }
 }
 

@@ -41,6 +41,7 @@ pub fn render(report: &CampaignReport) -> String {
     body.push_str(&failures(report));
     body.push_str(&exceeded(report));
     body.push_str(&availability(report));
+    body.push_str(&efficiency(report));
     body.push_str(&counters(report));
     body.push_str(&coverage(report));
     Page { title: &title, style: STYLE, body: &body, data: None, script: "" }.render()
@@ -228,6 +229,47 @@ fn availability(report: &CampaignReport) -> String {
         );
     }
     html.push_str("</div></section>\n");
+    html
+}
+
+/// The settled seeds' work: the campaign's ratios, the seed with the most frames per commit,
+/// and each seed's convergence after the heal as a bar chart.
+fn efficiency(report: &CampaignReport) -> String {
+    let figures = &report.efficiency;
+    let mut html = String::from("<section class=\"panel\"><h2>Efficiency</h2>");
+    if figures.runs == 0 {
+        html.push_str("<p class=\"muted\">No seed settled, so none was measured.</p></section>\n");
+        return html;
+    }
+    let least = figures.least_efficient.map_or(String::new(), |worst| {
+        format!(
+            "; the most frames per commit: seed {} ({:.2})",
+            worst.seed,
+            worst.frames_per_commit()
+        )
+    });
+    let _ = write!(
+        html,
+        "<p>Over {}: {:.2} frames and {:.0} bytes per committed entry, {:.2} elections per \
+         fault{least}.</p>",
+        count(figures.runs, "settled seed"),
+        figures.frames_per_commit(),
+        figures.bytes_per_commit(),
+        figures.elections_per_fault(),
+    );
+    let title = "Convergence after the heal, per seed";
+    let histogram = &figures.convergence;
+    let bounds = match (histogram.percentile_bound_ms(50), histogram.percentile_bound_ms(99)) {
+        (Some(median), Some(p99)) => format!("p50 &lt; {median} ms, p99 &lt; {p99} ms"),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        html,
+        "<div class=\"charts\"><div class=\"chart\"><h3>{}</h3><div class=\"bounds\">{bounds}\
+         </div>{}</div></div></section>",
+        escape(title),
+        histogram_svg(title, histogram)
+    );
     html
 }
 

@@ -61,6 +61,7 @@ pub fn merge(reports: &[(String, CampaignReport)]) -> Result<CampaignReport, Mer
     merged.counters = Default::default();
     merged.coverage = Default::default();
     merged.availability = Default::default();
+    merged.efficiency = Default::default();
     merged.failures.clear();
     merged.exceeded.clear();
     let (mut digest, mut planned) = (0, 0);
@@ -74,6 +75,7 @@ pub fn merge(reports: &[(String, CampaignReport)]) -> Result<CampaignReport, Mer
         merged.counters.add(&report.counters);
         merged.coverage.add(&report.coverage);
         merged.availability.add(&report.availability);
+        merged.efficiency.add(&report.efficiency);
         merged.failures.extend(report.failures.iter().cloned());
         merged.exceeded.extend(report.exceeded.iter().cloned());
         digest ^= parse_hash(&report.digest).ok_or_else(|| MergeError::Inconsistent {
@@ -284,6 +286,7 @@ mod tests {
             counters: raftsim_sim::Counters { commits: seeds, ..Default::default() },
             coverage: Default::default(),
             availability: Default::default(),
+            efficiency: Default::default(),
             coverage_reachable: vec!["split_vote".to_owned()],
             coverage_unreached: vec!["split_vote".to_owned()],
         };

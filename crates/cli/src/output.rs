@@ -233,6 +233,32 @@ pub fn campaign_availability_text(
     )
 }
 
+/// A campaign's work in one line: its totals' ratios, each seed's convergence after the heal
+/// (upper bounds, as for availability), and the seed that sent the most frames per commit.
+pub fn campaign_efficiency_text(figures: &raftsim_sim::efficiency::CampaignEfficiency) -> String {
+    if figures.runs == 0 {
+        return "efficiency: no seed settled".to_owned();
+    }
+    let convergence = match (
+        figures.convergence.percentile_bound_ms(50),
+        figures.convergence.percentile_bound_ms(99),
+    ) {
+        (Some(median), Some(p99)) => format!("p50 < {median} ms, p99 < {p99} ms"),
+        _ => "none".to_owned(),
+    };
+    let least = figures.least_efficient.map_or(String::new(), |worst| {
+        format!("; most frames per commit: seed {} ({:.2})", worst.seed, worst.frames_per_commit())
+    });
+    format!(
+        "efficiency over {}: {:.2} frames/commit, {:.0} bytes/commit, {:.2} elections/fault; \
+         convergence after the heal {convergence}{least}",
+        count(figures.runs, "settled seed"),
+        figures.frames_per_commit(),
+        figures.bytes_per_commit(),
+        figures.elections_per_fault(),
+    )
+}
+
 /// Entries committed per second of virtual time, if the checker counted them.
 fn commits_per_s(figures: &raftsim_sim::availability::Availability) -> Option<f64> {
     let commits = figures.commits?;

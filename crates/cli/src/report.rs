@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use raftsim_sim::availability::CampaignAvailability;
+use raftsim_sim::efficiency::CampaignEfficiency;
 use raftsim_sim::world::Limit;
 use raftsim_sim::{Counters, Coverage};
 
@@ -84,6 +85,9 @@ pub struct CampaignReport {
     /// The seeds' availability figures, as histograms that merge by adding.
     #[serde(default)]
     pub availability: CampaignAvailability,
+    /// The settled seeds' work: summed counts, so that shards add up exactly.
+    #[serde(default)]
+    pub efficiency: CampaignEfficiency,
     /// The hard paths this scenario's faults can reach.
     pub coverage_reachable: Vec<String>,
     /// Reachable hard paths that were never reached.
@@ -240,6 +244,7 @@ impl CampaignReport {
             format!("digest {}", self.digest),
             format!("counters:\n  {}", crate::output::counters_text(&self.counters)),
             crate::output::campaign_availability_text(&self.availability),
+            crate::output::campaign_efficiency_text(&self.efficiency),
             self.coverage_table(),
         ];
         for failure in self.distinct() {

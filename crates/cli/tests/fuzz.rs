@@ -63,6 +63,39 @@ fn a_passing_campaign_exits_0_with_a_complete_json_summary() {
 }
 
 #[test]
+fn a_campaign_sums_the_work_of_its_settled_seeds_and_names_the_least_efficient() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let (code, summary, _) = fuzz_json(&out, &["--scenario", "calm", "--seeds", "20"]);
+    assert_eq!(code, 0, "{summary}");
+    let efficiency = &summary["efficiency"];
+    assert_eq!(efficiency["runs"], 20, "every seed of `calm` settles: {efficiency}");
+    // `calm` has no fault: every frame reaches its peer, and the sums are the counters'.
+    assert_eq!(efficiency["commits"], summary["counters"]["commits"]);
+    assert_eq!(efficiency["frames"], summary["counters"]["frames_sent"]);
+    assert_eq!(efficiency["faults"], 20, "a run's first election counts as one fault");
+    let convergence: u64 = efficiency["convergence"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|count| count.as_u64().unwrap())
+        .sum();
+    assert_eq!(convergence, 20, "one convergence time per seed");
+    let worst = &efficiency["least_efficient"];
+    let per_commit = |value: &Value| {
+        value["frames"].as_f64().unwrap() / value["commits"].as_f64().unwrap().max(1.0)
+    };
+    assert!(worst["seed"].as_u64().is_some_and(|seed| seed < 20), "{worst}");
+    assert!(per_commit(worst) >= per_commit(efficiency), "the worst seed is above the mean");
+
+    let text = stdout(&run(&["fuzz", "--scenario", "calm", "--seeds", "20"]));
+    let line = text.lines().find(|line| line.starts_with("efficiency over 20 settled seeds: "));
+    let line = line.unwrap_or_else(|| panic!("no efficiency line in:\n{text}"));
+    let expected = format!("most frames per commit: seed {} (", worst["seed"]);
+    assert!(line.contains(" frames/commit, ") && line.contains(&expected), "{line}");
+}
+
+#[test]
 fn the_digest_does_not_depend_on_the_number_of_jobs() {
     let dir = TempDir::new().unwrap();
     let range = ["--scenario", "default", "--seeds", "12", "--start", "100"];

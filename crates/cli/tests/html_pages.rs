@@ -117,6 +117,7 @@ fn fuzz_report_shows_the_counters_the_failures_with_their_commands_and_the_histo
     assert!(html.contains(" run --seed 0 --scenario calm --bug eager-apply</pre>"));
     assert_eq!(html.matches("<svg class=\"histogram\"").count(), 4, "four histograms");
     assert!(html.contains("Time without a leader, per seed"));
+    assert!(html.contains("No seed settled"), "every seed failed: no efficiency was measured");
     assert!(html.contains("<title>64–128 ms: "), "a bar of the time without a leader");
     assert_eq!(files_in(&dir.path().join("reports")).len(), 1, "no temporary file is left");
 
@@ -176,5 +177,6 @@ fn merge_report_shows_the_merged_campaign() {
     assert!(html.contains("merged from 2 shards"), "the page says it is a merge");
     assert!(html.contains("6 seeds run"), "both shards' seeds");
     assert!(html.contains("No violation"), "the verdict");
-    assert_eq!(html.matches("<svg class=\"histogram\"").count(), 4);
+    assert_eq!(html.matches("<svg class=\"histogram\"").count(), 5, "and convergence's");
+    assert!(html.contains("Over 6 settled seeds: "), "the efficiency of both shards' seeds");
 }

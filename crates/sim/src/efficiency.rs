@@ -10,6 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::availability::Histogram;
+
 /// A scenario's bounds on a run's work, each optional. Checked once the run has settled.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -181,6 +183,110 @@ impl Efficiency {
     }
 }
 
+/// The efficiency of many runs, as a campaign reports it: the sums of their counts, so that its
+/// ratios are the whole campaign's (every frame over every commit) and shards add up to
+/// exactly the whole range's; each run's convergence time, as a histogram; and the run that
+/// sent the most frames per commit, the one to look at first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignEfficiency {
+    /// Runs measured (those that settled).
+    pub runs: u64,
+    /// Frames handed to the network, over those runs.
+    pub frames: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Entries committed.
+    pub commits: u64,
+    /// Elections won.
+    pub elections: u64,
+    /// Faults scheduled, at least one a run: a run's first election counts as one fault's worth,
+    /// as it does for the run alone.
+    pub faults: u64,
+    /// Each run's time from the heal to the settled cluster.
+    pub convergence: Histogram,
+    /// The run with the most frames per commit (the smallest seed among equals).
+    pub least_efficient: Option<SeedEfficiency>,
+}
+
+/// One seed's frames and commits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedEfficiency {
+    /// The seed.
+    pub seed: u64,
+    /// Frames it sent.
+    pub frames: u64,
+    /// Entries it committed.
+    pub commits: u64,
+}
+
+impl SeedEfficiency {
+    /// Frames per committed entry (a run that commits nothing divides by 1).
+    pub fn frames_per_commit(&self) -> f64 {
+        self.frames as f64 / self.commits.max(1) as f64
+    }
+
+    /// Whether it sent more frames per commit than `other`, or as many from a smaller seed:
+    /// compared exactly, so that the campaign's choice does not depend on the order runs and
+    /// shards are added in.
+    fn is_worse_than(&self, other: &SeedEfficiency) -> bool {
+        let mine = u128::from(self.frames) * u128::from(other.commits.max(1));
+        let theirs = u128::from(other.frames) * u128::from(self.commits.max(1));
+        mine > theirs || (mine == theirs && self.seed < other.seed)
+    }
+}
+
+impl CampaignEfficiency {
+    /// Counts `seed`'s measurement.
+    pub fn record(&mut self, seed: u64, measured: &Efficiency) {
+        self.runs += 1;
+        self.frames += measured.frames;
+        self.bytes += measured.bytes;
+        self.commits += measured.commits;
+        self.elections += measured.elections;
+        self.faults += measured.faults.max(1);
+        self.convergence.record(measured.convergence_us);
+        let run = SeedEfficiency { seed, frames: measured.frames, commits: measured.commits };
+        self.keep_worse(Some(run));
+    }
+
+    /// Adds another campaign's (a shard's) runs.
+    pub fn add(&mut self, other: &CampaignEfficiency) {
+        self.runs += other.runs;
+        self.frames += other.frames;
+        self.bytes += other.bytes;
+        self.commits += other.commits;
+        self.elections += other.elections;
+        self.faults += other.faults;
+        self.convergence.add(&other.convergence);
+        self.keep_worse(other.least_efficient);
+    }
+
+    fn keep_worse(&mut self, run: Option<SeedEfficiency>) {
+        if let Some(run) = run
+            && self.least_efficient.is_none_or(|kept| run.is_worse_than(&kept))
+        {
+            self.least_efficient = Some(run);
+        }
+    }
+
+    /// Frames per committed entry over every run.
+    pub fn frames_per_commit(&self) -> f64 {
+        self.frames as f64 / self.commits.max(1) as f64
+    }
+
+    /// Frame bytes per committed entry over every run.
+    pub fn bytes_per_commit(&self) -> f64 {
+        self.bytes as f64 / self.commits.max(1) as f64
+    }
+
+    /// Elections per scheduled fault over every run.
+    pub fn elections_per_fault(&self) -> f64 {
+        self.elections as f64 / self.faults.max(1) as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +356,52 @@ mod tests {
         }
         let zero = Expect { convergence_ms_max: Some(0), ..Expect::default() };
         assert!(zero.validate().is_err());
+    }
+
+    #[test]
+    fn a_campaign_sums_its_runs_and_keeps_the_one_with_the_most_frames_per_commit() {
+        let run = |frames, commits, faults, convergence_us| Efficiency {
+            frames,
+            bytes: frames * 40,
+            commits,
+            elections: 2,
+            faults,
+            convergence_us,
+        };
+        let mut campaign = CampaignEfficiency::default();
+        campaign.record(7, &run(300, 100, 0, 500));
+        campaign.record(8, &run(600, 100, 3, 5_000));
+        campaign.record(9, &run(60, 10, 1, 70_000));
+        assert_eq!((campaign.runs, campaign.frames, campaign.commits), (3, 960, 210));
+        assert_eq!(campaign.faults, 5, "the run without faults counts as one");
+        assert!((campaign.frames_per_commit() - 960.0 / 210.0).abs() < 1e-9);
+        assert!((campaign.bytes_per_commit() - 40.0 * 960.0 / 210.0).abs() < 1e-9);
+        assert!((campaign.elections_per_fault() - 6.0 / 5.0).abs() < 1e-9);
+        assert_eq!(campaign.convergence.total(), 3);
+        let worst = campaign.least_efficient.unwrap();
+        assert_eq!(worst.seed, 8, "6 frames per commit, then 6 from a larger seed, then 3");
+        assert_eq!(worst.frames_per_commit(), 6.0);
+    }
+
+    #[test]
+    fn shards_of_a_campaign_add_up_to_the_whole_whatever_their_order() {
+        let run = |frames, commits| Efficiency { frames, commits, ..Efficiency::default() };
+        let runs = [(1, run(50, 10)), (2, run(90, 10)), (3, run(45, 5)), (4, run(0, 0))];
+        let mut whole = CampaignEfficiency::default();
+        for (seed, measured) in &runs {
+            whole.record(*seed, measured);
+        }
+        let (mut first, mut second) =
+            (CampaignEfficiency::default(), CampaignEfficiency::default());
+        for (seed, measured) in &runs {
+            let shard = if seed % 2 == 0 { &mut second } else { &mut first };
+            shard.record(*seed, measured);
+        }
+        for (a, b) in [(&first, &second), (&second, &first)] {
+            let mut merged = a.clone();
+            merged.add(b);
+            assert_eq!(merged, whole);
+        }
+        assert_eq!(whole.least_efficient.unwrap().seed, 2, "9 per commit; seed 3 ties at 9");
     }
 }

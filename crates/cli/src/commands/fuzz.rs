@@ -304,6 +304,7 @@ fn campaign_report(
         counters: summary.counters,
         coverage: summary.coverage,
         availability: summary.availability.clone(),
+        efficiency: summary.efficiency.clone(),
         coverage_reachable: reachable.iter().map(|path| (*path).to_owned()).collect(),
         coverage_unreached: unreached.map(str::to_owned).collect(),
     }
