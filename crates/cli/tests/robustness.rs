@@ -817,11 +817,11 @@ impl Spawned {
     }
 }
 
-/// A trace of a bug whose shrinking takes seconds (the slowest of them), in `dir`.
+/// A trace of a bug whose shrinking takes seconds, in `dir`.
 fn slow_to_shrink(dir: &Path) -> PathBuf {
     let out = dir.join("found");
     let output =
-        run(&["fuzz", "--bug", "truncate-on-stale-append", "--seeds", "200", "--out", arg(&out)]);
+        run(&["fuzz", "--bug", "truncate-at-corruption", "--seeds", "200", "--out", arg(&out)]);
     assert_code(&output, 1);
     files_in(&out).pop().expect("a trace")
 }
@@ -848,13 +848,13 @@ fn sigint_to_hunt_prints_the_bugs_hunted_so_far_and_exits_130() {
     let out = dir.path().join("hunted");
     let spawned = spawn(
         dir.path(),
-        &["hunt", "--bug", "truncate-on-stale-append", "--bug", "double-vote", "--out", arg(&out)],
+        &["hunt", "--bug", "truncate-at-corruption", "--bug", "double-vote", "--out", arg(&out)],
     );
     let (code, elapsed, out_text, err) =
         spawned.signal_and_wait(Duration::from_millis(1500), "INT", Duration::from_secs(10));
     assert_eq!(code, Some(130), "stdout:\n{out_text}\nstderr:\n{err}");
     assert!(elapsed < Duration::from_secs(5), "took {elapsed:?} to stop");
-    assert!(out_text.contains("truncate-on-stale-append"), "{out_text}");
+    assert!(out_text.contains("truncate-at-corruption"), "{out_text}");
     assert!(!out_text.contains("double-vote"), "the hunt stopped at the first bug: {out_text}");
     assert!(out_text.contains("1 of 1 bug caught"), "{out_text}");
     assert!(err.contains("interrupted: the table holds the bugs hunted so far"), "{err}");

@@ -142,6 +142,15 @@ impl Progress {
             && follower_next_index < self.next_index
     }
 
+    /// The follower's log now ends at `last_index`, before entries it acknowledged: its storage
+    /// lost them (see [`crate::recovery`]). They no longer count, toward a commitment or
+    /// anything else, and the leader probes from where the follower's log ends.
+    pub fn forget_lost_entries(&mut self, last_index: Index) {
+        assert!(last_index < self.match_index, "only entries acknowledged can be lost");
+        self.match_index = last_index;
+        self.become_probe(last_index + 1);
+    }
+
     /// Falls back to probing from `next_index` after a rejection or a stall.
     pub fn become_probe(&mut self, next_index: Index) {
         assert!(next_index > self.match_index, "probe at or below match_index");

@@ -13,6 +13,9 @@
 //! The rule here: a damaged server neither votes nor campaigns (nor answers PreVotes) until
 //! its durable log has been repaired past the damage. It still acknowledges appends — an
 //! acknowledgement states what is durable now, which stays true — so a leader rewrites its log.
+//! A leader that counted the lost records as matched learns of the loss when the server refuses
+//! its current probe with a log that ends before them; it forgets them and probes from there
+//! (probing past them again would be refused again, at once, for as long as it leads).
 //!
 //! Why this is safe: every entry the server lost was of a term at most `damage.term` and at an
 //! index at most `damage.through`. Its log is repaired when it durably reaches `through` again

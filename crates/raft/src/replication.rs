@@ -341,10 +341,19 @@ impl Node {
                     return;
                 }
                 if let ReplicationState::Probe { .. } = progress.state
-                    && rejected_index + 1 != progress.next_index
                     && !reprobe
                 {
-                    return; // An answer to an older probe.
+                    if rejected_index + 1 != progress.next_index {
+                        return; // An answer to an older probe.
+                    }
+                    if hint.conflict_term.is_none()
+                        && (1..=progress.match_index).contains(&hint.index)
+                    {
+                        // The answer to the current probe says the follower's log ends before
+                        // entries it acknowledged: it lost them (see `crate::recovery`). A
+                        // streaming leader gets here once it stalls and probes.
+                        progress.forget_lost_entries(hint.index - 1);
+                    }
                 }
                 let next = match hint.conflict_term {
                     Some(term) => match self.log.last_index_of_term(term) {

@@ -596,6 +596,38 @@ fn a_streaming_leader_ignores_a_gap_rejection_older_than_an_acknowledgement() {
 }
 
 #[test]
+fn a_follower_whose_disk_lost_acknowledged_entries_is_probed_from_where_its_log_ends() {
+    let mut leader = leader_streaming_to_node_2(|_| {});
+    for command in [b"a", b"b", b"c"] {
+        leader.propose(command.as_slice().into()).unwrap();
+    }
+    take_ready(&mut leader);
+    deliver(&mut leader, 2, accepted(1, 4));
+    // Node 2 restarts with its log cut at 2 (records 3 and 4 rotted); entry 5 reaches it ahead
+    // of its log, and its refusal looks like one the network reordered.
+    leader.propose(b"d".into()).unwrap();
+    take_ready(&mut leader);
+    let ready = deliver(&mut leader, 2, rejected(1, 4, 3, None));
+    assert!(messages_to(&ready, 2).is_empty(), "entry 5 may still be on its way");
+    // Two silent heartbeats make a stall: the leader probes after the entries it thinks node 2
+    // holds, and node 2 refuses that too.
+    for _ in 0..2 * leader.config().heartbeat_interval_ticks {
+        leader.tick();
+    }
+    let ready = take_ready(&mut leader);
+    let probe = *appends_to(&ready, 2).last().expect("a heartbeat, then the probe");
+    assert_eq!((probe.prev_log_index, probe.entries.len()), (4, 1), "a probe at the match point");
+    let ready = deliver(&mut leader, 2, rejected(1, 4, 3, None));
+    let resend = append_to(&ready, 2);
+    assert_eq!(resend.prev_log_index, 2, "not the same probe again, refused again at once");
+    assert_contiguous(&[resend], 2);
+    assert_eq!(resend.entries.last().map(|entry| entry.index), Some(5));
+    // Node 2 holds them again: entry 5 is on a majority, and committed.
+    let committed = deliver(&mut leader, 2, accepted(1, 5)).committed;
+    assert_eq!(committed.iter().map(|entry| entry.index).collect::<Vec<_>>(), vec![5]);
+}
+
+#[test]
 fn replication_converges_after_losing_every_third_message() {
     let mut cluster = Cluster::with_configs(3, |config| config.max_entries_per_message = 2);
     cluster.elect(1);

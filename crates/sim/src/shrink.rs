@@ -561,9 +561,9 @@ mod tests {
 
     #[test]
     fn candidates_that_turn_into_message_storms_are_abandoned() {
-        // Under this bug a candidate that loses the violation usually ends in a re-probe storm
-        // hundreds of times longer than the failure; those are cut at ten times its events.
-        let spec = failing_spec(Bug::TruncateOnStaleAppend, "stale-messages");
+        // Under this bug some candidates that lose the violation run far longer than the
+        // failure; those are cut at ten times its events.
+        let spec = failing_spec(Bug::AcceptStaleTerm, "partitions");
         let original = run(&spec);
         let shrunk = shrink(&RAFTSIM_ENGINE, &Sequential, spec, &mut |_| true).unwrap();
         assert!(shrunk.complete);
