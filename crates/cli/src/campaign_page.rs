@@ -253,9 +253,9 @@ fn efficiency(report: &CampaignReport) -> String {
         "<p>Over {}: {:.2} frames and {:.0} bytes per committed entry, {:.2} elections per \
          fault{least}.</p>",
         count(figures.runs, "settled seed"),
-        figures.frames_per_commit(),
-        figures.bytes_per_commit(),
-        figures.elections_per_fault(),
+        figures.totals().frames_per_commit(),
+        figures.totals().bytes_per_commit(),
+        figures.totals().elections_per_fault(),
     );
     let title = "Convergence after the heal, per seed";
     let histogram = &figures.convergence;

@@ -253,9 +253,9 @@ pub fn campaign_efficiency_text(figures: &raftsim_sim::efficiency::CampaignEffic
         "efficiency over {}: {:.2} frames/commit, {:.0} bytes/commit, {:.2} elections/fault; \
          convergence after the heal {convergence}{least}",
         count(figures.runs, "settled seed"),
-        figures.frames_per_commit(),
-        figures.bytes_per_commit(),
-        figures.elections_per_fault(),
+        figures.totals().frames_per_commit(),
+        figures.totals().bytes_per_commit(),
+        figures.totals().elections_per_fault(),
     )
 }
 

@@ -271,19 +271,17 @@ impl CampaignEfficiency {
         }
     }
 
-    /// Frames per committed entry over every run.
-    pub fn frames_per_commit(&self) -> f64 {
-        self.frames as f64 / self.commits.max(1) as f64
-    }
-
-    /// Frame bytes per committed entry over every run.
-    pub fn bytes_per_commit(&self) -> f64 {
-        self.bytes as f64 / self.commits.max(1) as f64
-    }
-
-    /// Elections per scheduled fault over every run.
-    pub fn elections_per_fault(&self) -> f64 {
-        self.elections as f64 / self.faults.max(1) as f64
+    /// The totals as one measurement, for its ratios over every run (its `convergence_us`, a
+    /// per-run figure, is left at 0: see `convergence`).
+    pub fn totals(&self) -> Efficiency {
+        Efficiency {
+            frames: self.frames,
+            bytes: self.bytes,
+            commits: self.commits,
+            elections: self.elections,
+            faults: self.faults,
+            convergence_us: 0,
+        }
     }
 }
 
@@ -374,9 +372,10 @@ mod tests {
         campaign.record(9, &run(60, 10, 1, 70_000));
         assert_eq!((campaign.runs, campaign.frames, campaign.commits), (3, 960, 210));
         assert_eq!(campaign.faults, 5, "the run without faults counts as one");
-        assert!((campaign.frames_per_commit() - 960.0 / 210.0).abs() < 1e-9);
-        assert!((campaign.bytes_per_commit() - 40.0 * 960.0 / 210.0).abs() < 1e-9);
-        assert!((campaign.elections_per_fault() - 6.0 / 5.0).abs() < 1e-9);
+        let totals = campaign.totals();
+        assert!((totals.frames_per_commit() - 960.0 / 210.0).abs() < 1e-9);
+        assert!((totals.bytes_per_commit() - 40.0 * 960.0 / 210.0).abs() < 1e-9);
+        assert!((totals.elections_per_fault() - 6.0 / 5.0).abs() < 1e-9);
         assert_eq!(campaign.convergence.total(), 3);
         let worst = campaign.least_efficient.unwrap();
         assert_eq!(worst.seed, 8, "6 frames per commit, then 6 from a larger seed, then 3");
