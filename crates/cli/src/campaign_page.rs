@@ -215,21 +215,25 @@ fn availability(report: &CampaignReport) -> String {
          <div class=\"charts\">",
     );
     for (title, histogram) in charts {
-        let bounds = match (histogram.percentile_bound_ms(50), histogram.percentile_bound_ms(99)) {
-            (Some(median), Some(p99)) => {
-                format!("{} seeds; p50 &lt; {median} ms, p99 &lt; {p99} ms", histogram.total())
-            }
-            _ => "no seed measured this".to_owned(),
-        };
-        let _ = write!(
-            html,
-            "<div class=\"chart\"><h3>{}</h3><div class=\"bounds\">{bounds}</div>{}</div>",
-            escape(title),
-            histogram_svg(title, histogram)
-        );
+        html.push_str(&chart(title, histogram));
     }
     html.push_str("</div></section>\n");
     html
+}
+
+/// One histogram as a titled bar chart, with the bounds of its median and 99th percentile.
+fn chart(title: &str, histogram: &Histogram) -> String {
+    let bounds = match (histogram.percentile_bound_ms(50), histogram.percentile_bound_ms(99)) {
+        (Some(median), Some(p99)) => {
+            format!("{} seeds; p50 &lt; {median} ms, p99 &lt; {p99} ms", histogram.total())
+        }
+        _ => "no seed measured this".to_owned(),
+    };
+    format!(
+        "<div class=\"chart\"><h3>{}</h3><div class=\"bounds\">{bounds}</div>{}</div>",
+        escape(title),
+        histogram_svg(title, histogram)
+    )
 }
 
 /// The settled seeds' work: the campaign's ratios, the seed with the most frames per commit,
@@ -248,27 +252,16 @@ fn efficiency(report: &CampaignReport) -> String {
             worst.frames_per_commit()
         )
     });
-    let _ = write!(
-        html,
-        "<p>Over {}: {:.2} frames and {:.0} bytes per committed entry, {:.2} elections per \
-         fault{least}.</p>",
-        count(figures.runs, "settled seed"),
-        figures.totals().frames_per_commit(),
-        figures.totals().bytes_per_commit(),
-        figures.totals().elections_per_fault(),
-    );
-    let title = "Convergence after the heal, per seed";
-    let histogram = &figures.convergence;
-    let bounds = match (histogram.percentile_bound_ms(50), histogram.percentile_bound_ms(99)) {
-        (Some(median), Some(p99)) => format!("p50 &lt; {median} ms, p99 &lt; {p99} ms"),
-        _ => String::new(),
-    };
+    let totals = figures.totals();
     let _ = writeln!(
         html,
-        "<div class=\"charts\"><div class=\"chart\"><h3>{}</h3><div class=\"bounds\">{bounds}\
-         </div>{}</div></div></section>",
-        escape(title),
-        histogram_svg(title, histogram)
+        "<p>Over {}: {:.2} frames and {:.0} bytes per committed entry, {:.2} elections per \
+         fault{least}.</p><div class=\"charts\">{}</div></section>",
+        count(figures.runs, "settled seed"),
+        totals.frames_per_commit(),
+        totals.bytes_per_commit(),
+        totals.elections_per_fault(),
+        chart("Convergence after the heal, per seed", &figures.convergence),
     );
     html
 }

@@ -216,20 +216,13 @@ pub fn availability_json(figures: &raftsim_sim::availability::Availability) -> s
 pub fn campaign_availability_text(
     figures: &raftsim_sim::availability::CampaignAvailability,
 ) -> String {
-    let bounds = |histogram: &raftsim_sim::availability::Histogram| match (
-        histogram.percentile_bound_ms(50),
-        histogram.percentile_bound_ms(99),
-    ) {
-        (Some(median), Some(p99)) => format!("p50 < {median} ms, p99 < {p99} ms"),
-        _ => "none".to_owned(),
-    };
     format!(
         "availability per seed: time without a leader {}; slowest recovery to a leader {}, to a \
          commit {}; p99 client latency {}",
-        bounds(&figures.leaderless),
-        bounds(&figures.recovery_to_leader_max),
-        bounds(&figures.recovery_to_commit_max),
-        bounds(&figures.client_latency_p99)
+        percentile_bounds(&figures.leaderless),
+        percentile_bounds(&figures.recovery_to_leader_max),
+        percentile_bounds(&figures.recovery_to_commit_max),
+        percentile_bounds(&figures.client_latency_p99)
     )
 }
 
@@ -239,13 +232,8 @@ pub fn campaign_efficiency_text(figures: &raftsim_sim::efficiency::CampaignEffic
     if figures.runs == 0 {
         return "efficiency: no seed settled".to_owned();
     }
-    let convergence = match (
-        figures.convergence.percentile_bound_ms(50),
-        figures.convergence.percentile_bound_ms(99),
-    ) {
-        (Some(median), Some(p99)) => format!("p50 < {median} ms, p99 < {p99} ms"),
-        _ => "none".to_owned(),
-    };
+    let convergence = percentile_bounds(&figures.convergence);
+    let totals = figures.totals();
     let least = figures.least_efficient.map_or(String::new(), |worst| {
         format!("; most frames per commit: seed {} ({:.2})", worst.seed, worst.frames_per_commit())
     });
@@ -253,10 +241,18 @@ pub fn campaign_efficiency_text(figures: &raftsim_sim::efficiency::CampaignEffic
         "efficiency over {}: {:.2} frames/commit, {:.0} bytes/commit, {:.2} elections/fault; \
          convergence after the heal {convergence}{least}",
         count(figures.runs, "settled seed"),
-        figures.totals().frames_per_commit(),
-        figures.totals().bytes_per_commit(),
-        figures.totals().elections_per_fault(),
+        totals.frames_per_commit(),
+        totals.bytes_per_commit(),
+        totals.elections_per_fault(),
     )
+}
+
+/// Upper bounds of a histogram's median and 99th percentile (its buckets are powers of two).
+fn percentile_bounds(histogram: &raftsim_sim::availability::Histogram) -> String {
+    match (histogram.percentile_bound_ms(50), histogram.percentile_bound_ms(99)) {
+        (Some(median), Some(p99)) => format!("p50 < {median} ms, p99 < {p99} ms"),
+        _ => "none".to_owned(),
+    }
 }
 
 /// Entries committed per second of virtual time, if the checker counted them.
