@@ -35,8 +35,9 @@ pub enum Message {
     /// A leader hands its leadership over: the recipient campaigns at once (thesis §3.10).
     TimeoutNow(TimeoutNow),
     /// A leader sends one chunk of its snapshot to a follower that needs compacted entries
-    /// (§7).
-    InstallSnapshot(InstallSnapshot),
+    /// (§7). Boxed: a chunk is rare and large, and every other message would otherwise carry
+    /// its size through each move.
+    InstallSnapshot(Box<InstallSnapshot>),
     /// A follower says how much of a snapshot it holds, so the leader sends the next chunk.
     /// (Once installed, the follower answers with an accepting [`AppendEntriesResponse`].)
     InstallSnapshotResponse(InstallSnapshotResponse),
@@ -338,7 +339,7 @@ mod tests {
 
     fn snapshot_chunk(term: Term, index: Index, snapshot_term: Term, offset: u64) -> Message {
         let data = vec![1, 2, 3];
-        Message::InstallSnapshot(InstallSnapshot {
+        Message::InstallSnapshot(Box::new(InstallSnapshot {
             term,
             index,
             snapshot_term,
@@ -346,7 +347,7 @@ mod tests {
             data,
             done: true,
             membership: crate::Membership::of_voters(&[1, 2, 3]).encode(),
-        })
+        }))
     }
 
     #[test]

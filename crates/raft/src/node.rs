@@ -485,7 +485,7 @@ impl Node {
             Message::PreVote(request) => self.handle_pre_vote(from, request),
             Message::PreVoteResponse(response) => self.handle_pre_vote_response(from, response),
             Message::TimeoutNow(timeout) => self.handle_timeout_now(from, timeout),
-            Message::InstallSnapshot(chunk) => self.handle_install_snapshot(from, chunk),
+            Message::InstallSnapshot(chunk) => self.handle_install_snapshot(from, *chunk),
             Message::InstallSnapshotResponse(response) => {
                 self.handle_install_snapshot_response(from, response)
             }

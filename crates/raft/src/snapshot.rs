@@ -107,7 +107,7 @@ impl Node {
             membership: snapshot.membership.encode(),
         };
         let to = progress.node;
-        self.send(to, Message::InstallSnapshot(chunk));
+        self.send(to, Message::InstallSnapshot(Box::new(chunk)));
     }
 
     /// A follower's side of a snapshot chunk: assemble the chunks in order, and install the

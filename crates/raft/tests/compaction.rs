@@ -123,7 +123,7 @@ fn a_snapshot_the_follower_already_covers_is_not_installed() {
     cluster.deliver_envelope(raftsim_raft::Envelope {
         from: 1,
         to: 2,
-        message: Message::InstallSnapshot(chunk),
+        message: Message::InstallSnapshot(Box::new(chunk)),
     });
     assert_eq!(cluster.node(2).log(), &before, "nothing changes");
 }

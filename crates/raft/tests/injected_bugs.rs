@@ -280,7 +280,7 @@ fn prevote_bumps_term_inflates_the_term_of_a_server_cut_off_from_its_peers() {
 
 /// A whole snapshot of `(index, term)` in one chunk, from the leader of `term`.
 fn snapshot_of(term: u64, index: u64, snapshot_term: u64) -> Message {
-    Message::InstallSnapshot(raftsim_raft::InstallSnapshot {
+    Message::InstallSnapshot(Box::new(raftsim_raft::InstallSnapshot {
         term,
         index,
         snapshot_term,
@@ -288,7 +288,7 @@ fn snapshot_of(term: u64, index: u64, snapshot_term: u64) -> Message {
         data: b"image".to_vec(),
         done: true,
         membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]).encode(),
-    })
+    }))
 }
 
 #[test]
@@ -785,7 +785,7 @@ fn config_from_uncommitted_snapshot_ships_an_uncommitted_configuration_in_a_snap
             done: true,
             membership: snapshot.membership.encode(),
         };
-        deliver(&mut follower, 1, Message::InstallSnapshot(chunk));
+        deliver(&mut follower, 1, Message::InstallSnapshot(Box::new(chunk)));
         assert_eq!(follower.log().snapshot_index(), 1, "installed");
         (snapshot.membership, follower.membership().clone())
     });

@@ -81,7 +81,7 @@ fn message() -> impl Strategy<Value = Message> {
         any::<bool>(),
     )
         .prop_map(|((term, index, snapshot_term, offset), data, done)| {
-            Message::InstallSnapshot(InstallSnapshot {
+            Message::InstallSnapshot(Box::new(InstallSnapshot {
                 term,
                 index,
                 snapshot_term,
@@ -89,7 +89,7 @@ fn message() -> impl Strategy<Value = Message> {
                 data,
                 done,
                 membership: raftsim_raft::Membership::of_voters(&[1, 2, 3]).encode(),
-            })
+            }))
         });
     let chunk_response = (number(), number(), number()).prop_map(|(term, index, received)| {
         Message::InstallSnapshotResponse(InstallSnapshotResponse { term, index, received })
