@@ -44,14 +44,14 @@ fn replay_html_draws_the_violation_and_keeps_the_replay_verdict() {
     let output = run(&["replay", VIOLATION_TRACE, "--html", arg(&page)]);
     assert_code(&output, 1);
     let (out, err) = (stdout(&output), stderr(&output));
-    assert!(out.contains("applied-committed violated at step 71"), "{out}");
+    assert!(out.contains("applied-committed violated at step 68"), "{out}");
     assert!(err.contains("replay reproduced the trace bit-exactly"), "{err}");
     assert!(err.contains(&format!("timeline written to {}", page.display())), "{err}");
     assert_eq!(files_in(dir.path()), std::slice::from_ref(&page), "no temporary file is left");
     let html = fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert_self_contained(&html);
-    assert!(html.contains("applied-committed violated</b> at step 71"), "the verdict is shown");
+    assert!(html.contains("applied-committed violated</b> at step 68"), "the verdict is shown");
     let check = run(&["replay", "--check", VIOLATION_TRACE, "--html", arg(&page)]);
     assert_code(&check, 0);
 
@@ -61,7 +61,7 @@ fn replay_html_draws_the_violation_and_keeps_the_replay_verdict() {
     assert_timeline_rendered(&dom, VIOLATION_TRACE_NODES, 1);
     let marker = &dom[dom.find("id=\"violation-marker\"").unwrap()..];
     let marker = &marker[..marker.find("</div>").unwrap()];
-    assert!(marker.contains("applied-committed") && marker.contains("step 71"), "{marker}");
+    assert!(marker.contains("applied-committed") && marker.contains("step 68"), "{marker}");
     assert!(marker.contains("node 2 applied index 1 before it was committed"), "{marker}");
     let png = dir.path().join("timeline.png");
     browser.screenshot(&page, &png, 1400, 900);

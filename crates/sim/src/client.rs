@@ -29,6 +29,11 @@ struct Client {
     leader_hint: Option<NodeId>,
     /// Node the current attempt went to, while waiting for its reply.
     awaiting: Option<NodeId>,
+    /// While the client knows no leader: the node its last attempt went to, which timed out or
+    /// knew no leader either. The next attempt goes to the one after it, so that the client
+    /// tries every server in turn and reaches the leader within one round of them, instead of
+    /// drawing a dead or cut-off one again and again.
+    tried_last: Option<NodeId>,
     /// When the current attempt was sent.
     sent_at_us: u64,
     /// When the current request's first attempt was sent.
@@ -83,6 +88,7 @@ impl Clients {
             attempt: 0,
             leader_hint: None,
             awaiting: None,
+            tried_last: None,
             sent_at_us: 0,
             first_sent_at_us: 0,
             last_completed_sent_at_us: None,
@@ -131,20 +137,35 @@ impl Clients {
         }
     }
 
-    /// The node a client's request should go to: the leader it last heard of, else a random
-    /// one — among those its breakers let through, if it has breakers and any does.
+    /// The node a client's request should go to: the leader it last heard of, else the node
+    /// after the one it last tried in vain, else a random one — among those its breakers let
+    /// through, if it has breakers and any does.
     fn pick_target(&mut self, client: usize, now_us: u64) -> NodeId {
         let state = &self.clients[client];
-        let Some(breakers) = &state.breakers else {
-            return match state.leader_hint {
-                Some(node) => node,
-                None => self.pick_listed(),
-            };
+        let allows = |node: NodeId| {
+            state.breakers.as_ref().is_none_or(|breakers| breakers.allows(node, now_us))
         };
-        if let Some(node) = state.leader_hint.filter(|&node| breakers.allows(node, now_us)) {
+        if let Some(node) = state.leader_hint.filter(|&node| allows(node)) {
             return node;
         }
-        self.pick_any(client, now_us)
+        if let Some(node) = state.tried_last.and_then(|tried| self.next_after(tried, allows)) {
+            return node;
+        }
+        match state.breakers {
+            Some(_) => self.pick_any(client, now_us),
+            None => self.pick_listed(),
+        }
+    }
+
+    /// The first node after `tried` in id order, cyclically, among the directory (or every
+    /// node) and those `allows` lets through; `None` if it lets none through.
+    fn next_after(&self, tried: NodeId, allows: impl Fn(NodeId) -> bool) -> Option<NodeId> {
+        let listed: Vec<NodeId> = match &self.directory {
+            Some(members) if !members.is_empty() => members.clone(),
+            _ => (1..=self.nodes).collect(),
+        };
+        let open = || listed.iter().copied().filter(|&node| allows(node));
+        open().filter(|&node| node > tried).min().or_else(|| open().min())
     }
 
     /// Any node, drawn at random among those the client's breakers let through (if it has
@@ -252,6 +273,9 @@ impl Clients {
         let Some(server) = state.awaiting.filter(|_| state.sequence == sequence) else {
             return None; // A late or duplicate reply.
         };
+        // A server that knows no leader sends the client on to the next; any other answer
+        // ends the round.
+        self.clients[index].tried_last = (reply == Reply::Redirect(None)).then_some(server);
         if let Some(breakers) = &mut self.clients[index].breakers {
             match reply {
                 Reply::Busy => breakers.on_failure(server, now_us),
@@ -307,8 +331,9 @@ impl Clients {
             && state.attempt == attempt
             && let Some(server) = state.awaiting
         {
-            // The node may be down or partitioned away: forget the hint and try another.
+            // The node may be down or partitioned away: forget the hint and try the next one.
             state.leader_hint = None;
+            state.tried_last = Some(server);
             if let Some(breakers) = &mut state.breakers {
                 breakers.on_failure(server, now_us);
             }
@@ -324,5 +349,96 @@ impl Clients {
         let delay = self.rng.random_range(0..=cap_us);
         self.retries += 1;
         queue.push(now_us + delay, Event::ClientSend { client });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Concern, stream};
+    use crate::scenario::{BreakerParams, Routing, Span};
+
+    const NODES: NodeId = 5;
+
+    fn clients(breaker: Option<BreakerParams>) -> (Clients, EventQueue) {
+        let params = ClientParams {
+            clients: 1,
+            payload_bytes: 16,
+            request_timeout_ms: 1_000,
+            think_time_ms: Span(0, 0),
+            backoff_ms_max: 0,
+            kv: None,
+            circuit_breaker: breaker,
+            over_network: false,
+            routing: Routing::Redirect,
+        };
+        let mut queue = EventQueue::default();
+        let clients = Clients::new(params, NODES, stream(7, Concern::Workload), &mut queue);
+        (clients, queue)
+    }
+
+    /// Sends client 0's request and lets it time out `times` times in a row: the servers tried.
+    fn time_out(clients: &mut Clients, queue: &mut EventQueue, times: usize) -> Vec<NodeId> {
+        let mut tried = Vec::new();
+        let mut now_us = 0;
+        for _ in 0..times {
+            let (node, sequence) = clients.send(0, now_us, queue);
+            tried.push(node);
+            now_us += 1_000_000;
+            let attempt = clients.clients[0].attempt;
+            clients.on_timeout(0, sequence, attempt, now_us, queue);
+        }
+        tried
+    }
+
+    #[test]
+    fn after_a_timeout_a_client_tries_the_next_server_in_turn() {
+        let (mut clients, mut queue) = clients(None);
+        let tried = time_out(&mut clients, &mut queue, 7);
+        let first = tried[0];
+        let expected: Vec<NodeId> = (0..7).map(|k| 1 + (first - 1 + k) % NODES).collect();
+        assert_eq!(tried, expected, "every server once before any again");
+    }
+
+    #[test]
+    fn turns_follow_the_directory_when_the_operator_lists_one() {
+        let (mut clients, mut queue) = clients(None);
+        clients.set_directory(vec![5, 1, 3]);
+        let tried = time_out(&mut clients, &mut queue, 4);
+        let next = |node: NodeId| match node {
+            1 => 3,
+            3 => 5,
+            _ => 1,
+        };
+        assert!([1, 3, 5].contains(&tried[0]), "{tried:?}");
+        assert_eq!(tried[1..], [next(tried[0]), next(next(tried[0])), tried[0]], "{tried:?}");
+    }
+
+    #[test]
+    fn turns_skip_the_servers_whose_breakers_are_open() {
+        let breaker = BreakerParams { failures: 1, cooldown_ms: 60_000 };
+        let (mut clients, mut queue) = clients(Some(breaker));
+        clients.clients[0].breakers.as_mut().expect("breakers").on_failure(3, 0);
+        let tried = time_out(&mut clients, &mut queue, 4);
+        let turn = [1, 2, 4, 5];
+        let start = turn.iter().position(|&node| node == tried[0]).expect("not server 3");
+        let expected: Vec<NodeId> = (0..4).map(|k| turn[(start + k) % 4]).collect();
+        assert_eq!(tried, expected, "in turn, past server 3's open breaker");
+    }
+
+    #[test]
+    fn a_server_that_knows_no_leader_passes_the_turn_on_and_a_hint_ends_it() {
+        let (mut clients, mut queue) = clients(None);
+        let tried = time_out(&mut clients, &mut queue, 1);
+        let (node, sequence) = clients.send(0, 2_000_000, &mut queue);
+        assert_eq!(node, 1 + tried[0] % NODES, "the next server after the timeout");
+        clients.on_reply(0, sequence, Reply::Redirect(None), None, 2_100_000, &mut queue);
+        let (next, sequence) = clients.send(0, 2_200_000, &mut queue);
+        assert_eq!(next, 1 + node % NODES, "and the next after the one that knew no leader");
+        let turn = 1 + next % NODES;
+        let hint = if turn == 2 { 3 } else { 2 };
+        clients.on_reply(0, sequence, Reply::Redirect(Some(hint)), None, 2_300_000, &mut queue);
+        assert_eq!(clients.clients[0].tried_last, None);
+        assert_eq!(clients.send(0, 2_400_000, &mut queue).0, hint, "the hint, not the turn");
     }
 }

@@ -47,7 +47,8 @@ pub struct Disk {
     unsynced: VecDeque<WriteBatch>,
     /// How many of `unsynced` the fsync in flight covers; 0 when none is in flight.
     syncing: usize,
-    /// Id of the last write made durable.
+    /// Id of the last write whose fsync completed: made durable, or lost behind a hole (see
+    /// [`Disk::is_holed`]) while the server was told it was.
     synced_through: WriteId,
     /// Whether the disk is full: no fsync starts.
     pub full: bool,
@@ -191,9 +192,18 @@ impl Disk {
         (lost as u64, last.unwrap_or(self.synced_through))
     }
 
-    /// Id of the last write made durable.
+    /// Id of the last write whose fsync completed, as far as the server can tell: what waited
+    /// for it may leave.
     pub fn synced_through(&self) -> WriteId {
         self.synced_through
+    }
+
+    /// The server is told that the writes through `write` are durable, which they are not: a
+    /// retried fsync "succeeded" over the failed one's lost writes, or a later fsync completed
+    /// behind the hole. It goes on as if they were, and so does what waited for them.
+    pub fn report_lost_as_synced(&mut self, write: WriteId) {
+        debug_assert!(self.holed, "only a holed disk loses writes it reports synced");
+        self.synced_through = self.synced_through.max(write);
     }
 
     /// Unsynced writes waiting.
@@ -378,7 +388,13 @@ mod tests {
         assert_eq!(disk.fail_fsync(), (1, 2));
         assert!(!disk.fail_next_fsync && disk.unsynced() == 0);
         assert!(disk.is_holed(), "what is written next lands behind the hole");
-        disk.submit(append(3, 4, &[1]));
+        disk.submit(append(3, 2, &[1]));
+        assert!(disk.begin_fsync());
+        disk.pop_synced().expect("the fsync covers it");
+        disk.report_lost_as_synced(3);
+        assert_eq!(disk.synced_through(), 3, "the server is told it is durable");
+        assert_eq!(disk.image().last_index(), 1, "and it is not");
+        disk.submit(append(4, 2, &[1]));
         assert_eq!(disk.lose_unsynced(), 1);
         assert!(!disk.is_holed(), "a restart's recovery truncates the file at the hole");
         assert_eq!(disk.image().last_index(), 1);

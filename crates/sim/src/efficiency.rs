@@ -4,7 +4,7 @@
 //! re-elects needlessly after each fault, passes every safety and liveness check while sending
 //! several times the frames a correct Raft does. So every run that settles is measured, from
 //! ground truth the simulator holds itself (frames and bytes handed to the network, entries the
-//! checker saw committed by a majority, elections it saw won, the time from the heal to the
+//! checker saw committed by a majority, elections it saw started, the time from the heal to the
 //! settled cluster), and a scenario may bound the ratios in its `expect` section; a run over a
 //! bound fails as an `efficiency` violation, so a CI gate catches regressions in work too.
 
@@ -22,8 +22,9 @@ pub struct Expect {
     /// Most frame bytes sent per committed entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_per_commit_max: Option<f64>,
-    /// Most elections won per scheduled fault (the first election counts as one fault's worth,
-    /// so a run without faults is bounded too).
+    /// Most elections started per scheduled fault (the first election counts as one fault's
+    /// worth, so a run without faults is bounded too). Elections started by the servers the
+    /// liveness phase leaves cut off are the harness's doing and not counted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub elections_per_fault_max: Option<f64>,
     /// Most virtual milliseconds from the heal to the settled cluster.
@@ -144,7 +145,8 @@ pub struct Efficiency {
     pub bytes: u64,
     /// Entries committed (stored by a majority, as the checker judges).
     pub commits: u64,
-    /// Elections won.
+    /// Elections started (candidacies), but for those of the servers the liveness phase left
+    /// cut off.
     pub elections: u64,
     /// Faults in the schedule.
     pub faults: u64,
@@ -198,7 +200,7 @@ pub struct CampaignEfficiency {
     pub bytes: u64,
     /// Entries committed.
     pub commits: u64,
-    /// Elections won.
+    /// Elections started, as [`Efficiency::elections`] counts them.
     pub elections: u64,
     /// Faults scheduled, at least one a run: a run's first election counts as one fault's worth,
     /// as it does for the run alone.

@@ -605,9 +605,9 @@ mod tests {
 
     #[test]
     fn a_failure_shrunk_to_one_node_still_makes_a_valid_spec() {
-        // `disk-faults` draws partitions; this failure needs only the one server whose fsync
-        // fails, so the shrinker takes the cluster down to it.
-        let spec = failing_spec(Bug::RetryFsync, "disk-faults");
+        // `membership` draws partitions; this failure needs neither them nor more than one
+        // server, so the shrinker takes the cluster down to one.
+        let spec = failing_spec(Bug::RemovedLeaderStays, "membership");
         assert!(spec.options.faults.partitions.is_some());
         let shrunk = shrink(&RAFTSIM_ENGINE, &Sequential, spec, &mut |_| true).unwrap();
         assert_eq!(shrunk.spec.options.nodes, 1);

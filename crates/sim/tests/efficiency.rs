@@ -53,6 +53,28 @@ fn bounds_for_another_raft_do_not_apply() {
     assert!(result.efficiency.is_some(), "measured all the same");
 }
 
+/// Seed 350 of `calm` leaves one node isolated and one muted after the heal: cut off, they
+/// campaign on every timeout until the core settles, 3 of the run's 6 candidacies.
+#[test]
+fn elections_started_by_servers_left_out_after_the_heal_are_not_counted() {
+    let bounded = calm_with(Expect { elections_per_fault_max: Some(5.0), ..Expect::default() });
+    let (result, _) =
+        RAFTSIM_ENGINE.run(RunSpec::from_seed(&bounded, 350, Bugs::NONE), Settings::default());
+    assert!(result.failure().is_none(), "{:?}", result.verdict);
+    assert_eq!(result.counters.left_out_of_core, 2);
+    assert_eq!(result.counters.elections, 6, "every candidacy, in the run's counters");
+    let measured = result.efficiency.expect("a settled run is measured");
+    assert_eq!(measured.elections, 3, "the core's candidacies only");
+
+    for result in run_seeds(&scenario("calm"), 0..100, Bugs::NONE, JOBS) {
+        let measured = result.efficiency.expect("calm settles");
+        assert!(measured.elections <= result.counters.elections);
+        if result.counters.left_out_of_core == 0 {
+            assert_eq!(measured.elections, result.counters.elections, "seed {}", result.seed);
+        }
+    }
+}
+
 #[test]
 fn the_built_in_bounds_hold_for_the_correct_raft() {
     let calm = scenario("calm");

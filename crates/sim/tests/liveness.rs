@@ -244,3 +244,15 @@ fn a_client_that_reaches_the_core_is_owed_service_and_named_when_it_waits() {
     assert_eq!(failure.violation.property, Property::Liveness);
     assert!(failure.violation.detail.contains("clients 2 still wait"), "{failure:?}");
 }
+
+/// Seed 5011850 of `figure16` crashes the leader for the liveness phase, and its one client,
+/// whose request to it times out after a second, used to draw that dead server again on every
+/// retry until the bound ran out: a liveness failure of the harness's making. A client now
+/// tries the servers in turn after a timeout.
+#[test]
+fn a_client_whose_leader_stays_down_after_the_heal_finds_the_new_one() {
+    let figure16 = scenario("figure16");
+    let result = run_seeds(&figure16, 5_011_850..5_011_851, Bugs::NONE, 1).remove(0);
+    assert_eq!(result.counters.left_out_of_core, 2);
+    assert_passed(&figure16, &result);
+}

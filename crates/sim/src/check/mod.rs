@@ -199,8 +199,6 @@ pub type Checked = Result<(), Box<Violation>>;
 /// Protocol events the checker counts as it observes them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Observed {
-    /// Times a server was seen becoming a candidate.
-    pub elections: u64,
     /// Terms that had a leader.
     pub leader_changes: u64,
     /// Highest term seen.
@@ -636,12 +634,6 @@ impl Checker {
             && (now.role != Role::Leader || now.term != term)
         {
             self.leader_completeness.end(node, &self.written[slot]);
-        }
-        let new_candidacy = now.role == Role::Candidate
-            && before
-                .is_none_or(|before| before.role != Role::Candidate || before.term != now.term);
-        if new_candidacy {
-            self.observed.elections += 1;
         }
         self.observed.max_term = self.observed.max_term.max(now.term);
         self.nodes[slot].observed = Some(*now);

@@ -540,6 +540,7 @@ impl<R: RaftUnderTest> World<R> {
             && before
                 .is_none_or(|before| before.role != Role::Candidate || before.term != now.term);
         if new_candidacy {
+            self.note_candidacy(node);
             if now.term > self.candidates.0 {
                 self.candidates = (now.term, 1);
             } else if now.term == self.candidates.0 {

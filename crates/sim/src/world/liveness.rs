@@ -31,6 +31,10 @@ pub(super) struct Liveness {
     target: Option<Index>,
     /// The hub of the quorum-loss partition kept through the phase, if one is.
     quorum_loss_hub: Option<NodeId>,
+    /// Elections started since the heal by the nodes left out of the core. The harness cut
+    /// them off, and a node that hears no leader campaigns on every timeout however correct
+    /// its Raft, so these are not counted against it.
+    left_out_candidacies: u64,
 }
 
 impl<R: RaftUnderTest> World<R> {
@@ -97,6 +101,7 @@ impl<R: RaftUnderTest> World<R> {
             commit_at_heal,
             target: None,
             quorum_loss_hub,
+            left_out_candidacies: 0,
         });
         let deadline = self.now_us + self.spec.options.liveness_bound_us;
         self.queue.push(deadline, Event::Deadline);
@@ -151,14 +156,27 @@ impl<R: RaftUnderTest> World<R> {
         Ok(())
     }
 
+    /// `node` started an election: counted, and set apart as the harness's doing if the
+    /// liveness phase left the node out of the core.
+    pub(super) fn note_candidacy(&mut self, node: NodeId) {
+        self.counters.elections += 1;
+        if let Some(liveness) = &mut self.liveness
+            && !liveness.healed.contains(&node)
+        {
+            liveness.left_out_candidacies += 1;
+        }
+    }
+
     /// The cluster settled: measure what the run cost and hold it to the scenario's bounds.
     fn settle(&mut self, healed_at_us: u64) -> Result<(), Box<Violation>> {
         let observed = self.checker.observed();
+        let left_out_candidacies =
+            self.liveness.as_ref().map_or(0, |liveness| liveness.left_out_candidacies);
         let measured = Efficiency {
             frames: self.counters.frames_sent,
             bytes: self.frame_bytes_sent,
             commits: observed.commits,
-            elections: observed.elections,
+            elections: self.counters.elections - left_out_candidacies,
             faults: self.spec.schedule.len() as u64,
             convergence_us: self.now_us - healed_at_us,
         };

@@ -541,7 +541,6 @@ impl<R: RaftUnderTest> World<R> {
     pub fn result(&self) -> RunResult {
         let mut counters = self.counters;
         let observed = self.checker.observed();
-        counters.elections = observed.elections;
         counters.leader_changes = observed.leader_changes;
         counters.max_term = observed.max_term;
         counters.commits = observed.commits;

@@ -84,6 +84,7 @@ impl<R: RaftUnderTest> World<R> {
             let Some(mut write) = next(disk) else { break };
             last = write.id;
             if disk.is_holed() {
+                disk.report_lost_as_synced(write.id.expect("a submitted write has an id"));
                 self.counters.unsynced_writes_lost += 1;
                 continue;
             }
@@ -162,7 +163,10 @@ impl<R: RaftUnderTest> World<R> {
                 self.nodes[node as usize - 1].stopped_by_fsync = true;
                 Ok(())
             }
-            AfterPersistFailure::CarryOn => self.on_persisted(node, write),
+            AfterPersistFailure::CarryOn => {
+                self.nodes[node as usize - 1].disk.report_lost_as_synced(write);
+                self.on_persisted(node, write)
+            }
         }
     }
 
