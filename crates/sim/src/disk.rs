@@ -47,9 +47,11 @@ pub struct Disk {
     unsynced: VecDeque<WriteBatch>,
     /// How many of `unsynced` the fsync in flight covers; 0 when none is in flight.
     syncing: usize,
-    /// Id of the last write whose fsync completed: made durable, or lost behind a hole (see
-    /// [`Disk::is_holed`]) while the server was told it was.
+    /// Id of the last write made durable.
     synced_through: WriteId,
+    /// Id of the last write the server was told is durable: behind [`Disk::synced_through`],
+    /// except on a holed disk, whose writes are lost while their fsyncs "succeed".
+    told_durable: WriteId,
     /// Whether the disk is full: no fsync starts.
     pub full: bool,
     /// Whether the next fsync to complete fails.
@@ -192,18 +194,21 @@ impl Disk {
         (lost as u64, last.unwrap_or(self.synced_through))
     }
 
-    /// Id of the last write whose fsync completed, as far as the server can tell: what waited
-    /// for it may leave.
+    /// Id of the last write made durable.
     pub fn synced_through(&self) -> WriteId {
         self.synced_through
     }
 
-    /// The server is told that the writes through `write` are durable, which they are not: a
-    /// retried fsync "succeeded" over the failed one's lost writes, or a later fsync completed
-    /// behind the hole. It goes on as if they were, and so does what waited for them.
-    pub fn report_lost_as_synced(&mut self, write: WriteId) {
-        debug_assert!(self.holed, "only a holed disk loses writes it reports synced");
-        self.synced_through = self.synced_through.max(write);
+    /// The server was told that its writes through `write` are durable. Behind a hole they
+    /// are not, and a server that carries on after a failed fsync acts on them all the same.
+    pub fn told_durable(&mut self, write: WriteId) {
+        self.told_durable = self.told_durable.max(write);
+    }
+
+    /// Whether what waits for `write` may leave: it is durable, or the server was told so
+    /// (Linux reports success for fsyncs behind the hole a failed one left).
+    pub fn releases(&self, write: WriteId) -> bool {
+        self.synced_through.max(self.told_durable) >= write
     }
 
     /// Unsynced writes waiting.
@@ -225,6 +230,7 @@ impl Disk {
         self.unsynced.clear();
         self.syncing = 0;
         self.synced_through = 0;
+        self.told_durable = 0;
         self.holed = false;
         lost
     }
@@ -391,11 +397,13 @@ mod tests {
         disk.submit(append(3, 2, &[1]));
         assert!(disk.begin_fsync());
         disk.pop_synced().expect("the fsync covers it");
-        disk.report_lost_as_synced(3);
-        assert_eq!(disk.synced_through(), 3, "the server is told it is durable");
-        assert_eq!(disk.image().last_index(), 1, "and it is not");
+        assert!(!disk.releases(3), "lost, and the server not told otherwise yet");
+        disk.told_durable(3);
+        assert!(disk.releases(3), "told it is durable, the server sends what waited for it");
+        assert_eq!((disk.synced_through(), disk.image().last_index()), (1, 1), "it is not");
         disk.submit(append(4, 2, &[1]));
         assert_eq!(disk.lose_unsynced(), 1);
+        assert!(!disk.releases(3), "a new incarnation numbers its writes afresh");
         assert!(!disk.is_holed(), "a restart's recovery truncates the file at the hole");
         assert_eq!(disk.image().last_index(), 1);
     }

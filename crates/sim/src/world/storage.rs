@@ -84,7 +84,6 @@ impl<R: RaftUnderTest> World<R> {
             let Some(mut write) = next(disk) else { break };
             last = write.id;
             if disk.is_holed() {
-                disk.report_lost_as_synced(write.id.expect("a submitted write has an id"));
                 self.counters.unsynced_writes_lost += 1;
                 continue;
             }
@@ -135,6 +134,7 @@ impl<R: RaftUnderTest> World<R> {
         write: WriteId,
     ) -> Result<(), Box<Violation>> {
         let index = node as usize - 1;
+        self.nodes[index].disk.told_durable(write);
         self.nodes[index].raft_mut().on_persisted(write);
         while self.nodes[index].held.front().is_some_and(|&(needs, _)| needs <= write) {
             let (_, message) = self.nodes[index].held.pop_front().expect("just seen");
@@ -163,10 +163,7 @@ impl<R: RaftUnderTest> World<R> {
                 self.nodes[node as usize - 1].stopped_by_fsync = true;
                 Ok(())
             }
-            AfterPersistFailure::CarryOn => {
-                self.nodes[node as usize - 1].disk.report_lost_as_synced(write);
-                self.on_persisted(node, write)
-            }
+            AfterPersistFailure::CarryOn => self.on_persisted(node, write),
         }
     }
 
@@ -179,7 +176,7 @@ impl<R: RaftUnderTest> World<R> {
     ) -> Result<(), Box<Violation>> {
         let sim_node = &mut self.nodes[node as usize - 1];
         let needs = sim_node.last_write_id;
-        if sim_node.disk.synced_through() < needs {
+        if !sim_node.disk.releases(needs) {
             sim_node.held.extend(messages.drain(..).map(|message| (needs, message)));
             return Ok(());
         }
