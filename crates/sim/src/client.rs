@@ -151,10 +151,7 @@ impl Clients {
         if let Some(node) = state.tried_last.and_then(|tried| self.next_after(tried, allows)) {
             return node;
         }
-        match state.breakers {
-            Some(_) => self.pick_any(client, now_us),
-            None => self.pick_listed(),
-        }
+        self.pick_any(client, now_us)
     }
 
     /// The first node after `tried` in id order, cyclically, among the directory (or every
