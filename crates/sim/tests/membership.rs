@@ -167,6 +167,8 @@ fn membership_scenarios_pass_and_their_changes_do_what_the_protocol_is_for() {
             counters.add(&result.counters);
             seen.add(one);
         }
+        // The README quotes these (`cargo test -p raftsim-sim --test membership -- --nocapture`).
+        eprintln!("{name}, {SEEDS} seeds: {seen:?}");
         assert!(counters.membership_changes > SEEDS, "{name}: {counters:?}");
         assert!(counters.rejoins > 0, "{name}: {counters:?}");
         assert!(seen.joints_left > 0, "{name}: no joint configuration was left: {seen:?}");
