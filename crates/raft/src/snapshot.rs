@@ -42,6 +42,12 @@ impl Node {
     ///
     /// The snapshot is persisted through the next [`crate::Ready`] (its `snapshot`), and it is
     /// what the node sends a follower that needs compacted entries.
+    ///
+    /// A snapshot says which configuration was in effect at its index, so a server that does
+    /// not know keeps its log. That is a server that began with no configuration (a spare, a
+    /// new incarnation) and caught up by appends from the start of the log before the entry
+    /// that added it: the configuration the cluster booted with is in no entry. It compacts
+    /// once it holds a configuration entry at or before the index.
     pub fn compact(&mut self, index: Index, data: Vec<u8>) -> bool {
         assert!(
             index <= self.applied_index,
@@ -61,7 +67,11 @@ impl Node {
         let membership = if self.config.bugs.contains(Bug::ConfigFromUncommittedSnapshot) {
             self.configurations.latest().clone() // Whatever the log holds, committed or not.
         } else {
-            self.configurations.at(index).clone()
+            let known = self.configurations.at(index);
+            if known.voters.is_empty() {
+                return false; // Unknown here: see above.
+            }
+            known.clone()
         };
         self.log.compact(index, term);
         self.configurations.compact(index, self.configurations.at(index).clone());

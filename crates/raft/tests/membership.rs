@@ -541,6 +541,27 @@ fn a_snapshot_carries_the_configuration_in_effect_at_its_index() {
     assert_eq!(durable, Some(&snapshot.membership));
 }
 
+#[test]
+fn a_spare_that_caught_up_by_appends_from_the_start_compacts_only_once_it_knows_a_configuration() {
+    // The cluster booted as {1, 2, 3}, which no entry says. Spare 4 gets entries 1..3 before
+    // the entry that adds it (seed 9,007,424 of `default`, where a spare then wrote a
+    // snapshot saying "no voters").
+    let mut spare = Node::new(config(4, &[])).unwrap();
+    let entries = vec![noop(1, 1), command(2, 1, b"a"), command(3, 1, b"b")];
+    deliver(&mut spare, 1, append(1, (0, 0), entries, 3));
+    assert_eq!(spare.commit_index(), 3);
+    assert!(!spare.compact(3, b"image".to_vec()), "the configuration at 3 is unknown to it");
+    assert!(spare.snapshot().is_none());
+    assert_eq!(spare.log().snapshot_index(), 0, "the log is kept");
+
+    let added = membership_of(&[1, 2, 3], &[4]);
+    deliver(&mut spare, 1, append(1, (3, 1), vec![config_entry(4, 1, added.clone())], 4));
+    assert!(!spare.compact(3, b"image".to_vec()), "still unknown at 3");
+    assert!(spare.compact(4, b"image".to_vec()), "known at 4: the entry that added it");
+    let snapshot = spare.snapshot().expect("a snapshot");
+    assert_eq!((snapshot.index, &snapshot.membership), (4, &added));
+}
+
 // --- Availability ----------------------------------------------------------------------------
 
 /// Ticks the servers `ids` in turn and delivers everything, until one of them leads a term
