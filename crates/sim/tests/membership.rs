@@ -213,3 +213,15 @@ fn each_membership_bug_is_caught_by_its_expected_property_within_a_few_dozen_see
         );
     }
 }
+
+/// Seed 9007424 of `default` adds spare 7 as a learner at index 66 while the leader still
+/// holds its whole log: the spare gets entries 1..65 first, and used to write a snapshot at 65
+/// that named no voters, having never seen the configuration the cluster booted with
+/// (`snapshot-configuration`). A server now keeps its log until it knows the configuration.
+#[test]
+fn a_spare_that_caught_up_from_the_start_of_the_log_snapshots_no_unknown_configuration() {
+    let default = scenario("default");
+    let result = run_seeds(&default, 9_007_424..9_007_425, Bugs::NONE, 1).remove(0);
+    assert!(result.counters.membership_changes > 0, "{:?}", result.counters);
+    assert_passed(&default, &result);
+}
