@@ -64,17 +64,16 @@ impl Node {
             return false;
         }
         let term = self.log.term(index).expect("a snapshot index within the log");
+        let in_effect = self.configurations.at(index).clone();
         let membership = if self.config.bugs.contains(Bug::ConfigFromUncommittedSnapshot) {
             self.configurations.latest().clone() // Whatever the log holds, committed or not.
+        } else if in_effect.voters.is_empty() {
+            return false; // Unknown here: see above.
         } else {
-            let known = self.configurations.at(index);
-            if known.voters.is_empty() {
-                return false; // Unknown here: see above.
-            }
-            known.clone()
+            in_effect.clone()
         };
         self.log.compact(index, term);
-        self.configurations.compact(index, self.configurations.at(index).clone());
+        self.configurations.compact(index, in_effect);
         self.applied_index = self.applied_index.max(index);
         self.snapshot = Some(crate::Snapshot { index, term, data, membership });
         self.snapshot_unpersisted = true;
