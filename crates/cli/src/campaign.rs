@@ -219,6 +219,11 @@ impl Campaign {
         }
     }
 
+    /// The first seed this shard runs, if it holds any.
+    pub fn first_seed(&self) -> Option<u64> {
+        self.nth_seed(0)
+    }
+
     /// The last seed of the range, if bounded. Precondition (checked by the command line):
     /// `start + seeds - 1` fits in a u64.
     fn last_seed(&self) -> Option<u64> {
@@ -244,16 +249,30 @@ impl Campaign {
         let stop_at_seed = AtomicU64::new(u64::MAX);
         let (sender, receiver) = mpsc::channel::<SeedOutcome>();
         let mut summary = Summary::default();
+        // No more threads than seeds; and where the system grants fewer threads than asked (a
+        // process or memory limit), the campaign goes on with those it got, or on this thread.
+        // The outcome does not depend on how many run it.
+        let threads = self.planned_seeds().map_or(self.jobs, |seeds| {
+            self.jobs.min(usize::try_from(seeds).unwrap_or(usize::MAX)).max(1)
+        });
         std::thread::scope(|scope| {
-            for worker in 0..self.jobs {
+            let mut running = 0;
+            for worker in 0..threads {
                 let sender = sender.clone();
                 let (next_index, stop_at_seed) = (&next_index, &stop_at_seed);
-                std::thread::Builder::new()
+                let spawned = std::thread::Builder::new()
                     .name(format!("{WORKER_THREAD_PREFIX}-{worker}"))
                     .spawn_scoped(scope, move || {
                         self.work(next_index, stop_at_seed, interrupted, started, &sender)
-                    })
-                    .expect("spawning a worker thread");
+                    });
+                if let Err(error) = spawned {
+                    eprintln!("warning: {running} of {threads} worker threads started: {error}");
+                    break;
+                }
+                running += 1;
+            }
+            if running == 0 {
+                self.work(&next_index, &stop_at_seed, interrupted, started, &sender);
             }
             drop(sender);
             let mut reorder: BTreeMap<u64, SeedOutcome> = BTreeMap::new();

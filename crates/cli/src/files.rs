@@ -141,13 +141,15 @@ pub fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
             if metadata.is_dir() {
                 bail!("{} is a directory", path.display());
             }
-            let mut file = fs::OpenOptions::new()
-                .write(true)
-                .open(&target)
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            file.write_all(contents)
-                .and_then(|()| file.flush())
-                .with_context(|| format!("cannot write {}", path.display()))
+            crate::interrupt::waiting_on(path, || {
+                let mut file = fs::OpenOptions::new()
+                    .write(true)
+                    .open(&target)
+                    .with_context(|| format!("cannot open {}", path.display()))?;
+                file.write_all(contents)
+                    .and_then(|()| file.flush())
+                    .with_context(|| format!("cannot write {}", path.display()))
+            })
         }
         _ => replace_atomically(&target, contents),
     }

@@ -1,25 +1,53 @@
 //! Ctrl-C and SIGTERM: one flag for the whole process, which long work polls, so that an
 //! interrupted command still writes its summary and its best result, then exits 130.
+//!
+//! A flag helps only code that polls it. While the process waits on an output that only
+//! another process can release (a FIFO nobody reads yet), an interrupt ends it at once.
 
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{Context, Result};
+
+use crate::exit::Exit;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
 
+/// The output the process is blocked on, if any (see [`waiting_on`]).
+static WAITING_ON: Mutex<Option<PathBuf>> = Mutex::new(None);
+
 /// The process's interrupt flag, with the signal handler installed on first use.
 pub fn flag() -> Result<&'static AtomicBool> {
     INSTALLED
-        .get_or_init(|| {
-            ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
-                .map_err(|error| error.to_string())
-        })
+        .get_or_init(|| ctrlc::set_handler(on_signal).map_err(|error| error.to_string()))
         .clone()
         .map_err(anyhow::Error::msg)
         .context("cannot install the Ctrl-C handler")?;
     Ok(&INTERRUPTED)
+}
+
+/// Runs on the handler's own thread, not in a signal context.
+fn on_signal() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let waiting = WAITING_ON.lock().map(|waiting| waiting.clone()).unwrap_or_default();
+    if let Some(path) = waiting {
+        eprintln!("error: interrupted while waiting to write {}", path.display());
+        std::process::exit(Exit::Interrupted as i32);
+    }
+}
+
+/// Runs `write`, which may block until another process reads `path`, such that an interrupt
+/// meanwhile ends the process (exit 130) instead of waiting for a reader that may never come.
+pub fn waiting_on<T>(path: &Path, write: impl FnOnce() -> T) -> T {
+    let set = |path: Option<PathBuf>| {
+        *WAITING_ON.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = path;
+    };
+    set(Some(path.to_path_buf()));
+    let result = write();
+    set(None);
+    result
 }
 
 /// Whether Ctrl-C or SIGTERM arrived.

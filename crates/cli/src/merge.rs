@@ -176,7 +176,7 @@ fn check_fit(
         ("scenario digest", report.scenario_digest.clone(), first.scenario_digest.clone()),
         ("bug list", format!("[{}]", report.bugs.join(",")), format!("[{}]", first.bugs.join(","))),
         ("first seed", report.start.to_string(), first.start.to_string()),
-        ("range", format!("{:?} seeds", report.range), format!("{:?} seeds", first.range)),
+        ("range", range_text(report.range), range_text(first.range)),
         ("--keep-going", report.keep_going.to_string(), first.keep_going.to_string()),
     ];
     for (what, theirs, ours) in fields {
@@ -185,6 +185,14 @@ fn check_fit(
         }
     }
     Ok(())
+}
+
+/// A report's range in words.
+fn range_text(range: Option<u64>) -> String {
+    match range {
+        Some(seeds) => format!("{seeds} seeds"),
+        None => "open (--duration)".to_owned(),
+    }
 }
 
 /// Refuses a report that contradicts itself: a seed count its shard cannot hold, a failing
@@ -203,8 +211,10 @@ fn check_consistent(file: &str, report: &CampaignReport) -> Result<(), MergeErro
     if report.planned_seeds != Some(holds) || report.seeds > holds {
         return inconsistent(format!(
             "shard {shard} of seeds {}..={last} holds {holds} seeds, but the report says it \
-             planned {:?} and ran {}",
-            report.start, report.planned_seeds, report.seeds
+             planned {} and ran {}",
+            report.start,
+            report.planned_seeds.map_or_else(|| "no count".to_owned(), |seeds| seeds.to_string()),
+            report.seeds
         ));
     }
     let seeds = report

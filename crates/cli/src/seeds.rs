@@ -14,7 +14,20 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
     })
 }
 
-/// Parses a positive count (e.g. `--jobs`).
+/// Most worker threads a command starts: more than any machine this runs on has cores, and few
+/// enough to start in an instant (a huge `--jobs` once spent minutes starting threads, deaf to
+/// Ctrl-C, or failed to start them at all).
+pub const JOBS_MAX: usize = 1024;
+
+/// Parses `--jobs`: from 1 to [`JOBS_MAX`].
+pub fn parse_jobs(text: &str) -> Result<usize, String> {
+    match parse_positive(text)? {
+        jobs if jobs > JOBS_MAX => Err(format!("must be at most {JOBS_MAX}")),
+        jobs => Ok(jobs),
+    }
+}
+
+/// Parses a positive count.
 pub fn parse_positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(0) => Err("must be at least 1".to_owned()),
@@ -123,6 +136,15 @@ mod tests {
         assert!(parse_seed("0xZZ").is_err());
         assert!(parse_seed("-1").is_err());
         assert!(parse_seed("").is_err());
+    }
+
+    #[test]
+    fn jobs_are_bounded() {
+        assert_eq!(parse_jobs("1"), Ok(1));
+        assert_eq!(parse_jobs("1024"), Ok(JOBS_MAX));
+        for bad in ["0", "1025", "18446744073709551615", "-1", "many"] {
+            assert!(parse_jobs(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -367,6 +367,22 @@ fn a_shard_that_holds_no_seed_of_the_range_is_refused() {
     let dir = TempDir::new().unwrap();
     let args = fuzz_seeds_with(&["--seeds", "1", "--shard", "2/2"]);
     assert_refused(dir.path(), &args, &["--shard 2/2", "1 seed", "--start 0"]);
+    // Timed, from the last seed there is (odd, so the second shard's): the first holds none.
+    let last = u64::MAX.to_string();
+    let args = fuzz_seeds_with(&["--duration", "1", "--start", &last, "--shard", "1/2"]);
+    assert_refused(dir.path(), &args, &["--shard 1/2", &format!("--start {last}")]);
+}
+
+/// A huge `--jobs` once spent minutes starting threads, deaf to Ctrl-C and SIGTERM.
+#[test]
+fn more_jobs_than_threads_can_be_had_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let huge = u64::MAX.to_string();
+    for jobs in ["1025", huge.as_str()] {
+        assert_refused(dir.path(), &fuzz_with(&["--jobs", jobs]), &["--jobs", jobs, "1024"]);
+        let hunt = ["hunt", "--bug", "double-vote", "--max-seeds", "3", "--jobs", jobs];
+        assert_refused(dir.path(), &hunt, &["--jobs", jobs, "1024"]);
+    }
 }
 
 #[test]
@@ -805,6 +821,11 @@ fn a_schedule_with_an_impossible_fault_is_refused_naming_line_2() {
         r#"{"schedule":[{"start_us":0,"duration_us":10,"kind":{"burst":{"requests":200000}}}]}"#;
     let path = with_line(dir.path(), "burst.jsonl", &lines, 2, burst.to_owned());
     assert_trace_refused(dir.path(), &path, &["line 2", "fault 0", "at most 100000 requests"]);
+    // `calm` has no disks to rot: this once panicked the harness, reported as a finding.
+    let rot = r#"{"schedule":[{"start_us":1000000,"duration_us":100000,"kind":{"disk_corruption":{"target":{"node":1},"records":1}}}]}"#;
+    let path = with_line(dir.path(), "rot.jsonl", &lines, 2, rot.to_owned());
+    let says = ["line 2", "fault 0", "disk-corruption", "`faults.disk`"];
+    assert_trace_refused(dir.path(), &path, &says);
 }
 
 #[test]

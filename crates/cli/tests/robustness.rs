@@ -883,6 +883,29 @@ fn sigterm_to_a_long_campaign_stops_it_within_a_second_with_its_summary() {
     assert!(report.contains("(interrupted)"), "{report}");
 }
 
+/// Opening a FIFO to write blocks until someone reads it, where no flag is polled: SIGTERM
+/// once went unheard there, and only SIGKILL ended the process.
+#[cfg(unix)]
+#[test]
+fn sigterm_while_waiting_for_a_fifos_reader_ends_the_process() {
+    let dir = TempDir::new().unwrap();
+    let fifo = dir.path().join("trace.fifo");
+    if !make_fifo(&fifo) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let run = ["run", "--seed", "1", "--scenario", "calm", "--trace", arg(&fifo)];
+    let (code, elapsed, out, err) = spawn(dir.path(), &run).signal_and_wait(
+        Duration::from_millis(1500),
+        "TERM",
+        Duration::from_secs(10),
+    );
+    assert_eq!(code, Some(130), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(elapsed < Duration::from_secs(2), "took {elapsed:?} to stop");
+    let waiting = format!("error: interrupted while waiting to write {}", fifo.display());
+    assert!(err.lines().any(|line| line == waiting), "{err}");
+}
+
 #[test]
 fn sigterm_to_a_run_of_a_thousand_clients_stops_it_promptly() {
     let dir = TempDir::new().unwrap();

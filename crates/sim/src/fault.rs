@@ -273,11 +273,12 @@ impl FaultKind {
     }
 }
 
-/// Checks that every fault of `schedule` names nodes of a cluster of `nodes` and has sane
-/// parameters: a schedule read from a trace may have been edited by hand. Returns the position
-/// of the first bad fault with what is wrong.
-pub fn validate_schedule(schedule: &[Fault], nodes: u32) -> Result<(), (usize, String)> {
-    let nodes = nodes as NodeId;
+/// Checks that every fault of `schedule` fits a run under `options`: it names nodes of the
+/// cluster, has sane parameters, and strikes only what the run has (a disk fault needs the
+/// scenario's disks: only a checksummed disk can rot). A schedule read from a trace may have
+/// been edited by hand. Returns the position of the first bad fault with what is wrong.
+pub fn validate_schedule(schedule: &[Fault], options: &Options) -> Result<(), (usize, String)> {
+    let nodes = options.nodes as NodeId;
     let node_ok = |node: &NodeId| (1..=nodes).contains(node);
     let group_ok = |group: &[NodeId]| !group.is_empty() && group.iter().all(node_ok);
     for (position, fault) in schedule.iter().enumerate() {
@@ -292,6 +293,16 @@ pub fn validate_schedule(schedule: &[Fault], nodes: u32) -> Result<(), (usize, S
             return bad(&format!("node {node} is not in a cluster of {nodes}"));
         }
         match &fault.kind {
+            FaultKind::FsyncFailure { .. }
+            | FaultKind::DiskFull { .. }
+            | FaultKind::DiskCorruption { .. }
+                if options.faults.disk.is_none() =>
+            {
+                return bad(&format!(
+                    "a {} fault needs the scenario's `faults.disk` section",
+                    fault.kind.name()
+                ));
+            }
             FaultKind::Partition(Partition::Split { minority: group })
             | FaultKind::Partition(Partition::Bridge { left: group, .. })
                 if !group_ok(group) =>

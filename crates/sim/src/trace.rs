@@ -296,7 +296,7 @@ impl Trace {
                     .options
                     .validate()
                     .map_err(|error| TraceError::Line { line: 1, message: error.to_string() })?;
-                validate_schedule(&trace.schedule, trace.header.options.nodes).map_err(
+                validate_schedule(&trace.schedule, &trace.header.options).map_err(
                     |(position, message)| TraceError::Line {
                         line: 2,
                         message: format!("fault {position} of the schedule: {message}"),

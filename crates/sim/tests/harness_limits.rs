@@ -259,6 +259,23 @@ fn tampered_frames_never_panic_raftsims_raft() {
     }
 }
 
+/// A frame both corrupted and tampered is resealed after its bits were flipped, so it passes
+/// its checksum: it is judged as tampered (the Raft may take it), never as a corrupted frame
+/// accepted. Judged as corrupted, every one of these seeds failed `frame-integrity`.
+#[test]
+fn a_corrupted_frame_resealed_by_tampering_is_judged_tampered() {
+    let mut scenario = scenario("tamper");
+    scenario.faults.tamper = Some(RateParams { rate: Span(0.2, 0.2) });
+    scenario.faults.corruption = Some(RateParams { rate: Span(0.2, 0.2) });
+    let results = run_seeds(&scenario, 0..20, Bugs::default(), JOBS);
+    let corrupted: u64 = results.iter().map(|result| result.counters.frames_corrupted).sum();
+    let tampered: u64 = results.iter().map(|result| result.counters.frames_tampered).sum();
+    assert!(corrupted > 1000 && tampered > 1000, "{corrupted} corrupted, {tampered} tampered");
+    for result in &results {
+        assert_eq!(result.verdict, Verdict::Pass, "seed {}", result.seed);
+    }
+}
+
 /// A leader alone in its cluster commits each pipelined proposal as it drains it, so its window
 /// never fills: the pipeline once proposed forever within one step, a hang no event budget
 /// could see (the shrinker found it, trying a cluster of one). Now it proposes at most a

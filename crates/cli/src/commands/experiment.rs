@@ -19,7 +19,7 @@ use crate::files::{
     check_directory, check_output_file, load_scenario, prepare_directory, write_output, write_trace,
 };
 use crate::output::{Progress, command_name, count, outln};
-use crate::seeds::{parse_positive, parse_seed};
+use crate::seeds::{parse_jobs, parse_positive, parse_seed};
 
 /// Reproduce a published measurement in the simulator.
 #[derive(Args)]
@@ -74,7 +74,7 @@ pub struct Figure16Args {
     #[arg(long)]
     json: bool,
     /// Worker threads (default: all cores). The figures do not depend on it.
-    #[arg(long, value_parser = parse_positive, value_name = "N")]
+    #[arg(long, value_parser = parse_jobs, value_name = "N")]
     jobs: Option<usize>,
     /// Inject a bug into raftsim's Raft (repeatable; see `raftsim bugs`): a trial that breaks a
     /// property stops the experiment and keeps its trace.

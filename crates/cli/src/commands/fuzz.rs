@@ -21,7 +21,7 @@ use crate::files::{
 };
 use crate::output::{Progress, count, failure_line, outln};
 use crate::report::{CampaignReport, ExceededReport, FailureReport};
-use crate::seeds::{Shard, parse_positive, parse_seconds, parse_seed, parse_seed_count};
+use crate::seeds::{Shard, parse_jobs, parse_seconds, parse_seed, parse_seed_count};
 
 /// Where failure traces go unless `--out` says otherwise: outside `traces/`, the regression
 /// corpus that CI replays, so that a campaign never adds to it by accident.
@@ -56,7 +56,7 @@ pub struct FuzzArgs {
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, allow_hyphen_values = true)]
     duration: Option<f64>,
     /// Worker threads (default: all cores).
-    #[arg(long, value_parser = parse_positive, value_name = "N")]
+    #[arg(long, value_parser = parse_jobs, value_name = "N")]
     jobs: Option<usize>,
     /// Run shard K of N (1-based): the seeds with seed % N == K-1.
     #[arg(long, value_name = "K/N")]
@@ -151,13 +151,14 @@ pub fn run(args: FuzzArgs) -> Result<Exit> {
 /// a shard that holds no seed, an output path that cannot be written. Both paths are checked
 /// before either is created, so that bad input creates nothing.
 fn check_before_campaign(args: &FuzzArgs, campaign: &Campaign) -> Result<()> {
-    if let (Some(shard), Some(0)) = (args.shard, campaign.planned_seeds()) {
-        bail!(
-            "--shard {shard} holds none of the {} from --start {}: use fewer shards or more \
-             seeds",
-            count(campaign.seeds.unwrap_or(0), "seed"),
-            args.start
-        );
+    if let (Some(shard), None) = (args.shard, campaign.first_seed()) {
+        let (range, remedy) = match campaign.seeds {
+            Some(seeds) => {
+                (format!("the {} from --start {}", count(seeds, "seed"), args.start), "more seeds")
+            }
+            None => (format!("the seeds from --start {} on", args.start), "an earlier --start"),
+        };
+        bail!("--shard {shard} holds none of {range}: use fewer shards or {remedy}");
     }
     check_directory(&args.out).context("--out")?;
     if let Some(junit) = &args.junit {

@@ -16,7 +16,7 @@ use crate::campaign::{Campaign, jobs_or_cores, record_run};
 use crate::exit::Exit;
 use crate::files::{load_scenario, trace_file_name, write_trace};
 use crate::output::{count, outln};
-use crate::seeds::{Shard, parse_positive};
+use crate::seeds::{Shard, parse_jobs};
 
 /// For every injectable bug (or those given), fuzz the scenario that suits it from seed 0 until
 /// the bug is caught, shrink the failure, and print a table: property, seeds to detection, wall
@@ -38,7 +38,7 @@ pub struct HuntArgs {
     #[arg(long, default_value = "60", value_parser = crate::seeds::parse_seconds, value_name = "SECS")]
     shrink_budget: f64,
     /// Worker threads for each campaign and each shrink (default: all cores).
-    #[arg(long, value_parser = parse_positive, value_name = "N")]
+    #[arg(long, value_parser = parse_jobs, value_name = "N")]
     jobs: Option<usize>,
     /// Write each shrunk trace into this directory.
     #[arg(long, value_name = "DIR")]

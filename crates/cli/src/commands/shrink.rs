@@ -15,7 +15,7 @@ use crate::exit::Exit;
 use crate::files::{read_trace, write_trace};
 use crate::output::{Progress as ProgressLine, command_name, count, failure_line, outln};
 use crate::panics::WORKER_THREAD_PREFIX;
-use crate::seeds::parse_positive;
+use crate::seeds::parse_jobs;
 
 /// Shrink a failing trace: fewer faults, shorter ones, fewer clients and nodes, a quieter
 /// network, cut just past the violation — still violating the same property. Writes a trace
@@ -37,7 +37,7 @@ pub struct ShrinkArgs {
     budget: f64,
     /// Candidate runs at once, one per thread (default: all cores). The result does not depend
     /// on it, only the wall time and the number of runs made.
-    #[arg(long, value_parser = parse_positive, value_name = "N")]
+    #[arg(long, value_parser = parse_jobs, value_name = "N")]
     jobs: Option<usize>,
 }
 
@@ -144,15 +144,20 @@ impl CandidateRunner for OnThreads {
                     std::thread::Builder::new()
                         .name(format!("{WORKER_THREAD_PREFIX}-shrink-{worker}"))
                         .spawn_scoped(scope, move || run_bounded(engine, spec, event_limit))
-                        .expect("spawning a shrink thread")
+                        .map_err(|_| spec)
                 })
                 .collect();
             let mut results = vec![run_bounded(engine, first, event_limit)];
             for thread in others {
-                // A run catches the panics of the code it drives; one that escapes is the
-                // harness's own, and goes on as it would have on this thread.
-                results
-                    .push(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+                results.push(match thread {
+                    // A run catches the panics of the code it drives; one that escapes is the
+                    // harness's own, and goes on as it would have on this thread.
+                    Ok(thread) => {
+                        thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    }
+                    // No thread to be had (a process or memory limit): the candidate runs here.
+                    Err(spec) => run_bounded(engine, spec, event_limit),
+                });
             }
             results
         })

@@ -506,10 +506,14 @@ impl<R: RaftUnderTest> World<R> {
             self.release_frame(frame);
             return Ok(());
         }
-        if transit.tampered && R::tamper(&mut frame, &mut |bytes| self.network.tamper_bits(bytes)) {
+        let resealed =
+            transit.tampered && R::tamper(&mut frame, &mut |bytes| self.network.tamper_bits(bytes));
+        if resealed {
             self.counters.frames_tampered += 1;
         }
-        let damage = match (transit.corrupted, transit.tampered) {
+        // A corrupted frame that is then resealed passes its checksum again: it is tampered,
+        // which a Raft may accept, not corrupted, which it must refuse.
+        let damage = match (transit.corrupted && !resealed, transit.tampered) {
             (true, _) => Damage::Corrupted,
             (false, true) => Damage::Tampered,
             (false, false) => Damage::None,
