@@ -117,6 +117,9 @@ pub fn prepare_directory(directory: &Path) -> Result<()> {
 /// (written in place), or a file in a directory that exists or can be made and where the
 /// temporary file of an atomic replacement can be created.
 pub fn check_output_file(path: &Path) -> Result<()> {
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        bail!("{} names a directory: name a file", path.display());
+    }
     let target = resolve_links(path)?;
     match fs::metadata(&target) {
         Ok(metadata) if metadata.is_dir() => bail!("{} is a directory", path.display()),

@@ -66,10 +66,12 @@ pub fn merge(reports: &[(String, CampaignReport)]) -> Result<CampaignReport, Mer
     merged.exceeded.clear();
     let (mut digest, mut planned) = (0, 0);
     for (file, report) in &ordered {
-        merged.jobs += report.jobs;
+        // Each shard's seeds fit its range (checked), but other counts are read from files:
+        // sums saturate rather than wrap around.
+        merged.jobs = merged.jobs.saturating_add(report.jobs);
         planned += report.planned_seeds.unwrap_or(0);
         merged.seeds += report.seeds;
-        merged.events += report.events;
+        merged.events = merged.events.saturating_add(report.events);
         merged.elapsed_s = merged.elapsed_s.max(report.elapsed_s);
         merged.interrupted |= report.interrupted;
         merged.counters.add(&report.counters);

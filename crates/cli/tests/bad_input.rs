@@ -478,6 +478,10 @@ fn an_output_file_that_is_a_directory_is_refused_before_the_work() {
     assert_refused(dir.path(), &junit, &["--junit", "taken", "is a directory"]);
     let run = ["run", "--seed", "1", "--scenario", "calm", "--trace", "taken"];
     assert_refused(dir.path(), &run, &["--trace", "taken", "is a directory"]);
+    // A name that ends in a slash is a directory's, though none exists yet: it was refused
+    // only once the run was over, about a temporary file.
+    let run = ["run", "--seed", "1", "--scenario", "calm", "--trace", "new/"];
+    assert_refused(dir.path(), &run, &["--trace", "new/", "names a directory"]);
     let trace = calm_trace(dir.path(), 1, "good.jsonl");
     fs::remove_file(&trace).unwrap();
     let failing = common::failing_trace(dir.path());

@@ -150,3 +150,29 @@ fn shards_that_do_not_fit_together_are_refused_with_one_line() {
     assert_code(&output, 2);
     assert!(stderr(&output).contains("cannot read summary"), "{}", stderr(&output));
 }
+
+/// Counts are read from files: summed past 2^64 - 1 they stay there, never wrap around (a
+/// forged pair of summaries once merged into a small count) nor panic.
+#[test]
+fn counts_summed_past_the_largest_saturate() {
+    let dir = TempDir::new().unwrap();
+    let files = run_shards(dir.path(), 2, &["--seeds", "4", "--scenario", "calm"]);
+    let near = u64::MAX - 1;
+    for file in &files {
+        let mut summary: Value = serde_json::from_str(&fs::read_to_string(file).unwrap()).unwrap();
+        summary["events"] = near.into();
+        summary["counters"]["commits"] = near.into();
+        summary["coverage"]["split_vote"] = near.into();
+        summary["efficiency"]["frames"] = near.into();
+        summary["availability"]["leaderless"]["counts"][0] = near.into();
+        fs::write(file, serde_json::to_string(&summary).unwrap()).unwrap();
+    }
+    let output = merge(dir.path(), &files, &["--json"]);
+    assert_code(&output, 0);
+    let merged = json(&output);
+    assert_eq!(merged["events"], u64::MAX);
+    assert_eq!(merged["counters"]["commits"], u64::MAX);
+    assert_eq!(merged["coverage"]["split_vote"], u64::MAX);
+    assert_eq!(merged["efficiency"]["frames"], u64::MAX);
+    assert_eq!(merged["availability"]["leaderless"]["counts"][0], u64::MAX);
+}

@@ -365,6 +365,41 @@ fn an_edited_outcome_diverges_in_words_not_debug_formatting() {
     }
 }
 
+/// The clients' history is a record of the run like its events: a replay that reproduces the
+/// run reproduces it, and one edited or dropped is a divergence (it once replayed "bit-exactly").
+#[test]
+fn an_edited_or_missing_client_history_diverges() {
+    let dir = TempDir::new().unwrap();
+    let trace = dir.path().join("kv.jsonl");
+    assert_code(&run(&["run", "--seed", "1", "--scenario", "kv", "--trace", arg(&trace)]), 0);
+    assert_code(&run(&["replay", "--check", arg(&trace)]), 0);
+    let lines: Vec<String> =
+        fs::read_to_string(&trace).unwrap().lines().map(str::to_owned).collect();
+    let history = lines.len() - 1;
+    assert!(lines[history - 1].starts_with(r#"{"history""#), "the history precedes the outcome");
+    let edited = rewrite(dir.path(), "edited.jsonl", &lines, |number, value| {
+        if number == history {
+            let call = &mut value["history"][2]["call_us"];
+            *call = (call.as_u64().unwrap() + 1).into();
+        }
+    });
+    let output = run(&["replay", "--check", arg(&edited)]);
+    assert_code(&output, 3);
+    let diverged = last_line(&stderr(&output)).to_owned();
+    assert!(
+        diverged.starts_with("replay DIVERGED in its client history from operation 2 on"),
+        "{diverged}"
+    );
+    let mut dropped = lines.clone();
+    dropped.remove(history - 1);
+    let dropped_path = dir.path().join("dropped.jsonl");
+    fs::write(&dropped_path, dropped.join("\n") + "\n").unwrap();
+    let output = run(&["replay", "--check", arg(&dropped_path)]);
+    assert_code(&output, 3);
+    let diverged = last_line(&stderr(&output)).to_owned();
+    assert!(diverged.contains("the replay records one, the trace none"), "{diverged}");
+}
+
 #[test]
 fn no_output_shows_debug_formatting() {
     let dir = TempDir::new().unwrap();

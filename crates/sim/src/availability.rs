@@ -188,13 +188,13 @@ impl Histogram {
         self.counts[bucket] += 1;
     }
 
-    /// Adds `other`'s counts.
+    /// Adds `other`'s counts, saturating (they may come from files `merge` reads).
     pub fn add(&mut self, other: &Histogram) {
         if self.counts.len() < other.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
         for (count, more) in self.counts.iter_mut().zip(&other.counts) {
-            *count += more;
+            *count = count.saturating_add(*more);
         }
     }
 

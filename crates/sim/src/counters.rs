@@ -24,9 +24,10 @@ macro_rules! named_counts {
                 vec![$( (stringify!($name), self.$name) ),*]
             }
 
-            /// Adds every count of `other` into `self`.
+            /// Adds every count of `other` into `self`, saturating: `merge` sums counts read
+            /// from files, and a forged one must not wrap around (or panic) the total.
             fn sum(&mut self, other: &$struct) {
-                $( self.$name += other.$name; )*
+                $( self.$name = self.$name.saturating_add(other.$name); )*
             }
         }
     };

@@ -253,14 +253,15 @@ impl CampaignEfficiency {
         self.keep_worse(Some(run));
     }
 
-    /// Adds another campaign's (a shard's) runs.
+    /// Adds another campaign's (a shard's) runs, saturating (they may come from files `merge`
+    /// reads).
     pub fn add(&mut self, other: &CampaignEfficiency) {
-        self.runs += other.runs;
-        self.frames += other.frames;
-        self.bytes += other.bytes;
-        self.commits += other.commits;
-        self.elections += other.elections;
-        self.faults += other.faults;
+        self.runs = self.runs.saturating_add(other.runs);
+        self.frames = self.frames.saturating_add(other.frames);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+        self.commits = self.commits.saturating_add(other.commits);
+        self.elections = self.elections.saturating_add(other.elections);
+        self.faults = self.faults.saturating_add(other.faults);
         self.convergence.add(&other.convergence);
         self.keep_worse(other.least_efficient);
     }

@@ -176,7 +176,7 @@ pub enum TraceError {
     #[error(
         "line 1: trace format version {0} is not supported (this raftsim reads version {VERSION})"
     )]
-    Version(u32),
+    Version(String),
     /// The file ends before its outcome line.
     #[error("the trace is truncated after line {0}: it has no outcome line")]
     Truncated(usize),
@@ -260,8 +260,14 @@ impl Trace {
     /// Parses and cross-checks a trace.
     pub fn parse(text: &str) -> Result<Trace, TraceError> {
         let mut lines = text.lines().enumerate().map(|(index, line)| (index + 1, line));
-        let (_, first) =
-            lines.next().filter(|(_, line)| !line.trim().is_empty()).ok_or(TraceError::Empty)?;
+        let (_, first) = lines.next().ok_or(TraceError::Empty)?;
+        if text.trim().is_empty() {
+            return Err(TraceError::Empty);
+        }
+        if first.trim().is_empty() {
+            let message = "a blank line where the header should be".to_owned();
+            return Err(TraceError::Line { line: 1, message });
+        }
         let header = parse_header(first)?;
         let (number, second) = lines.next().ok_or(TraceError::Truncated(1))?;
         let schedule = parse_line::<ScheduleLine>(number, second, "the fault schedule")?.schedule;
@@ -373,9 +379,10 @@ fn parse_header(line: &str) -> Result<Header, TraceError> {
     if format != FORMAT {
         return Err(TraceError::Format(format.to_owned()));
     }
-    let version = value.get("version").and_then(|version| version.as_u64()).unwrap_or(0);
-    if version != VERSION as u64 {
-        return Err(TraceError::Version(version.min(u32::MAX as u64) as u32));
+    match value.get("version") {
+        Some(version) if version.as_u64() == Some(VERSION as u64) => {}
+        Some(version) => return Err(TraceError::Version(version.to_string())),
+        None => return Err(TraceError::Version("(none)".to_owned())),
     }
     parse_line(1, line, "the header")
 }
@@ -474,7 +481,15 @@ mod tests {
         let other = text.replacen(FORMAT, "other-format", 1);
         assert_eq!(Trace::parse(&other), Err(TraceError::Format("other-format".into())));
         let newer = text.replacen(r#""version":3"#, r#""version":9"#, 1);
-        assert_eq!(Trace::parse(&newer), Err(TraceError::Version(9)));
+        assert_eq!(Trace::parse(&newer), Err(TraceError::Version("9".into())));
+        for (version, shown) in [("1e25", "1e+25"), ("-3", "-3"), ("\"3\"", "\"3\"")] {
+            let odd = text.replacen(r#""version":3"#, &format!(r#""version":{version}"#), 1);
+            assert_eq!(Trace::parse(&odd), Err(TraceError::Version(shown.into())), "{version}");
+        }
+        let blank_first = format!("\n{text}");
+        let error = Trace::parse(&blank_first).unwrap_err();
+        assert!(matches!(error, TraceError::Line { line: 1, .. }), "{error}");
+        assert_eq!(Trace::parse(" \n\n"), Err(TraceError::Empty));
         let mut missing_event = lines.clone();
         missing_event.remove(5);
         let error = Trace::parse(&missing_event.join("\n")).unwrap_err();

@@ -70,10 +70,10 @@ pub fn run(args: MergeArgs) -> Result<Exit> {
             "note: {} of the range's {} ran: {}",
             count(merged.seeds, "seed"),
             merged.planned_seeds.unwrap_or(0),
-            if merged.keep_going {
-                "a shard stopped at its --duration"
-            } else {
+            if merged.violations > 0 && !merged.keep_going {
                 "a shard stops at its first violation (use --keep-going on every shard to run them all)"
+            } else {
+                "a shard stopped at its --duration"
             }
         );
     }

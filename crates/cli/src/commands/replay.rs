@@ -8,12 +8,13 @@ use clap::Args;
 use raftsim_sim::WorldView;
 use raftsim_sim::engine::Settings;
 use raftsim_sim::event::EventRecord;
+use raftsim_sim::kv_workload::History;
 use raftsim_sim::node::Status;
 use raftsim_sim::trace::{Outcome, Trace, first_divergence, format_hash};
 
 use crate::exit::Exit;
 use crate::files::{check_output_file, read_trace, write_output};
-use crate::output::{counters_json, exceeded_line, failure_line, options_banner, outln};
+use crate::output::{count, counters_json, exceeded_line, failure_line, options_banner, outln};
 use crate::timeline::{PageContext, Timeline};
 
 /// Re-run a trace from its header and fault schedule, and compare every event.
@@ -109,7 +110,8 @@ fn write_page(
             describe_outcome(&trace.outcome),
             describe_outcome(&Outcome::of(result))
         )),
-        None => None,
+        None => history_divergence(trace.history.as_ref(), result.kv_history.as_ref())
+            .map(|at| format!("its client history differs{at}")),
     };
     let spec = trace.spec();
     let trace_name = trace_path.display().to_string();
@@ -147,7 +149,8 @@ fn finish(
 ) -> Result<Exit> {
     let replayed = Outcome::of(result);
     let divergence = first_divergence(&trace.events, records);
-    let reproduced = divergence.is_none() && replayed == trace.outcome;
+    let history = history_divergence(trace.history.as_ref(), result.kv_history.as_ref());
+    let reproduced = divergence.is_none() && replayed == trace.outcome && history.is_none();
     let failure = result.failure();
     if args.json {
         let json = serde_json::json!({
@@ -189,12 +192,16 @@ fn finish(
         );
         return Ok(Exit::Diverged);
     }
-    if !reproduced {
+    if replayed != trace.outcome {
         eprintln!(
             "replay DIVERGED in its outcome: the trace recorded {}, the replay ended with {}",
             describe_outcome(&trace.outcome),
             describe_outcome(&replayed)
         );
+        return Ok(Exit::Diverged);
+    }
+    if let Some(at) = history {
+        eprintln!("replay DIVERGED in its client history{at}");
         return Ok(Exit::Diverged);
     }
     eprintln!(
@@ -207,6 +214,28 @@ fn finish(
         (false, Some(_), _) => Exit::Violation,
         (false, None, Some(_)) => Exit::Exceeded,
     })
+}
+
+/// Where a replay's client history departs from the trace's, if it does, in words that follow
+/// "its client history differs": the history is a record of the run like its events, and a replay that reproduces
+/// the run reproduces it too.
+fn history_divergence(recorded: Option<&History>, replayed: Option<&History>) -> Option<String> {
+    match (recorded, replayed) {
+        (None, None) => None,
+        (Some(recorded), Some(replayed)) => {
+            let first = recorded.iter().zip(replayed).position(|(a, b)| a != b);
+            let at = first.or_else(|| {
+                (recorded.len() != replayed.len()).then(|| recorded.len().min(replayed.len()))
+            })?;
+            Some(format!(
+                " from operation {at} on: the trace records {}, the replay {}",
+                count(recorded.len() as u64, "operation"),
+                count(replayed.len() as u64, "operation")
+            ))
+        }
+        (Some(_), None) => Some(": the trace records one, the replay none".to_owned()),
+        (None, Some(_)) => Some(": the replay records one, the trace none".to_owned()),
+    }
 }
 
 /// An outcome in a few words: its result, where it ended, its hash.
