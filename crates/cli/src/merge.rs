@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use raftsim_sim::trace::format_hash;
 
+use crate::output::count;
 use crate::report::{CampaignReport, FailureReport};
 use crate::seeds::Shard;
 
@@ -197,8 +198,8 @@ fn range_text(range: Option<u64>) -> String {
     }
 }
 
-/// Refuses a report that contradicts itself: a seed count its shard cannot hold, a failing
-/// seed outside its shard.
+/// Refuses a report that contradicts itself: a seed count its shard cannot hold, a count of
+/// violations other than its list of failures, a failing seed outside its shard.
 fn check_consistent(file: &str, report: &CampaignReport) -> Result<(), MergeError> {
     let inconsistent = |why: String| Err(MergeError::Inconsistent { file: file.to_owned(), why });
     let shard: Shard = report.shard.parse().expect("shards were parsed");
@@ -217,6 +218,13 @@ fn check_consistent(file: &str, report: &CampaignReport) -> Result<(), MergeErro
             report.start,
             report.planned_seeds.map_or_else(|| "no count".to_owned(), |seeds| seeds.to_string()),
             report.seeds
+        ));
+    }
+    if report.violations != report.failures.len() as u64 {
+        return inconsistent(format!(
+            "it counts {} but lists {}",
+            count(report.violations, "violation"),
+            count(report.failures.len() as u64, "failure")
         ));
     }
     let seeds = report
@@ -328,6 +336,8 @@ mod tests {
         shards[2].1.failures = vec![failure(3, "single-vote: a", 1)];
         shards[1].1.failures =
             vec![failure(4, "single-vote: a", 1), failure(7, "single-vote: b", 1)];
+        shards[2].1.violations = 1;
+        shards[1].1.violations = 2;
         shards[0].1.exceeded = vec![ExceededReport {
             seed: 5,
             limit: raftsim_sim::world::Limit::Events,
@@ -394,8 +404,13 @@ mod tests {
             change(&mut shards[0].1);
             merge(&shards).unwrap_err().to_string()
         };
-        let outside = refused(&|report| report.failures = vec![failure(1, "s", 1)]);
+        let outside = refused(&|report| {
+            report.failures = vec![failure(1, "s", 1)];
+            report.violations = 1;
+        });
         assert_eq!(outside, "shard-1.json: seed 1 is not in shard 1/2 of the range");
+        let uncounted = refused(&|report| report.failures = vec![failure(2, "s", 1)]);
+        assert_eq!(uncounted, "shard-1.json: it counts 0 violations but lists 1 failure");
         let too_many = refused(&|report| report.seeds = 6);
         assert!(too_many.contains("holds 5 seeds"), "{too_many}");
         assert!(refused(&|report| report.digest = "beef".to_owned()).contains("not a 64-bit"));

@@ -149,6 +149,14 @@ fn shards_that_do_not_fit_together_are_refused_with_one_line() {
     let output = run(&["merge", arg(&dir.path().join("missing.json"))]);
     assert_code(&output, 2);
     assert!(stderr(&output).contains("cannot read summary"), "{}", stderr(&output));
+    let mut forged: Value = serde_json::from_str(&fs::read_to_string(&files[1]).unwrap()).unwrap();
+    forged["violations"] = 14.into();
+    let forged_path = dir.path().join("forged.json");
+    fs::write(&forged_path, serde_json::to_string(&forged).unwrap()).unwrap();
+    let output = merge(dir.path(), &[files[0].clone(), forged_path], &[]);
+    assert_code(&output, 2);
+    let err = stderr(&output);
+    assert!(err.contains("it counts 14 violations but lists 0 failures"), "{err}");
 }
 
 /// Counts are read from files: summed past 2^64 - 1 they stay there, never wrap around (a
