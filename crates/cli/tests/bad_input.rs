@@ -826,8 +826,9 @@ fn a_schedule_with_an_impossible_fault_is_refused_naming_line_2() {
     let path = with_line(dir.path(), "burst.jsonl", &lines, 2, burst.to_owned());
     assert_trace_refused(dir.path(), &path, &["line 2", "fault 0", "at most 100000 requests"]);
     // `calm` has no disks to rot: this once panicked the harness, reported as a finding.
-    let rot = r#"{"schedule":[{"start_us":1000000,"duration_us":100000,"kind":{"disk_corruption":{"target":{"node":1},"records":1}}}]}"#;
-    let path = with_line(dir.path(), "rot.jsonl", &lines, 2, rot.to_owned());
+    let rot = serde_json::json!({"schedule": [{"start_us": 1_000_000, "duration_us": 100_000,
+        "kind": {"disk_corruption": {"target": {"node": 1}, "records": 1}}}]});
+    let path = with_line(dir.path(), "rot.jsonl", &lines, 2, rot.to_string());
     let says = ["line 2", "fault 0", "disk-corruption", "`faults.disk`"];
     assert_trace_refused(dir.path(), &path, &says);
 }

@@ -217,8 +217,8 @@ fn finish(
 }
 
 /// Where a replay's client history departs from the trace's, if it does, in words that follow
-/// "its client history differs": the history is a record of the run like its events, and a replay that reproduces
-/// the run reproduces it too.
+/// "its client history differs". The history is a record of the run like its events: a replay
+/// that reproduces the run reproduces it too.
 fn history_divergence(recorded: Option<&History>, replayed: Option<&History>) -> Option<String> {
     match (recorded, replayed) {
         (None, None) => None,
