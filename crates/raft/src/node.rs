@@ -168,6 +168,10 @@ pub struct Node {
     pub(crate) persisted_messages: Vec<Envelope>,
     /// The hard state last handed out in a `Ready` (or restored from disk).
     persisted_hard_state: HardState,
+    /// The newest term acknowledged durable. A leader's messages leave at once only in a
+    /// durable term: a candidate's votes wait for its own vote on disk, but a sole voter wins
+    /// at once, and a term lost with a failed write could be led a second time.
+    durable_term: Term,
     /// Lowest log index written or removed since the last `Ready`.
     pub(crate) log_dirty_from: Option<Index>,
     /// The last index handed out for persisting (only the `unpersisted-truncation` bug needs
@@ -215,6 +219,8 @@ struct PendingWrite {
     log_from: Option<Index>,
     /// Last index of the log once it is durable.
     last_index: Index,
+    /// The term once it is durable (handed out in this write or an earlier one).
+    term: Term,
 }
 
 impl Node {
@@ -285,6 +291,7 @@ impl Node {
             messages: Vec::new(),
             persisted_messages: Vec::new(),
             persisted_hard_state: hard_state,
+            durable_term: hard_state.term,
             log_dirty_from: None,
             persisted_last_index: snapshot_index + durable.entries.len() as Index,
             pending_writes: VecDeque::new(),
@@ -564,6 +571,7 @@ impl Node {
                 id: self.last_write_id,
                 log_from: out.log_from,
                 last_index: self.log.last_index(),
+                term: self.term,
             });
         }
         std::mem::swap(&mut out.messages, &mut self.messages);
@@ -589,8 +597,10 @@ impl Node {
             self.last_write_id
         );
         let mut durable_last = None;
-        while self.pending_writes.front().is_some_and(|write| write.id <= write_id) {
-            durable_last = self.pending_writes.pop_front().map(|write| write.last_index);
+        while let Some(write) = self.pending_writes.front().copied().filter(|w| w.id <= write_id) {
+            self.pending_writes.pop_front();
+            durable_last = Some(write.last_index);
+            self.durable_term = self.durable_term.max(write.term);
         }
         let Some(durable_last) = durable_last else { return };
         // Later writes still pending replace the log from their first index on: only the part
@@ -688,7 +698,8 @@ impl Node {
             _ => false,
         };
         match self.role {
-            Role::Leader(_) => self.messages.push(envelope),
+            Role::Leader(_) if self.durable_term == self.term => self.messages.push(envelope),
+            Role::Leader(_) => self.persisted_messages.push(envelope),
             Role::Follower { .. } | Role::PreCandidate { .. } | Role::Candidate { .. } if early => {
                 self.messages.push(envelope)
             }

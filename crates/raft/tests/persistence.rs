@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use raftsim_raft::{Envelope, Node, Ready, RoleKind};
+use raftsim_raft::{DurableState, Envelope, HardState, Node, Ready, RoleKind};
 
 #[test]
 fn a_followers_answers_wait_for_its_disk() {
@@ -93,4 +93,43 @@ fn acknowledging_in_order_covers_every_earlier_write() {
     let mut ready = Ready::default();
     follower.ready(&mut ready);
     assert_eq!(ready.committed, entries_from(1, &[1, 1]));
+}
+
+/// A sole voter wins its election at once, before its new term and its vote are on its disk.
+/// What it sends as leader waits for them: were that write to fail, it would restart in the
+/// older term and might lead the new one a second time, with other entries, or vote for another
+/// server in it, while a learner holds the first leadership's appends. (Found by a campaign of
+/// membership churn down to one voter with failing fsyncs: two leaders of one term.)
+#[test]
+fn a_sole_voters_messages_wait_for_its_term_to_be_durable() {
+    let learner_added = config_entry(1, 1, membership_of(&[1], &[2]));
+    let disk = DurableState {
+        hard_state: HardState { term: 1, vote: Some(1), commit: 1 },
+        entries: vec![learner_added],
+        ..DurableState::default()
+    };
+    let mut leader = node_from(&[1], &disk);
+    let limit = leader.config().election_timeout_ticks_max + 1;
+    for _ in 0..limit {
+        if leader.role() == RoleKind::Leader {
+            break;
+        }
+        leader.tick();
+    }
+    assert_eq!((leader.role(), leader.term()), (RoleKind::Leader, 2), "it won alone");
+    let mut ready = Ready::default();
+    leader.ready(&mut ready);
+    let write = ready.write_id.expect("the new term is written");
+    assert_eq!(ready.hard_state.map(|hard_state| hard_state.term), Some(2));
+    assert!(ready.messages.is_empty(), "nothing leaves before term 2 is durable: {ready:?}");
+    assert!(
+        ready.persisted_messages.iter().any(|envelope| envelope.to == 2),
+        "the learner's append waits for the disk: {ready:?}"
+    );
+    leader.on_persisted(write);
+    deliver(&mut leader, 2, accepted(2, 2)); // the learner streams from now on
+    leader.propose(b"x".into()).unwrap();
+    leader.ready(&mut ready);
+    assert!(ready.write_id.is_some());
+    assert!(ready.messages.iter().any(|envelope| envelope.to == 2), "term 2 is durable now");
 }
