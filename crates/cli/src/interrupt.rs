@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use anyhow::{Context, Result};
 
@@ -17,6 +17,11 @@ static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
 
 /// The output the process is blocked on, if any (see [`waiting_on`]).
 static WAITING_ON: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// [`WAITING_ON`], whose value stays meaningful even if a holder panicked.
+fn waiting() -> MutexGuard<'static, Option<PathBuf>> {
+    WAITING_ON.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// The process's interrupt flag, with the signal handler installed on first use.
 pub fn flag() -> Result<&'static AtomicBool> {
@@ -31,8 +36,8 @@ pub fn flag() -> Result<&'static AtomicBool> {
 /// Runs on the handler's own thread, not in a signal context.
 fn on_signal() {
     INTERRUPTED.store(true, Ordering::SeqCst);
-    let waiting = WAITING_ON.lock().map(|waiting| waiting.clone()).unwrap_or_default();
-    if let Some(path) = waiting {
+    let path = waiting().clone();
+    if let Some(path) = path {
         eprintln!("error: interrupted while waiting to write {}", path.display());
         std::process::exit(Exit::Interrupted as i32);
     }
@@ -41,12 +46,9 @@ fn on_signal() {
 /// Runs `write`, which may block until another process reads `path`, such that an interrupt
 /// meanwhile ends the process (exit 130) instead of waiting for a reader that may never come.
 pub fn waiting_on<T>(path: &Path, write: impl FnOnce() -> T) -> T {
-    let set = |path: Option<PathBuf>| {
-        *WAITING_ON.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = path;
-    };
-    set(Some(path.to_path_buf()));
+    *waiting() = Some(path.to_path_buf());
     let result = write();
-    set(None);
+    *waiting() = None;
     result
 }
 

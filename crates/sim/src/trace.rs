@@ -259,11 +259,11 @@ impl Trace {
 
     /// Parses and cross-checks a trace.
     pub fn parse(text: &str) -> Result<Trace, TraceError> {
-        let mut lines = text.lines().enumerate().map(|(index, line)| (index + 1, line));
-        let (_, first) = lines.next().ok_or(TraceError::Empty)?;
         if text.trim().is_empty() {
             return Err(TraceError::Empty);
         }
+        let mut lines = text.lines().enumerate().map(|(index, line)| (index + 1, line));
+        let (_, first) = lines.next().ok_or(TraceError::Empty)?;
         if first.trim().is_empty() {
             let message = "a blank line where the header should be".to_owned();
             return Err(TraceError::Line { line: 1, message });
